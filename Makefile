@@ -1,0 +1,57 @@
+# Murr's front door. `make run` and `make test` are the README's two commands.
+JOBS ?= 2
+RELEASE_DIR ?= build/release
+ASAN_DIR ?= build/asan
+FUZZ_DIR ?= build/fuzz
+CMAKE_FLAGS ?=
+
+.PHONY: deps build build-asan test test-release test-asan run bench bench-quick fuzz format clean
+
+deps:
+	@scripts/install-deps
+
+$(RELEASE_DIR)/build.ninja:
+	cmake -S . -B $(RELEASE_DIR) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_FLAGS)
+
+$(ASAN_DIR)/build.ninja:
+	cmake -S . -B $(ASAN_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMURR_SANITIZE=ON \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" $(CMAKE_FLAGS)
+
+build: deps $(RELEASE_DIR)/build.ninja
+	cmake --build $(RELEASE_DIR) -j $(JOBS)
+
+build-asan: deps $(ASAN_DIR)/build.ninja
+	cmake --build $(ASAN_DIR) -j $(JOBS)
+
+test-release: build
+	cd $(RELEASE_DIR) && ctest -j $(JOBS) --output-on-failure
+
+test-asan: build-asan
+	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 MURR_SANITIZED=1 \
+	  ctest -j $(JOBS) --output-on-failure -LE no-asan
+
+# Every test, in the Release build and again under ASan + UBSan.
+test: test-release test-asan
+
+run: build
+	$(RELEASE_DIR)/murr serve
+
+bench: build
+	$(RELEASE_DIR)/murr_bench
+
+bench-quick: build
+	$(RELEASE_DIR)/murr_bench --rows 1000000 --reads 2000
+
+fuzz:
+	@scripts/install-deps
+	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DMURR_FUZZ=ON -DMURR_WERROR=OFF
+	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	scripts/run-fuzzers $(FUZZ_DIR)
+
+format:
+	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+
+clean:
+	rm -rf build

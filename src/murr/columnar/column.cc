@@ -1,0 +1,180 @@
+#include "murr/columnar/column.h"
+
+#include <limits>
+
+namespace murr {
+
+Status Column::Validate() const {
+  if (length < 0) return Status::InvalidArgument("negative column length");
+  if (null_count < 0 || null_count > length) {
+    return Status::InvalidArgument("null count " + std::to_string(null_count) +
+                                   " out of range for length " + std::to_string(length));
+  }
+  if (!validity.empty()) {
+    if (validity.size() < BitmapBytes(length)) {
+      return Status::InvalidArgument("validity bitmap too short: " + std::to_string(validity.size()) +
+                                     " bytes for " + std::to_string(length) + " rows");
+    }
+    int64_t valid = CountSetBits(validity.data(), length);
+    if (length - valid != null_count) {
+      return Status::InvalidArgument("null count " + std::to_string(null_count) +
+                                     " disagrees with the validity bitmap (" +
+                                     std::to_string(length - valid) + " nulls)");
+    }
+  } else if (null_count != 0) {
+    return Status::InvalidArgument("column has nulls but no validity bitmap");
+  }
+  switch (type) {
+    case DataType::kBool:
+      if (values.size() < BitmapBytes(length)) {
+        return Status::InvalidArgument("bool values buffer too short for " +
+                                       std::to_string(length) + " rows");
+      }
+      return Status::OK();
+    case DataType::kUtf8: {
+      if (values.size() < static_cast<size_t>(length + 1) * sizeof(int32_t)) {
+        return Status::InvalidArgument("utf8 offsets buffer too short for " +
+                                       std::to_string(length) + " rows");
+      }
+      if (reinterpret_cast<uintptr_t>(values.data()) % alignof(int32_t) != 0) {
+        return Status::InvalidArgument("utf8 offsets buffer is not 4-byte aligned");
+      }
+      const int32_t* o = offsets();
+      if (o[0] < 0) return Status::InvalidArgument("utf8 offset 0 is negative");
+      for (int64_t i = 0; i < length; ++i) {
+        if (o[i + 1] < o[i]) {
+          return Status::InvalidArgument("utf8 offsets decrease at row " + std::to_string(i));
+        }
+      }
+      if (static_cast<size_t>(o[length]) > data.size()) {
+        return Status::InvalidArgument("utf8 offsets point past the end of the data buffer (" +
+                                       std::to_string(o[length]) + " > " +
+                                       std::to_string(data.size()) + ")");
+      }
+      return Status::OK();
+    }
+    default: {
+      size_t need = static_cast<size_t>(length) * FixedWidth(type);
+      if (values.size() < need) {
+        return Status::InvalidArgument(std::string(DataTypeName(type)) +
+                                       " values buffer too short: " +
+                                       std::to_string(values.size()) + " bytes for " +
+                                       std::to_string(length) + " rows");
+      }
+      return Status::OK();
+    }
+  }
+}
+
+int Batch::FindField(std::string_view name) const {
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (fields[i].name == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+Status Batch::Validate() const {
+  if (fields.size() != columns.size()) {
+    return Status::InvalidArgument("batch has " + std::to_string(fields.size()) + " fields but " +
+                                   std::to_string(columns.size()) + " columns");
+  }
+  for (size_t i = 0; i < columns.size(); ++i) {
+    const Column& c = columns[i];
+    if (c.type != fields[i].type) {
+      return Status::InvalidArgument("column '" + fields[i].name + "' is declared " +
+                                     std::string(DataTypeName(fields[i].type)) + " but holds " +
+                                     std::string(DataTypeName(c.type)));
+    }
+    if (c.length != num_rows) {
+      return Status::InvalidArgument("column '" + fields[i].name + "' has " +
+                                     std::to_string(c.length) + " rows, expected " +
+                                     std::to_string(num_rows));
+    }
+    Status st = c.Validate();
+    if (!st.ok()) return st.WithContext("column '" + fields[i].name + "'");
+  }
+  return Status::OK();
+}
+
+void ColumnBuilder::Reserve(int64_t rows, int64_t string_bytes) {
+  int64_t total = length_ + rows;
+  switch (type_) {
+    case DataType::kBool: values_.Reserve(BitmapBytes(total)); break;
+    case DataType::kUtf8:
+      values_.Reserve(static_cast<size_t>(total + 1) * 4);
+      data_.Reserve(data_.size() + static_cast<size_t>(string_bytes));
+      break;
+    default: values_.Reserve(static_cast<size_t>(total) * FixedWidth(type_)); break;
+  }
+}
+
+void ColumnBuilder::SetValidBit(int64_t i) {
+  validity_.Resize(BitmapBytes(i + 1));
+  SetBit(validity_.data(), i);
+}
+
+void ColumnBuilder::MaterializeValidity() {
+  // First null: every earlier row was valid.
+  validity_.Resize(BitmapBytes(length_ + 1));
+  for (int64_t i = 0; i < length_; ++i) SetBit(validity_.data(), i);
+}
+
+void ColumnBuilder::AppendNull() {
+  if (null_count_ == 0) MaterializeValidity();
+  validity_.Resize(BitmapBytes(length_ + 1));
+  ClearBit(validity_.data(), length_);
+  ++null_count_;
+  switch (type_) {
+    case DataType::kBool: values_.Resize(BitmapBytes(length_ + 1)); break;
+    case DataType::kUtf8: {
+      int32_t last;
+      std::memcpy(&last, values_.data() + values_.size() - 4, 4);
+      values_.AppendValue<int32_t>(last);
+      break;
+    }
+    default: values_.AppendZeros(FixedWidth(type_)); break;
+  }
+  ++length_;
+}
+
+void ColumnBuilder::AppendBool(bool v) {
+  MarkValid();
+  values_.Resize(BitmapBytes(length_ + 1));
+  if (v) SetBit(values_.data(), length_);
+  ++length_;
+}
+
+Status ColumnBuilder::AppendString(std::string_view s) {
+  if (data_.size() + s.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
+    return Status::ResourceExhausted("utf8 column exceeds 2 GiB of string data");
+  }
+  MarkValid();
+  data_.Append(s.data(), s.size());
+  values_.AppendValue<int32_t>(static_cast<int32_t>(data_.size()));
+  ++length_;
+  return Status::OK();
+}
+
+Column ColumnBuilder::Finish() {
+  Column c;
+  c.type = type_;
+  c.length = length_;
+  c.null_count = null_count_;
+  if (null_count_ > 0) {
+    validity_.Resize(BitmapBytes(length_));
+    c.validity = validity_.Finish();
+  }
+  if (type_ == DataType::kBool) values_.Resize(BitmapBytes(length_));
+  c.values = values_.Finish();
+  if (type_ == DataType::kUtf8) c.data = data_.Finish();
+  // Reset for reuse.
+  length_ = 0;
+  null_count_ = 0;
+  validity_ = BufferBuilder();
+  values_ = BufferBuilder();
+  data_ = BufferBuilder();
+  if (type_ == DataType::kUtf8) values_.AppendValue<int32_t>(0);
+  return c;
+}
+
+}  // namespace murr

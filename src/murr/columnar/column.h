@@ -1,0 +1,107 @@
+// Column: one typed column in Arrow's memory layout, over Buffers that may own or borrow memory.
+//   validity: LSB-first bitmap, one bit per row (1 = valid); empty when the column has no nulls.
+//   values:   fixed width: `length` values; bool: a bitmap; utf8: `length + 1` int32 offsets.
+//   data:     utf8 bytes addressed by the offsets (offsets[0] need not be 0).
+// Immutable once built; safe to share between threads. ColumnBuilder is single-threaded.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "murr/columnar/buffer.h"
+#include "murr/core/status.h"
+#include "murr/core/types.h"
+
+namespace murr {
+
+struct Column {
+  DataType type = DataType::kUtf8;
+  int64_t length = 0;
+  int64_t null_count = 0;
+  Buffer validity;
+  Buffer values;
+  Buffer data;
+
+  bool IsValid(int64_t i) const { return validity.empty() || GetBit(validity.data(), i); }
+  bool IsNull(int64_t i) const { return !IsValid(i); }
+  template <typename T>
+  T Value(int64_t i) const {
+    T v;
+    std::memcpy(&v, values.data() + i * sizeof(T), sizeof(T));
+    return v;
+  }
+  bool BoolValue(int64_t i) const { return GetBit(values.data(), i); }
+  const int32_t* offsets() const { return values.as<int32_t>(); }
+  std::string_view StringValue(int64_t i) const {
+    const int32_t* o = offsets();
+    return std::string_view(reinterpret_cast<const char*>(data.data()) + o[i],
+                            static_cast<size_t>(o[i + 1] - o[i]));
+  }
+
+  // Checks that buffer sizes fit `length`, utf8 offsets are monotonic and inside `data`, and
+  // null_count matches the bitmap. Run on every column built from untrusted bytes.
+  Status Validate() const;
+};
+
+// A named, typed column slot in a batch.
+struct Field {
+  std::string name;
+  DataType type = DataType::kUtf8;
+  bool nullable = true;
+
+  bool operator==(const Field&) const = default;
+};
+
+// Columns of equal length with their fields: the unit of writes and of read results.
+struct Batch {
+  std::vector<Field> fields;
+  std::vector<Column> columns;
+  int64_t num_rows = 0;
+
+  int FindField(std::string_view name) const;
+  // Validates every column and that all have num_rows rows and match their field's type.
+  Status Validate() const;
+};
+
+// Builds a Column value by value. Typical use: Reserve, Append*, Finish.
+class ColumnBuilder {
+ public:
+  explicit ColumnBuilder(DataType type) : type_(type) {
+    if (type_ == DataType::kUtf8) values_.AppendValue<int32_t>(0);
+  }
+
+  DataType type() const { return type_; }
+  int64_t length() const { return length_; }
+  void Reserve(int64_t rows, int64_t string_bytes = 0);
+
+  void AppendNull();
+  template <typename T>
+  void Append(T v) {
+    MarkValid();
+    values_.AppendValue<T>(v);
+    ++length_;
+  }
+  void AppendBool(bool v);
+  // Fails only when the column would exceed 2 GiB of string bytes (int32 offsets).
+  Status AppendString(std::string_view s);
+
+  Column Finish();
+
+ private:
+  void MarkValid() {
+    if (null_count_ > 0) SetValidBit(length_);
+  }
+  void SetValidBit(int64_t i);
+  void MaterializeValidity();
+
+  DataType type_;
+  int64_t length_ = 0;
+  int64_t null_count_ = 0;
+  BufferBuilder validity_;
+  BufferBuilder values_;
+  BufferBuilder data_;
+};
+
+}  // namespace murr
