@@ -4,7 +4,6 @@
 // Writes are serialized per table. Thread-safe.
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -62,8 +61,6 @@ class Table {
 
   // Merges every segment into one now (tests, benchmarks, admin).
   Status CompactAll();
-  // Marks the table dropped: its files are deleted once the last holder lets go.
-  void MarkDropped() { dropped_.store(true); }
 
   std::shared_ptr<const TableState> Snapshot() const;
 
@@ -80,7 +77,6 @@ class Table {
   std::shared_ptr<const TableState> state_;
   std::mutex write_mu_;           // serializes writers and compaction
   uint64_t next_segment_id_ = 1;
-  std::atomic<bool> dropped_{false};
 };
 
 }  // namespace murr

@@ -1,0 +1,26 @@
+// Gather kernels: build a column from rows picked out of several source columns of one type
+// (the segments of a table). The read path and compaction both use them. Pure functions over
+// immutable inputs; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "murr/columnar/column.h"
+
+namespace murr {
+
+// One output row: row `row` of source `source`; source == kMissingSource gives a null.
+struct RowRef {
+  uint32_t source;
+  uint32_t row;
+};
+inline constexpr uint32_t kMissingSource = UINT32_MAX;
+
+// Gathers `n` rows into a new column of `type`. Every source must have that type and every
+// ref must be in range (the caller built them from its own indexes). The result has a validity
+// bitmap only if some output row is null.
+Column GatherColumn(DataType type, const std::vector<const Column*>& sources, const RowRef* refs,
+                    int64_t n);
+
+}  // namespace murr

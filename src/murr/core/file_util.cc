@@ -1,0 +1,138 @@
+#include "murr/core/file_util.h"
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace murr {
+
+Status ErrnoError(std::string_view what, const std::string& path) {
+  int e = errno;
+  std::string msg(what);
+  msg += " '" + path + "': " + std::strerror(e);
+  if (e == ENOSPC || e == EDQUOT) return Status::ResourceExhausted(msg);
+  return Status::IOError(msg);
+}
+
+Status SyncDirectory(const std::string& dir) {
+  int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open directory", dir);
+  int rc = ::fsync(fd);
+  ::close(fd);
+  if (rc != 0) return ErrnoError("cannot fsync directory", dir);
+  return Status::OK();
+}
+
+static std::string ParentDir(const std::string& path) {
+  auto pos = path.find_last_of('/');
+  if (pos == std::string::npos) return ".";
+  if (pos == 0) return "/";
+  return path.substr(0, pos);
+}
+
+Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,
+                           bool sync) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return ErrnoError("cannot create", tmp);
+  auto fail = [&](std::string_view what) {
+    Status st = ErrnoError(what, tmp);
+    ::close(fd);
+    ::unlink(tmp.c_str());
+    return st;
+  };
+  // writev in chunks of at most IOV_MAX slices, handling short writes.
+  std::vector<iovec> iov;
+  iov.reserve(slices.size());
+  for (const auto& s : slices) {
+    if (s.size) iov.push_back({const_cast<void*>(s.data), s.size});
+  }
+  size_t i = 0;
+  while (i < iov.size()) {
+    int cnt = static_cast<int>(std::min<size_t>(iov.size() - i, 512));
+    ssize_t n = ::writev(fd, &iov[i], cnt);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return fail("cannot write");
+    }
+    size_t left = static_cast<size_t>(n);
+    while (left > 0 && i < iov.size()) {
+      if (left >= iov[i].iov_len) {
+        left -= iov[i].iov_len;
+        ++i;
+      } else {
+        iov[i].iov_base = static_cast<char*>(iov[i].iov_base) + left;
+        iov[i].iov_len -= left;
+        left = 0;
+      }
+    }
+  }
+  if (sync && ::fdatasync(fd) != 0) return fail("cannot fsync");
+  if (::close(fd) != 0) {
+    Status st = ErrnoError("cannot close", tmp);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    Status st = ErrnoError("cannot rename into place", path);
+    ::unlink(tmp.c_str());
+    return st;
+  }
+  if (sync) return SyncDirectory(ParentDir(path));
+  return Status::OK();
+}
+
+Status ReadFile(const std::string& path, std::string* out) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  out->clear();
+  char buf[65536];
+  for (;;) {
+    ssize_t n = ::read(fd, buf, sizeof(buf));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      Status st = ErrnoError("cannot read", path);
+      ::close(fd);
+      return st;
+    }
+    if (n == 0) break;
+    out->append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  return Status::OK();
+}
+
+Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return ErrnoError("cannot open", path);
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    Status s = ErrnoError("cannot stat", path);
+    ::close(fd);
+    return s;
+  }
+  size_t size = static_cast<size_t>(st.st_size);
+  const uint8_t* data = nullptr;
+  if (size > 0) {
+    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
+    if (p == MAP_FAILED) {
+      Status s = ErrnoError("cannot mmap", path);
+      ::close(fd);
+      return s;
+    }
+    data = static_cast<const uint8_t*>(p);
+  }
+  ::close(fd);
+  return std::shared_ptr<MappedFile>(new MappedFile(path, data, size));
+}
+
+MappedFile::~MappedFile() {
+  if (data_) ::munmap(const_cast<uint8_t*>(data_), size_);
+}
+
+}  // namespace murr

@@ -1,0 +1,51 @@
+// File helpers for the storage layers: durable atomic writes (temp file, fsync, rename, directory
+// fsync) and read-only memory maps. Stateless functions and a move-only mapping; thread-safe.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "murr/core/status.h"
+
+namespace murr {
+
+struct ConstSlice {
+  const void* data;
+  size_t size;
+};
+
+// Writes the slices to `path` + ".tmp", fsyncs it (when `sync`), renames it to `path` and fsyncs
+// the directory. A crash leaves either no file at `path` or the whole new one.
+Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,
+                           bool sync);
+Status SyncDirectory(const std::string& dir);
+Status ReadFile(const std::string& path, std::string* out);
+
+// A read-only private mapping of a whole file. The memory lives as long as the object.
+class MappedFile {
+ public:
+  static Result<std::shared_ptr<MappedFile>> Open(const std::string& path);
+  ~MappedFile();
+  MappedFile(const MappedFile&) = delete;
+  MappedFile& operator=(const MappedFile&) = delete;
+
+  const uint8_t* data() const { return data_; }
+  size_t size() const { return size_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  MappedFile(std::string path, const uint8_t* data, size_t size)
+      : path_(std::move(path)), data_(data), size_(size) {}
+  std::string path_;
+  const uint8_t* data_;
+  size_t size_;
+};
+
+// "<what> '<path>': <strerror(errno)>" as an IOError.
+Status ErrnoError(std::string_view what, const std::string& path);
+
+}  // namespace murr

@@ -1,0 +1,79 @@
+// KeyIndex: the persisted open-addressing hash index of one segment's keys. Slots are
+// {fingerprint, row} pairs of 8 bytes in a table of `capacity` slots (rows / 0.8, rounded up);
+// a key's home slot is fastrange(low 32 hash bits, capacity), probing is linear, and the high 32
+// bits are the fingerprint that spares a key comparison on nearly every mismatch. The slot array
+// lives in the segment file and is used in place through the mmap, so opening a segment never
+// rehashes its keys. Immutable once built; thread-safe for concurrent lookups.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "murr/columnar/column.h"
+
+namespace murr {
+
+struct IndexSlot {
+  uint32_t fingerprint;
+  uint32_t row;  // kEmptyRow when the slot is free
+};
+static_assert(sizeof(IndexSlot) == 8);
+
+inline constexpr uint32_t kEmptyRow = UINT32_MAX;
+
+uint64_t HashKey(std::string_view key);
+
+inline uint64_t IndexCapacityFor(uint64_t rows) {
+  // Load factor 0.8: short linear probes (mostly within one cache line) for little memory.
+  return rows == 0 ? 1 : rows + rows / 4 + 1;
+}
+
+inline uint64_t HomeSlot(uint64_t hash, uint64_t capacity) {
+  return (static_cast<uint64_t>(static_cast<uint32_t>(hash)) * capacity) >> 32;
+}
+
+// Builds the slot array for a non-null utf8 key column. When a key occurs more than once the
+// last occurrence wins: its slot points at the last row and the earlier rows are appended to
+// *shadowed_rows (ascending order is not guaranteed), so that the caller can drop them.
+std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* shadowed_rows);
+
+class KeyIndexView {
+ public:
+  KeyIndexView() = default;
+  KeyIndexView(const IndexSlot* slots, uint64_t capacity, const Column* keys)
+      : slots_(slots), capacity_(capacity), keys_(keys) {}
+
+  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[HomeSlot(hash, capacity_)]); }
+
+  // The row holding `key`, or -1. `hash` is HashKey(key).
+  int64_t Find(std::string_view key, uint64_t hash) const {
+    const uint32_t fp = static_cast<uint32_t>(hash >> 32);
+    uint64_t pos = HomeSlot(hash, capacity_);
+    const int32_t* offsets = keys_->offsets();
+    const char* data = reinterpret_cast<const char*>(keys_->data.data());
+    // A well-formed index always has a free slot; the bound protects against a hostile one.
+    for (uint64_t probes = 0; probes < capacity_; ++probes) {
+      const IndexSlot s = slots_[pos];
+      if (s.row == kEmptyRow) return -1;
+      if (s.fingerprint == fp) {
+        int32_t b = offsets[s.row], e = offsets[s.row + 1];
+        if (static_cast<size_t>(e - b) == key.size() &&
+            std::memcmp(data + b, key.data(), key.size()) == 0) {
+          return s.row;
+        }
+      }
+      if (++pos == capacity_) pos = 0;
+    }
+    return -1;
+  }
+
+  uint64_t capacity() const { return capacity_; }
+
+ private:
+  const IndexSlot* slots_ = nullptr;
+  uint64_t capacity_ = 0;
+  const Column* keys_ = nullptr;
+};
+
+}  // namespace murr

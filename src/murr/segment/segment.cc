@@ -1,0 +1,307 @@
+#include "murr/segment/segment.h"
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
+#include <cstring>
+
+namespace murr {
+namespace {
+
+uint64_t Checksum(const void* p, size_t n) { return XXH3_64bits(p, n); }
+
+// A region of the file: offset, length, checksum.
+struct Extent {
+  uint64_t offset = 0;
+  uint64_t length = 0;
+  uint64_t checksum = 0;
+};
+
+class FooterWriter {
+ public:
+  template <typename T>
+  void Put(T v) {
+    out_.append(reinterpret_cast<const char*>(&v), sizeof(T));
+  }
+  void PutBytes(std::string_view s) { out_.append(s); }
+  void PutExtent(const Extent& e) {
+    Put(e.offset);
+    Put(e.length);
+    Put(e.checksum);
+  }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+class FooterReader {
+ public:
+  FooterReader(const uint8_t* p, size_t n) : p_(p), n_(n) {}
+  template <typename T>
+  bool Get(T* v) {
+    if (n_ - pos_ < sizeof(T)) return false;
+    std::memcpy(v, p_ + pos_, sizeof(T));
+    pos_ += sizeof(T);
+    return true;
+  }
+  bool GetBytes(size_t len, std::string_view* s) {
+    if (n_ - pos_ < len) return false;
+    *s = std::string_view(reinterpret_cast<const char*>(p_ + pos_), len);
+    pos_ += len;
+    return true;
+  }
+  bool GetExtent(Extent* e) { return Get(&e->offset) && Get(&e->length) && Get(&e->checksum); }
+  bool AtEnd() const { return pos_ == n_; }
+
+ private:
+  const uint8_t* p_;
+  size_t n_;
+  size_t pos_ = 0;
+};
+
+// Lays out payloads at 64-byte aligned offsets after the header.
+class PayloadLayout {
+ public:
+  PayloadLayout() : end_(kSegmentHeaderSize) {}
+  Extent Add(const void* data, size_t size, std::vector<ConstSlice>* slices) {
+    static const uint8_t kZeros[64] = {};
+    size_t aligned = RoundUp64(end_);
+    if (aligned > end_) slices->push_back({kZeros, aligned - end_});
+    Extent e{aligned, size, Checksum(data, size)};
+    if (size) slices->push_back({data, size});
+    end_ = aligned + size;
+    return e;
+  }
+  size_t end() const { return end_; }
+
+ private:
+  size_t end_;
+};
+
+}  // namespace
+
+Status Segment::Write(const std::string& path, const TableSchema& schema, const Batch& batch,
+                      const std::vector<IndexSlot>& slots, bool sync) {
+  const auto& cols = schema.columns();
+  if (batch.columns.size() != cols.size()) {
+    return Status::Internal("segment write: batch does not have the schema's columns");
+  }
+  if (batch.num_rows >= static_cast<int64_t>(kEmptyRow)) {
+    return Status::ResourceExhausted("a segment holds fewer than 2^32-1 rows");
+  }
+  if (slots.size() != IndexCapacityFor(static_cast<uint64_t>(batch.num_rows))) {
+    return Status::Internal("segment write: index does not fit the batch");
+  }
+
+  uint8_t header[kSegmentHeaderSize] = {};
+  std::memcpy(header, kSegmentMagic, 8);
+  std::memcpy(header + 8, &kSegmentVersion, 4);
+  uint64_t rows = static_cast<uint64_t>(batch.num_rows);
+  std::memcpy(header + 16, &rows, 8);
+
+  std::vector<ConstSlice> slices;
+  slices.push_back({header, sizeof(header)});
+  PayloadLayout layout;
+  FooterWriter footer;
+  footer.Put<uint64_t>(rows);
+  footer.Put<uint32_t>(static_cast<uint32_t>(cols.size()));
+  for (size_t i = 0; i < cols.size(); ++i) {
+    const Column& c = batch.columns[i];
+    footer.Put<uint16_t>(static_cast<uint16_t>(cols[i].name.size()));
+    footer.PutBytes(cols[i].name);
+    footer.Put<uint8_t>(static_cast<uint8_t>(cols[i].type));
+    footer.Put<uint8_t>(cols[i].nullable ? 1 : 0);
+    footer.Put<uint64_t>(static_cast<uint64_t>(c.null_count));
+    Extent validity;
+    if (c.null_count > 0) {
+      validity = layout.Add(c.validity.data(), BitmapBytes(c.length), &slices);
+    }
+    Extent values, data;
+    switch (c.type) {
+      case DataType::kBool:
+        values = layout.Add(c.values.data(), BitmapBytes(c.length), &slices);
+        break;
+      case DataType::kUtf8: {
+        // Offsets are stored rebased to 0 when the column is a slice; the common case is a copy-free
+        // write of the builder's buffers.
+        const int32_t* o = c.offsets();
+        if (o[0] != 0) {
+          return Status::Internal("segment write: utf8 offsets must start at 0");
+        }
+        values = layout.Add(o, static_cast<size_t>(c.length + 1) * 4, &slices);
+        data = layout.Add(c.data.data(), static_cast<size_t>(o[c.length]), &slices);
+        break;
+      }
+      default:
+        values = layout.Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type),
+                            &slices);
+        break;
+    }
+    footer.PutExtent(validity);
+    footer.PutExtent(values);
+    footer.PutExtent(data);
+  }
+  Extent index = layout.Add(slots.data(), slots.size() * sizeof(IndexSlot), &slices);
+  footer.Put<uint64_t>(slots.size());
+  footer.PutExtent(index);
+
+  static const uint8_t kZeros[64] = {};
+  size_t footer_start = RoundUp64(layout.end());
+  if (footer_start > layout.end()) slices.push_back({kZeros, footer_start - layout.end()});
+  std::string& fb = footer.str();
+  uint64_t footer_sum = Checksum(fb.data(), fb.size());
+  uint64_t footer_len = fb.size();
+  char trailer[kSegmentTrailerSize];
+  std::memcpy(trailer, &footer_sum, 8);
+  std::memcpy(trailer + 8, kFooterMagic, 8);
+  std::memcpy(trailer + 16, &footer_len, 8);
+  slices.push_back({fb.data(), fb.size()});
+  slices.push_back({trailer, sizeof(trailer)});
+  return WriteFileAtomically(path, slices, sync);
+}
+
+Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const TableSchema& schema,
+                                               bool verify_checksums) {
+  MURR_ASSIGN_OR_RETURN(std::shared_ptr<MappedFile> file, MappedFile::Open(path));
+  auto corrupt = [&](const std::string& what) {
+    return Status::Corruption("segment '" + path + "': " + what);
+  };
+  const uint8_t* base = file->data();
+  const size_t size = file->size();
+  if (size < kSegmentHeaderSize + kSegmentTrailerSize) {
+    return corrupt("file is " + std::to_string(size) + " bytes, too short to be a segment");
+  }
+  if (std::memcmp(base, kSegmentMagic, 8) != 0) return corrupt("bad magic (not a Murr segment)");
+  uint32_t version;
+  std::memcpy(&version, base + 8, 4);
+  if (version != kSegmentVersion) {
+    return corrupt("unsupported version " + std::to_string(version) + " (this build reads " +
+                   std::to_string(kSegmentVersion) + ")");
+  }
+  uint64_t header_rows;
+  std::memcpy(&header_rows, base + 16, 8);
+  const uint8_t* trailer = base + size - kSegmentTrailerSize;
+  uint64_t footer_sum, footer_len;
+  std::memcpy(&footer_sum, trailer, 8);
+  std::memcpy(&footer_len, trailer + 16, 8);
+  if (std::memcmp(trailer + 8, kFooterMagic, 8) != 0) {
+    return corrupt("bad footer magic (truncated or torn file)");
+  }
+  if (footer_len > size - kSegmentHeaderSize - kSegmentTrailerSize) {
+    return corrupt("footer length " + std::to_string(footer_len) + " exceeds the file");
+  }
+  const uint8_t* fp = trailer - footer_len;
+  if (Checksum(fp, footer_len) != footer_sum) return corrupt("footer checksum mismatch");
+  const size_t payload_end = size - kSegmentTrailerSize - footer_len;
+
+  FooterReader r(fp, footer_len);
+  uint64_t rows;
+  uint32_t ncols;
+  if (!r.Get(&rows) || !r.Get(&ncols)) return corrupt("footer too short");
+  if (rows != header_rows) return corrupt("header and footer disagree on the row count");
+  if (rows >= kEmptyRow) return corrupt("row count out of range");
+  const auto& cols = schema.columns();
+  if (ncols != cols.size()) {
+    return corrupt("has " + std::to_string(ncols) + " columns, the table schema has " +
+                   std::to_string(cols.size()));
+  }
+  auto seg = std::shared_ptr<Segment>(new Segment());
+  seg->num_rows_ = static_cast<int64_t>(rows);
+  seg->key_index_ = schema.key_index();
+  std::shared_ptr<const void> owner = file;
+
+  auto check_extent = [&](const Extent& e, uint64_t expected_len, const std::string& what,
+                          Buffer* out) -> Status {
+    if (e.length != expected_len) {
+      return corrupt(what + ": length " + std::to_string(e.length) + ", expected " +
+                     std::to_string(expected_len));
+    }
+    if (e.length == 0) {
+      *out = Buffer(nullptr, 0, nullptr);
+      return Status::OK();
+    }
+    if (e.offset % 64 != 0 || e.offset < kSegmentHeaderSize || e.offset > payload_end ||
+        e.length > payload_end - e.offset) {
+      return corrupt(what + ": extent [" + std::to_string(e.offset) + ", +" +
+                     std::to_string(e.length) + ") lies outside the payload area");
+    }
+    if (verify_checksums && Checksum(base + e.offset, e.length) != e.checksum) {
+      return corrupt(what + ": checksum mismatch");
+    }
+    *out = Buffer(base + e.offset, e.length, owner);
+    return Status::OK();
+  };
+
+  for (uint32_t i = 0; i < ncols; ++i) {
+    uint16_t name_len;
+    std::string_view name;
+    uint8_t type, nullable;
+    uint64_t null_count;
+    Extent ev, evals, edata;
+    if (!r.Get(&name_len) || !r.GetBytes(name_len, &name) || !r.Get(&type) || !r.Get(&nullable) ||
+        !r.Get(&null_count) || !r.GetExtent(&ev) || !r.GetExtent(&evals) || !r.GetExtent(&edata)) {
+      return corrupt("footer truncated in column " + std::to_string(i));
+    }
+    if (name != cols[i].name || type != static_cast<uint8_t>(cols[i].type)) {
+      return corrupt("column " + std::to_string(i) + " is '" + std::string(name) +
+                     "', which does not match the table schema's '" + cols[i].name + "' (" +
+                     std::string(DataTypeName(cols[i].type)) + ")");
+    }
+    if (null_count > rows) return corrupt("column '" + cols[i].name + "': null count > rows");
+    Column c;
+    c.type = cols[i].type;
+    c.length = static_cast<int64_t>(rows);
+    c.null_count = static_cast<int64_t>(null_count);
+    const std::string what = "column '" + cols[i].name + "'";
+    MURR_RETURN_IF_ERROR(check_extent(ev, null_count > 0 ? BitmapBytes(c.length) : 0,
+                                      what + " validity", &c.validity));
+    switch (c.type) {
+      case DataType::kBool:
+        MURR_RETURN_IF_ERROR(check_extent(evals, BitmapBytes(c.length), what + " values", &c.values));
+        break;
+      case DataType::kUtf8: {
+        MURR_RETURN_IF_ERROR(
+            check_extent(evals, (rows + 1) * 4, what + " offsets", &c.values));
+        // Data length is known only from the last offset; check it and then the extent.
+        int32_t first, last;
+        std::memcpy(&first, c.values.data(), 4);
+        std::memcpy(&last, c.values.data() + rows * 4, 4);
+        if (first != 0 || last < 0) return corrupt(what + ": bad first/last offset");
+        MURR_RETURN_IF_ERROR(check_extent(edata, static_cast<uint64_t>(last), what + " data", &c.data));
+        break;
+      }
+      default:
+        MURR_RETURN_IF_ERROR(check_extent(evals, rows * FixedWidth(c.type), what + " values",
+                                          &c.values));
+        break;
+    }
+    Status st = c.Validate();
+    if (!st.ok()) return corrupt(what + ": " + st.message());
+    seg->columns_.push_back(std::move(c));
+  }
+  uint64_t capacity;
+  Extent eidx;
+  if (!r.Get(&capacity) || !r.GetExtent(&eidx) || !r.AtEnd()) {
+    return corrupt("footer index entry truncated or trailing bytes");
+  }
+  if (capacity != IndexCapacityFor(rows)) return corrupt("index capacity does not fit row count");
+  Buffer idx;
+  MURR_RETURN_IF_ERROR(check_extent(eidx, capacity * sizeof(IndexSlot), "key index", &idx));
+  // Every slot must point at a real row, and at least one slot must be free (probes end).
+  const IndexSlot* slots = idx.as<IndexSlot>();
+  uint64_t used = 0;
+  for (uint64_t i = 0; i < capacity; ++i) {
+    if (slots[i].row == kEmptyRow) continue;
+    if (slots[i].row >= rows) return corrupt("key index slot points past the last row");
+    ++used;
+  }
+  if (used != rows) return corrupt("key index holds " + std::to_string(used) + " keys, expected " +
+                                   std::to_string(rows));
+  if (seg->columns_[seg->key_index_].null_count != 0) return corrupt("key column has nulls");
+  seg->file_ = std::move(file);
+  seg->index_ = KeyIndexView(slots, capacity, &seg->columns_[seg->key_index_]);
+  return seg;
+}
+
+}  // namespace murr

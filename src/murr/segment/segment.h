@@ -1,0 +1,56 @@
+// Segment: one immutable .seg file holding a batch of rows by column plus the key index over
+// them. Written once (temp file, fsync, rename, directory fsync) and opened by mmap; columns are
+// used in place (Buffers borrow the mapping). The byte layout is in docs/format.md.
+// Immutable after Open; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "murr/columnar/column.h"
+#include "murr/core/file_util.h"
+#include "murr/core/schema.h"
+#include "murr/core/status.h"
+#include "murr/segment/key_index.h"
+
+namespace murr {
+
+inline constexpr char kSegmentMagic[8] = {'M', 'U', 'R', 'R', 'S', 'E', 'G', '1'};
+inline constexpr char kFooterMagic[8] = {'M', 'U', 'R', 'R', 'F', 'T', 'R', '1'};
+inline constexpr uint32_t kSegmentVersion = 1;
+inline constexpr size_t kSegmentHeaderSize = 64;
+inline constexpr size_t kSegmentTrailerSize = 24;  // footer checksum, footer magic, footer length
+
+class Segment {
+ public:
+  // Writes `batch` (columns exactly the schema's, in schema order, keys distinct and non-null)
+  // with its key index `slots` (BuildKeyIndex of the keys, with no shadowed rows) as a segment
+  // file at `path`, durably when `sync`.
+  static Status Write(const std::string& path, const TableSchema& schema, const Batch& batch,
+                      const std::vector<IndexSlot>& slots, bool sync);
+  // Maps and verifies the file: magic, version, footer, every offset and length, the index, and
+  // (when `verify_checksums`) every payload checksum. The columns must match `schema`.
+  // Any inconsistency is Corruption naming the file.
+  static Result<std::shared_ptr<Segment>> Open(const std::string& path, const TableSchema& schema,
+                                               bool verify_checksums);
+
+  int64_t num_rows() const { return num_rows_; }
+  const Column& column(int i) const { return columns_[i]; }
+  const Column& keys() const { return columns_[key_index_]; }
+  const KeyIndexView& index() const { return index_; }
+  const std::string& path() const { return file_->path(); }
+  size_t file_size() const { return file_->size(); }
+
+ private:
+  Segment() = default;
+  std::shared_ptr<MappedFile> file_;
+  int64_t num_rows_ = 0;
+  int key_index_ = 0;
+  std::vector<Column> columns_;
+  KeyIndexView index_;
+};
+
+}  // namespace murr
