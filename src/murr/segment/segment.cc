@@ -181,6 +181,10 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   }
   uint64_t header_rows;
   std::memcpy(&header_rows, base + 16, 8);
+  for (size_t i = 12; i < kSegmentHeaderSize; ++i) {
+    if (i >= 16 && i < 24) continue;
+    if (base[i] != 0) return corrupt("reserved header bytes are not zero");
+  }
   const uint8_t* trailer = base + size - kSegmentTrailerSize;
   uint64_t footer_sum, footer_len;
   std::memcpy(&footer_sum, trailer, 8);

@@ -1,0 +1,128 @@
+// Test helpers for batches: a schema with every type, random batches with nulls, and cell-level
+// comparison (floats compared bit for bit).
+#pragma once
+
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "murr/columnar/column.h"
+#include "murr/core/schema.h"
+
+namespace murr::testing {
+
+// id (utf8 key) + one nullable column of every type + a non-nullable float32.
+inline TableSchema AllTypesSchema() {
+  std::vector<ColumnSchema> cols = {{"id", DataType::kUtf8, false}};
+  for (int t = 0; t < kNumDataTypes; ++t) {
+    auto type = static_cast<DataType>(t);
+    cols.push_back({"c_" + std::string(DataTypeName(type)), type, true});
+  }
+  cols.push_back({"score", DataType::kFloat32, false});
+  return TableSchema::Make("id", cols).value();
+}
+
+// Appends a random value of `type` (NaN, infinities and -0.0 included for floats).
+inline void AppendRandom(ColumnBuilder* b, std::mt19937_64& rng) {
+  std::uniform_int_distribution<int> pick(0, 9);
+  switch (b->type()) {
+    case DataType::kUtf8: {
+      std::string s(rng() % 12, 'x');
+      for (auto& c : s) c = static_cast<char>('a' + rng() % 26);
+      if (pick(rng) == 0) s += "\xc3\xa9";  // é
+      (void)b->AppendString(s);
+      break;
+    }
+    case DataType::kBool: b->AppendBool(rng() & 1); break;
+    case DataType::kInt8: b->Append<int8_t>(static_cast<int8_t>(rng())); break;
+    case DataType::kInt16: b->Append<int16_t>(static_cast<int16_t>(rng())); break;
+    case DataType::kInt32: b->Append<int32_t>(static_cast<int32_t>(rng())); break;
+    case DataType::kInt64: b->Append<int64_t>(static_cast<int64_t>(rng())); break;
+    case DataType::kUInt8: b->Append<uint8_t>(static_cast<uint8_t>(rng())); break;
+    case DataType::kUInt16: b->Append<uint16_t>(static_cast<uint16_t>(rng())); break;
+    case DataType::kUInt32: b->Append<uint32_t>(static_cast<uint32_t>(rng())); break;
+    case DataType::kUInt64: b->Append<uint64_t>(rng()); break;
+    case DataType::kFloat32: {
+      int p = pick(rng);
+      float v = p == 0   ? std::numeric_limits<float>::quiet_NaN()
+                : p == 1 ? -0.0f
+                : p == 2 ? -std::numeric_limits<float>::infinity()
+                         : std::uniform_real_distribution<float>(-1e6f, 1e6f)(rng);
+      b->Append<float>(v);
+      break;
+    }
+    case DataType::kFloat64: {
+      int p = pick(rng);
+      double v = p == 0   ? std::numeric_limits<double>::quiet_NaN()
+                 : p == 1 ? -0.0
+                 : p == 2 ? std::numeric_limits<double>::infinity()
+                          : std::uniform_real_distribution<double>(-1e12, 1e12)(rng);
+      b->Append<double>(v);
+      break;
+    }
+  }
+}
+
+// A batch over `schema` whose keys are key_prefix + row number; nullable columns get ~10% nulls.
+inline Batch RandomBatch(const TableSchema& schema, int64_t rows, std::mt19937_64& rng,
+                         const std::string& key_prefix = "k") {
+  Batch b;
+  b.num_rows = rows;
+  for (const auto& cs : schema.columns()) {
+    b.fields.push_back({cs.name, cs.type, cs.nullable});
+    ColumnBuilder builder(cs.type);
+    for (int64_t r = 0; r < rows; ++r) {
+      if (cs.name == schema.key()) {
+        (void)builder.AppendString(key_prefix + std::to_string(r));
+      } else if (cs.nullable && rng() % 10 == 0) {
+        builder.AppendNull();
+      } else {
+        AppendRandom(&builder, rng);
+      }
+    }
+    b.columns.push_back(builder.Finish());
+  }
+  return b;
+}
+
+// True when a[i] and b[j] hold the same value (or are both null); floats bit for bit.
+inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
+  if (a.type != b.type) return false;
+  if (a.IsNull(i) || b.IsNull(j)) return a.IsNull(i) && b.IsNull(j);
+  switch (a.type) {
+    case DataType::kUtf8: return a.StringValue(i) == b.StringValue(j);
+    case DataType::kBool: return a.BoolValue(i) == b.BoolValue(j);
+    default: {
+      int w = FixedWidth(a.type);
+      return std::memcmp(a.values.data() + i * w, b.values.data() + j * w, w) == 0;
+    }
+  }
+}
+
+inline std::string CellToString(const Column& c, int64_t i) {
+  if (c.IsNull(i)) return "null";
+  switch (c.type) {
+    case DataType::kUtf8: return "'" + std::string(c.StringValue(i)) + "'";
+    case DataType::kBool: return c.BoolValue(i) ? "true" : "false";
+    case DataType::kInt8: return std::to_string(c.Value<int8_t>(i));
+    case DataType::kInt16: return std::to_string(c.Value<int16_t>(i));
+    case DataType::kInt32: return std::to_string(c.Value<int32_t>(i));
+    case DataType::kInt64: return std::to_string(c.Value<int64_t>(i));
+    case DataType::kUInt8: return std::to_string(c.Value<uint8_t>(i));
+    case DataType::kUInt16: return std::to_string(c.Value<uint16_t>(i));
+    case DataType::kUInt32: return std::to_string(c.Value<uint32_t>(i));
+    case DataType::kUInt64: return std::to_string(c.Value<uint64_t>(i));
+    case DataType::kFloat32: return std::to_string(c.Value<float>(i));
+    case DataType::kFloat64: return std::to_string(c.Value<double>(i));
+  }
+  return "?";
+}
+
+inline std::vector<std::string> ColumnNames(const TableSchema& s) {
+  std::vector<std::string> out;
+  for (const auto& c : s.columns()) out.push_back(c.name);
+  return out;
+}
+
+}  // namespace murr::testing
