@@ -1,0 +1,8 @@
+# Benchmark programs: every bench/*.cc is one executable named after its file (murr_bench.cc ->
+# murr_bench). They are built by `make build` and run by `make bench`, never by the tests.
+file(GLOB MURR_BENCH_SOURCES CONFIGURE_DEPENDS ${CMAKE_SOURCE_DIR}/bench/*.cc)
+foreach(src ${MURR_BENCH_SOURCES})
+  get_filename_component(name ${src} NAME_WE)
+  add_executable(${name} ${src})
+  target_link_libraries(${name} PRIVATE murr)
+endforeach()
