@@ -1,0 +1,433 @@
+// Arrow IPC stream reader: framing, flatbuffer verification, Schema and RecordBatch decoding.
+#include <bit>
+#include <cstring>
+#include <memory>
+
+#include "murr/codec/arrow_ipc.h"
+#include "murr/codec/fbs/Message_generated.h"
+
+namespace murr {
+namespace {
+
+namespace fb = ::murr::arrow_fb;
+
+static_assert(std::endian::native == std::endian::little,
+              "the Arrow IPC codec assumes a little-endian host");
+
+constexpr uint32_t kContinuation = 0xFFFFFFFFu;
+
+std::string Quote(const std::string& name) {
+  return "'" + name + "'";
+}
+
+// Bytes needed for a bitmap of `n` bits, without overflow for any n >= 0.
+uint64_t SafeBitmapBytes(int64_t n) {
+  return static_cast<uint64_t>(n / 8) + (n % 8 != 0 ? 1 : 0);
+}
+
+std::string ArrowTypeName(fb::Type t) {
+  const char* name = fb::EnumNameType(t);
+  if (name == nullptr || *name == '\0') {
+    return "with unknown type id " + std::to_string(static_cast<int>(t));
+  }
+  return name;
+}
+
+constexpr const char* kSupportedTypes =
+    "supported: utf8, bool, int8/16/32/64, uint8/16/32/64, float32, float64";
+
+Result<DataType> ConvertType(const fb::Field& field, const std::string& name) {
+  switch (field.type_type()) {
+    case fb::Type::Utf8:
+      return DataType::kUtf8;
+    case fb::Type::Bool:
+      return DataType::kBool;
+    case fb::Type::Int: {
+      const fb::Int* t = field.type_as_Int();
+      if (t == nullptr) {
+        return Status::InvalidArgument("field " + Quote(name) + " has type Int without its table");
+      }
+      bool s = t->is_signed();
+      switch (t->bitWidth()) {
+        case 8:
+          return s ? DataType::kInt8 : DataType::kUInt8;
+        case 16:
+          return s ? DataType::kInt16 : DataType::kUInt16;
+        case 32:
+          return s ? DataType::kInt32 : DataType::kUInt32;
+        case 64:
+          return s ? DataType::kInt64 : DataType::kUInt64;
+        default:
+          return Status::InvalidArgument("field " + Quote(name) + " has an Int type of bit width " +
+                                         std::to_string(t->bitWidth()) +
+                                         " (Arrow allows 8, 16, 32, 64)");
+      }
+    }
+    case fb::Type::FloatingPoint: {
+      const fb::FloatingPoint* t = field.type_as_FloatingPoint();
+      if (t == nullptr) {
+        return Status::InvalidArgument("field " + Quote(name) +
+                                       " has type FloatingPoint without its table");
+      }
+      switch (t->precision()) {
+        case fb::Precision::SINGLE:
+          return DataType::kFloat32;
+        case fb::Precision::DOUBLE:
+          return DataType::kFloat64;
+        case fb::Precision::HALF:
+          return Status::Unimplemented("field " + Quote(name) +
+                                       " has Arrow type float16, which Murr does not support (" +
+                                       kSupportedTypes + ")");
+        default:
+          return Status::InvalidArgument("field " + Quote(name) +
+                                         " has a FloatingPoint type of unknown precision " +
+                                         std::to_string(static_cast<int>(t->precision())));
+      }
+    }
+    case fb::Type::NONE:
+      return Status::InvalidArgument("field " + Quote(name) + " has no type");
+    default:
+      return Status::Unimplemented("field " + Quote(name) + " has Arrow type " +
+                                   ArrowTypeName(field.type_type()) +
+                                   ", which Murr does not support (" + kSupportedTypes + ")");
+  }
+}
+
+Result<std::vector<Field>> DecodeSchema(const fb::Schema& schema) {
+  if (schema.endianness() != fb::Endianness::Little) {
+    return Status::Unimplemented("the Arrow stream is big-endian; Murr reads little-endian only");
+  }
+  std::vector<Field> out;
+  const auto* fields = schema.fields();
+  if (fields == nullptr) return out;
+  out.reserve(fields->size());
+  for (const fb::Field* f : *fields) {
+    Field field;
+    if (f->name() != nullptr) field.name = f->name()->str();
+    if (f->dictionary() != nullptr) {
+      return Status::Unimplemented("field " + Quote(field.name) +
+                                   " is dictionary-encoded, which Murr does not support; send "
+                                   "plain (non-dictionary) columns");
+    }
+    MURR_ASSIGN_OR_RETURN(field.type, ConvertType(*f, field.name));
+    if (f->children() != nullptr && f->children()->size() != 0) {
+      return Status::InvalidArgument(
+          "field " + Quote(field.name) + " of type " + std::string(DataTypeName(field.type)) +
+          " has " + std::to_string(f->children()->size()) + " child fields; it can have none");
+    }
+    field.nullable = f->nullable();
+    out.push_back(std::move(field));
+  }
+  return out;
+}
+
+// Number of body buffers a field of `type` takes: validity + values (+ data for utf8).
+size_t BuffersFor(DataType type) {
+  return type == DataType::kUtf8 ? 3 : 2;
+}
+
+// The body buffer described by `meta`, bounds-checked against `body`. Borrowed from the body
+// when its address is a multiple of `align`, copied otherwise.
+Result<Buffer> BodyBuffer(const Buffer& body, const fb::Buffer& meta, size_t align,
+                          const std::string& field, const char* role) {
+  int64_t off = meta.offset();
+  int64_t len = meta.length();
+  uint64_t size = body.size();
+  if (off < 0 || len < 0 || static_cast<uint64_t>(off) > size ||
+      static_cast<uint64_t>(len) > size - static_cast<uint64_t>(off)) {
+    return Status::InvalidArgument("field " + Quote(field) + ": " + role + " buffer (offset " +
+                                   std::to_string(off) + ", length " + std::to_string(len) +
+                                   ") lies outside the message body of " + std::to_string(size) +
+                                   " bytes");
+  }
+  Buffer b = body.Slice(static_cast<size_t>(off), static_cast<size_t>(len));
+  if (len > 0 && align > 1 && reinterpret_cast<uintptr_t>(b.data()) % align != 0) {
+    return Buffer::Copy(b.data(), b.size());
+  }
+  return b;
+}
+
+Status TooShort(const std::string& field, const char* role, size_t have, uint64_t need,
+                int64_t rows) {
+  return Status::InvalidArgument("field " + Quote(field) + ": " + role + " buffer has " +
+                                 std::to_string(have) + " bytes, " + std::to_string(need) +
+                                 " needed for " + std::to_string(rows) + " rows");
+}
+
+Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::RecordBatch& rb,
+                                const Buffer& body) {
+  int64_t length = rb.length();
+  if (length < 0) {
+    return Status::InvalidArgument("record batch has negative length " + std::to_string(length));
+  }
+  if (rb.compression() != nullptr) {
+    return Status::Unimplemented(
+        "the record batch body is compressed (LZ4/ZSTD buffer compression), which Murr does not "
+        "support; send uncompressed Arrow IPC");
+  }
+  if (rb.variadicBufferCounts() != nullptr && rb.variadicBufferCounts()->size() != 0) {
+    return Status::InvalidArgument(
+        "record batch has variadic buffer counts but no view-type field");
+  }
+  size_t num_nodes = rb.nodes() ? rb.nodes()->size() : 0;
+  size_t num_buffers = rb.buffers() ? rb.buffers()->size() : 0;
+  if (num_nodes != fields.size()) {
+    return Status::InvalidArgument("record batch has " + std::to_string(num_nodes) +
+                                   " field nodes, the schema has " + std::to_string(fields.size()) +
+                                   " fields");
+  }
+  size_t want_buffers = 0;
+  for (const Field& f : fields) want_buffers += BuffersFor(f.type);
+  if (num_buffers != want_buffers) {
+    return Status::InvalidArgument("record batch has " + std::to_string(num_buffers) +
+                                   " buffers, the schema's fields need " +
+                                   std::to_string(want_buffers));
+  }
+  // Every column needs at least one bit per row, so a length beyond that is a lie; checking it
+  // here keeps all size arithmetic below far from overflow.
+  if (!fields.empty() && SafeBitmapBytes(length) > body.size()) {
+    return Status::InvalidArgument("record batch claims " + std::to_string(length) +
+                                   " rows but its body has only " + std::to_string(body.size()) +
+                                   " bytes");
+  }
+
+  Batch batch;
+  batch.fields = fields;
+  batch.num_rows = length;
+  batch.columns.reserve(fields.size());
+  size_t bi = 0;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    const Field& field = fields[i];
+    const fb::FieldNode* node = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    if (node->length() != length) {
+      return Status::InvalidArgument("field " + Quote(field.name) + " has " +
+                                     std::to_string(node->length()) +
+                                     " rows in a record batch of " + std::to_string(length));
+    }
+    if (node->null_count() < 0 || node->null_count() > length) {
+      return Status::InvalidArgument("field " + Quote(field.name) + " has null count " +
+                                     std::to_string(node->null_count()) + " for " +
+                                     std::to_string(length) + " rows");
+    }
+    if (!field.nullable && node->null_count() > 0) {
+      return Status::InvalidArgument("field " + Quote(field.name) +
+                                     " is declared non-nullable but has " +
+                                     std::to_string(node->null_count()) + " nulls");
+    }
+    Column c;
+    c.type = field.type;
+    c.length = length;
+    c.null_count = node->null_count();
+    const auto* metas = rb.buffers();
+    auto next = [&]() { return metas->Get(static_cast<flatbuffers::uoffset_t>(bi++)); };
+
+    MURR_ASSIGN_OR_RETURN(Buffer validity, BodyBuffer(body, *next(), 1, field.name, "validity"));
+    if (c.null_count > 0) {
+      uint64_t need = SafeBitmapBytes(length);
+      if (validity.size() < need)
+        return TooShort(field.name, "validity", validity.size(), need, length);
+      c.validity = validity;
+    }
+    // With null_count 0 the bitmap (if any) is ignored, as the spec allows.
+
+    switch (field.type) {
+      case DataType::kBool: {
+        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 1, field.name, "values"));
+        uint64_t need = SafeBitmapBytes(length);
+        if (c.values.size() < need)
+          return TooShort(field.name, "values", c.values.size(), need, length);
+        break;
+      }
+      case DataType::kUtf8: {
+        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 4, field.name, "offsets"));
+        MURR_ASSIGN_OR_RETURN(c.data, BodyBuffer(body, *next(), 1, field.name, "data"));
+        if (length == 0 && c.values.size() < 4) {
+          // Writers may leave the offsets of an empty array out entirely.
+          static const int32_t kZeroOffset[4] = {0, 0, 0, 0};
+          c.values = Buffer(reinterpret_cast<const uint8_t*>(kZeroOffset), 4, nullptr);
+        }
+        uint64_t need = (static_cast<uint64_t>(length) + 1) * 4;
+        if (c.values.size() < need)
+          return TooShort(field.name, "offsets", c.values.size(), need, length);
+        break;
+      }
+      default: {
+        size_t width = static_cast<size_t>(FixedWidth(field.type));
+        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, field.name, "values"));
+        uint64_t need = static_cast<uint64_t>(length) * width;
+        if (c.values.size() < need)
+          return TooShort(field.name, "values", c.values.size(), need, length);
+        break;
+      }
+    }
+    batch.columns.push_back(std::move(c));
+  }
+  MURR_RETURN_IF_ERROR(batch.Validate());
+  return batch;
+}
+
+// A verified flatbuffer Message; holds an aligned copy of the bytes when the input was not.
+struct ParsedMessage {
+  std::unique_ptr<uint64_t[]> storage;
+  const fb::Message* message = nullptr;
+};
+
+Result<ParsedMessage> ParseMessage(const uint8_t* data, size_t size) {
+  if (size >= FLATBUFFERS_MAX_BUFFER_SIZE) {
+    return Status::InvalidArgument("Arrow IPC message metadata of " + std::to_string(size) +
+                                   " bytes is too large");
+  }
+  ParsedMessage out;
+  if (reinterpret_cast<uintptr_t>(data) % 8 != 0) {
+    out.storage.reset(new uint64_t[(size + 7) / 8]);
+    if (size) std::memcpy(out.storage.get(), data, size);
+    data = reinterpret_cast<const uint8_t*>(out.storage.get());
+  }
+  flatbuffers::Verifier verifier(data, size);
+  if (!fb::VerifyMessageBuffer(verifier)) {
+    return Status::InvalidArgument(
+        "Arrow IPC message metadata is not a valid flatbuffer Message (failed verification)");
+  }
+  out.message = fb::GetMessage(data);
+  return out;
+}
+
+Status DecodeMessage(const fb::Message& msg, const Buffer& body, bool* has_schema,
+                     std::vector<Field>* fields, std::optional<Batch>* batch) {
+  if (batch) batch->reset();
+  if (msg.version() < fb::MetadataVersion::V4 || msg.version() > fb::MetadataVersion::V5) {
+    return Status::Unimplemented("Arrow IPC metadata version " +
+                                 std::to_string(static_cast<int>(msg.version()) + 1) +
+                                 " is not supported (Murr reads V4 and V5)");
+  }
+  if (msg.bodyLength() < 0) {
+    return Status::InvalidArgument("message has negative body length " +
+                                   std::to_string(msg.bodyLength()));
+  }
+  if (static_cast<uint64_t>(msg.bodyLength()) > body.size()) {
+    return Status::InvalidArgument("message declares a body of " +
+                                   std::to_string(msg.bodyLength()) + " bytes but has " +
+                                   std::to_string(body.size()));
+  }
+  Buffer own_body = body.Slice(0, static_cast<size_t>(msg.bodyLength()));
+  switch (msg.header_type()) {
+    case fb::MessageHeader::Schema: {
+      if (*has_schema) return Status::InvalidArgument("second Schema message in one stream");
+      const fb::Schema* schema = msg.header_as_Schema();
+      if (schema == nullptr) return Status::InvalidArgument("Schema message without its header");
+      MURR_ASSIGN_OR_RETURN(*fields, DecodeSchema(*schema));
+      *has_schema = true;
+      return Status::OK();
+    }
+    case fb::MessageHeader::RecordBatch: {
+      if (!*has_schema) {
+        return Status::InvalidArgument("RecordBatch message before the Schema message");
+      }
+      const fb::RecordBatch* rb = msg.header_as_RecordBatch();
+      if (rb == nullptr) {
+        return Status::InvalidArgument("RecordBatch message without its header");
+      }
+      MURR_ASSIGN_OR_RETURN(Batch b, DecodeRecordBatch(*fields, *rb, own_body));
+      if (batch) *batch = std::move(b);
+      return Status::OK();
+    }
+    case fb::MessageHeader::DictionaryBatch:
+      return Status::Unimplemented(
+          "DictionaryBatch message: dictionary-encoded columns are not supported");
+    case fb::MessageHeader::Tensor:
+    case fb::MessageHeader::SparseTensor:
+      return Status::Unimplemented(std::string(fb::EnumNameMessageHeader(msg.header_type())) +
+                                   " messages are not supported");
+    case fb::MessageHeader::NONE:
+      return Status::InvalidArgument("Arrow IPC message without a header");
+    default:
+      return Status::InvalidArgument("Arrow IPC message with unknown header type " +
+                                     std::to_string(static_cast<int>(msg.header_type())));
+  }
+}
+
+uint32_t LoadU32(const uint8_t* p) {
+  uint32_t v;
+  std::memcpy(&v, p, 4);
+  return v;
+}
+
+}  // namespace
+
+Status IpcStreamDecoder::Consume(std::string_view metadata, const Buffer& body,
+                                 std::optional<Batch>* batch) {
+  if (batch) batch->reset();
+  MURR_ASSIGN_OR_RETURN(
+      ParsedMessage parsed,
+      ParseMessage(reinterpret_cast<const uint8_t*>(metadata.data()), metadata.size()));
+  return DecodeMessage(*parsed.message, body, &has_schema_, &fields_, batch);
+}
+
+Result<ArrowIpcContents> ReadArrowIpcStreamContents(const Buffer& input) {
+  const uint8_t* d = input.data();
+  const size_t n = input.size();
+  size_t pos = 0;
+  bool has_schema = false;
+  ArrowIpcContents out;
+  for (int index = 0;; ++index) {
+    const std::string where =
+        "Arrow IPC message " + std::to_string(index) + " at byte " + std::to_string(pos);
+    if (n - pos < 4) {
+      return Status::InvalidArgument(
+          pos == n ? "Arrow IPC stream ends without the end-of-stream marker (truncated?)"
+                   : where + ": stream truncated inside the message length");
+    }
+    uint32_t word = LoadU32(d + pos);
+    size_t prefix = 4;
+    uint32_t meta_len = word;  // legacy framing: the length alone
+    if (word == kContinuation) {
+      if (n - pos < 8) {
+        return Status::InvalidArgument(where + ": stream truncated inside the message length");
+      }
+      meta_len = LoadU32(d + pos + 4);
+      prefix = 8;
+    }
+    if (meta_len == 0) {  // end-of-stream marker
+      pos += prefix;
+      if (pos != n) {
+        return Status::InvalidArgument(std::to_string(n - pos) +
+                                       " bytes after the Arrow IPC end-of-stream marker");
+      }
+      break;
+    }
+    if (meta_len > static_cast<uint32_t>(INT32_MAX)) {
+      return Status::InvalidArgument(where + ": negative metadata length " +
+                                     std::to_string(static_cast<int32_t>(meta_len)));
+    }
+    pos += prefix;
+    if (meta_len > n - pos) {
+      return Status::InvalidArgument(where + ": metadata of " + std::to_string(meta_len) +
+                                     " bytes runs past the end of the stream (truncated?)");
+    }
+    auto parsed = ParseMessage(d + pos, meta_len);
+    if (!parsed.ok()) return parsed.status().WithContext(where);
+    pos += meta_len;
+    int64_t body_len = parsed->message->bodyLength();
+    if (body_len < 0 || static_cast<uint64_t>(body_len) > n - pos) {
+      return Status::InvalidArgument(where + ": body of " + std::to_string(body_len) +
+                                     " bytes runs past the end of the stream (truncated?)");
+    }
+    Buffer body = input.Slice(pos, static_cast<size_t>(body_len));
+    pos += static_cast<size_t>(body_len);
+    std::optional<Batch> batch;
+    Status st = DecodeMessage(*parsed->message, body, &has_schema, &out.fields, &batch);
+    if (!st.ok()) return st.WithContext(where);
+    if (batch) out.batches.push_back(std::move(*batch));
+  }
+  if (!has_schema) {
+    return Status::InvalidArgument("Arrow IPC stream has no Schema message");
+  }
+  return out;
+}
+
+Result<std::vector<Batch>> ReadArrowIpcStream(const Buffer& input) {
+  MURR_ASSIGN_OR_RETURN(ArrowIpcContents contents, ReadArrowIpcStreamContents(input));
+  return std::move(contents.batches);
+}
+
+}  // namespace murr

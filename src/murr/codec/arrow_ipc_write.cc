@@ -1,0 +1,331 @@
+// Arrow IPC stream writer: Schema and RecordBatch messages over the batch's own buffers, laid
+// out as scatter-gather slices.
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+#include "murr/codec/arrow_ipc.h"
+#include "murr/codec/fbs/Message_generated.h"
+
+namespace murr {
+namespace {
+
+namespace fb = ::murr::arrow_fb;
+
+static_assert(std::endian::native == std::endian::little,
+              "the Arrow IPC codec assumes a little-endian host");
+static_assert(kIpcBodyAlignment == 8);
+
+constexpr size_t Pad(size_t n) {
+  return (n + kIpcBodyAlignment - 1) & ~(kIpcBodyAlignment - 1);
+}
+
+// Source of padding bytes and of the end-of-stream marker for the slices.
+alignas(64) constexpr uint8_t kZeros[kIpcBodyAlignment] = {};
+constexpr uint8_t kEndOfStream[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
+
+flatbuffers::Offset<fb::Field> EncodeField(flatbuffers::FlatBufferBuilder& fbb, const Field& f) {
+  auto name = fbb.CreateString(f.name);
+  fb::Type type_type;
+  flatbuffers::Offset<void> type;
+  switch (f.type) {
+    case DataType::kUtf8:
+      type_type = fb::Type::Utf8;
+      type = fb::CreateUtf8(fbb).Union();
+      break;
+    case DataType::kBool:
+      type_type = fb::Type::Bool;
+      type = fb::CreateBool(fbb).Union();
+      break;
+    case DataType::kFloat32:
+      type_type = fb::Type::FloatingPoint;
+      type = fb::CreateFloatingPoint(fbb, fb::Precision::SINGLE).Union();
+      break;
+    case DataType::kFloat64:
+      type_type = fb::Type::FloatingPoint;
+      type = fb::CreateFloatingPoint(fbb, fb::Precision::DOUBLE).Union();
+      break;
+    default:
+      type_type = fb::Type::Int;
+      type = fb::CreateInt(fbb, FixedWidth(f.type) * 8, IsSignedInteger(f.type)).Union();
+      break;
+  }
+  // An empty children vector rather than none: some readers expect it to be present.
+  auto children = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Field>>{});
+  return fb::CreateField(fbb, name, f.nullable, type_type, type, /*dictionary=*/0, children);
+}
+
+std::string FinishMessage(flatbuffers::FlatBufferBuilder& fbb, fb::MessageHeader header_type,
+                          flatbuffers::Offset<void> header, int64_t body_length) {
+  auto msg = fb::CreateMessage(fbb, fb::MetadataVersion::V5, header_type, header, body_length);
+  fbb.Finish(msg);
+  return std::string(reinterpret_cast<const char*>(fbb.GetBufferPointer()), fbb.GetSize());
+}
+
+// Bits [offset, offset + length) of `bits` as a bitmap starting at bit 0: a slice when the
+// offset is a whole byte, else a shifted copy.
+Buffer SliceBits(const Buffer& bits, int64_t offset, int64_t length) {
+  size_t nbytes = BitmapBytes(length);
+  size_t first = static_cast<size_t>(offset / 8);
+  int shift = static_cast<int>(offset % 8);
+  if (shift == 0) return bits.Slice(first, nbytes);
+  Buffer out = Buffer::Allocate(nbytes);
+  uint8_t* o = out.mutable_data();
+  const uint8_t* src = bits.data() + first;
+  size_t avail = BitmapBytes(offset + length) - first;  // source bytes that hold our bits
+  for (size_t j = 0; j < nbytes; ++j) {
+    unsigned lo = src[j] >> shift;
+    unsigned hi = j + 1 < avail ? static_cast<unsigned>(src[j + 1]) << (8 - shift) : 0u;
+    o[j] = static_cast<uint8_t>(lo | hi);
+  }
+  if (length % 8 != 0) o[nbytes - 1] &= static_cast<uint8_t>((1u << (length % 8)) - 1);
+  return out;
+}
+
+class BodyBuilder {
+ public:
+  void Add(Buffer b) {
+    metas_.emplace_back(offset_, static_cast<int64_t>(b.size()));
+    offset_ += static_cast<int64_t>(Pad(b.size()));
+    buffers_.push_back(std::move(b));
+  }
+  std::vector<fb::Buffer>& metas() { return metas_; }
+  std::vector<Buffer>& buffers() { return buffers_; }
+  int64_t length() const { return offset_; }
+
+ private:
+  std::vector<fb::Buffer> metas_;
+  std::vector<Buffer> buffers_;
+  int64_t offset_ = 0;
+};
+
+Status CheckBatchShape(const Batch& batch) {
+  if (batch.fields.size() != batch.columns.size()) {
+    return Status::InvalidArgument("batch has " + std::to_string(batch.fields.size()) +
+                                   " fields but " + std::to_string(batch.columns.size()) +
+                                   " columns");
+  }
+  for (size_t i = 0; i < batch.columns.size(); ++i) {
+    const Column& c = batch.columns[i];
+    if (c.type != batch.fields[i].type || c.length != batch.num_rows) {
+      return Status::InvalidArgument("column '" + batch.fields[i].name +
+                                     "' does not match its field or the batch length");
+    }
+  }
+  return Status::OK();
+}
+
+// An upper bound of the body bytes for rows [offset, offset + length) (exact except that a
+// validity bitmap is counted even when the range holds no null).
+size_t BodySizeBound(const Batch& batch, int64_t offset, int64_t length) {
+  size_t total = 0;
+  size_t bitmap = Pad(BitmapBytes(length));
+  for (const Column& c : batch.columns) {
+    if (!c.validity.empty()) total += bitmap;
+    switch (c.type) {
+      case DataType::kBool:
+        total += bitmap;
+        break;
+      case DataType::kUtf8: {
+        const int32_t* o = c.offsets();
+        total += Pad(static_cast<size_t>(length + 1) * 4);
+        total += Pad(static_cast<size_t>(o[offset + length] - o[offset]));
+        break;
+      }
+      default:
+        total += Pad(static_cast<size_t>(length) * FixedWidth(c.type));
+        break;
+    }
+  }
+  return total;
+}
+
+}  // namespace
+
+size_t IpcMessage::MetadataPadding() const {
+  return Pad(metadata.size()) - metadata.size();
+}
+
+size_t IpcMessage::WireSize() const {
+  return 8 + Pad(metadata.size()) + static_cast<size_t>(body_length);
+}
+
+void IpcMessage::AppendBodySlices(std::vector<ConstSlice>* out) const {
+  for (const Buffer& b : body_buffers) {
+    if (b.size()) out->push_back({b.data(), b.size()});
+    size_t pad = Pad(b.size()) - b.size();
+    if (pad) out->push_back({kZeros, pad});
+  }
+}
+
+void IpcMessage::AppendSlices(std::array<uint8_t, 8>* prefix, std::vector<ConstSlice>* out) const {
+  uint32_t continuation = 0xFFFFFFFFu;
+  int32_t len = static_cast<int32_t>(Pad(metadata.size()));
+  std::memcpy(prefix->data(), &continuation, 4);
+  std::memcpy(prefix->data() + 4, &len, 4);
+  out->push_back({prefix->data(), 8});
+  out->push_back({metadata.data(), metadata.size()});
+  if (MetadataPadding()) out->push_back({kZeros, MetadataPadding()});
+  AppendBodySlices(out);
+}
+
+IpcMessage EncodeSchemaMessage(const std::vector<Field>& fields) {
+  flatbuffers::FlatBufferBuilder fbb(256 + 64 * fields.size());
+  std::vector<flatbuffers::Offset<fb::Field>> encoded;
+  encoded.reserve(fields.size());
+  for (const Field& f : fields) encoded.push_back(EncodeField(fbb, f));
+  auto schema = fb::CreateSchema(fbb, fb::Endianness::Little, fbb.CreateVector(encoded));
+  IpcMessage msg;
+  msg.metadata = FinishMessage(fbb, fb::MessageHeader::Schema, schema.Union(), 0);
+  return msg;
+}
+
+Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, int64_t length) {
+  MURR_RETURN_IF_ERROR(CheckBatchShape(batch));
+  if (offset < 0 || length < 0 || offset > batch.num_rows || length > batch.num_rows - offset) {
+    return Status::InvalidArgument("row range [" + std::to_string(offset) + ", " +
+                                   std::to_string(offset) + "+" + std::to_string(length) +
+                                   ") is outside the batch of " + std::to_string(batch.num_rows) +
+                                   " rows");
+  }
+  const bool whole = offset == 0 && length == batch.num_rows;
+  BodyBuilder body;
+  std::vector<fb::FieldNode> nodes;
+  nodes.reserve(batch.columns.size());
+  for (const Column& c : batch.columns) {
+    int64_t null_count = 0;
+    Buffer validity;
+    if (!c.validity.empty() && c.null_count > 0 && length > 0) {
+      validity = SliceBits(c.validity, offset, length);
+      null_count = whole ? c.null_count : length - CountSetBits(validity.data(), length);
+      if (null_count == 0) validity = Buffer();
+    }
+    nodes.emplace_back(length, null_count);
+    body.Add(std::move(validity));
+    switch (c.type) {
+      case DataType::kBool:
+        body.Add(SliceBits(c.values, offset, length));
+        break;
+      case DataType::kUtf8: {
+        const int32_t* o = c.offsets();
+        int32_t start = o[offset];
+        int32_t end = o[offset + length];
+        size_t offsets_bytes = static_cast<size_t>(length + 1) * 4;
+        if (start == 0) {
+          body.Add(c.values.Slice(static_cast<size_t>(offset) * 4, offsets_bytes));
+        } else {
+          Buffer rebased = Buffer::Allocate(offsets_bytes);
+          int32_t* r = reinterpret_cast<int32_t*>(rebased.mutable_data());
+          for (int64_t i = 0; i <= length; ++i) r[i] = o[offset + i] - start;
+          body.Add(std::move(rebased));
+        }
+        body.Add(c.data.Slice(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+        break;
+      }
+      default: {
+        size_t width = static_cast<size_t>(FixedWidth(c.type));
+        body.Add(c.values.Slice(static_cast<size_t>(offset) * width,
+                                static_cast<size_t>(length) * width));
+        break;
+      }
+    }
+  }
+  flatbuffers::FlatBufferBuilder fbb(256 + 16 * nodes.size() + 16 * body.metas().size());
+  auto rb = fb::CreateRecordBatch(fbb, length, fbb.CreateVectorOfStructs(nodes),
+                                  fbb.CreateVectorOfStructs(body.metas()));
+  IpcMessage msg;
+  msg.metadata = FinishMessage(fbb, fb::MessageHeader::RecordBatch, rb.Union(), body.length());
+  msg.body_buffers = std::move(body.buffers());
+  msg.body_length = body.length();
+  return msg;
+}
+
+Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch) {
+  return EncodeRecordBatchMessage(batch, 0, batch.num_rows);
+}
+
+std::vector<ConstSlice> IpcStreamParts::Slices() {
+  prefixes_.assign(messages.size(), {});
+  std::vector<ConstSlice> out;
+  out.reserve(messages.size() * 8 + 1);
+  for (size_t i = 0; i < messages.size(); ++i) messages[i].AppendSlices(&prefixes_[i], &out);
+  out.push_back({kEndOfStream, sizeof(kEndOfStream)});
+  return out;
+}
+
+size_t IpcStreamParts::WireSize() const {
+  size_t total = sizeof(kEndOfStream);
+  for (const IpcMessage& m : messages) total += m.WireSize();
+  return total;
+}
+
+std::string IpcStreamParts::Concatenate() const {
+  std::vector<std::array<uint8_t, 8>> prefixes(messages.size());
+  std::vector<ConstSlice> slices;
+  for (size_t i = 0; i < messages.size(); ++i) messages[i].AppendSlices(&prefixes[i], &slices);
+  std::string out;
+  out.reserve(WireSize());
+  for (const ConstSlice& s : slices) out.append(static_cast<const char*>(s.data), s.size);
+  out.append(reinterpret_cast<const char*>(kEndOfStream), sizeof(kEndOfStream));
+  return out;
+}
+
+Result<IpcStreamParts> EncodeArrowIpcStream(const Batch& batch, size_t max_body_bytes) {
+  MURR_RETURN_IF_ERROR(CheckBatchShape(batch));
+  IpcStreamParts parts;
+  parts.messages.push_back(EncodeSchemaMessage(batch.fields));
+  int64_t offset = 0;
+  do {
+    int64_t remaining = batch.num_rows - offset;
+    int64_t rows = remaining;
+    if (max_body_bytes != SIZE_MAX && BodySizeBound(batch, offset, rows) > max_body_bytes) {
+      // The largest row count that fits (at least one): the bound grows with the row count.
+      int64_t lo = 1, hi = remaining;
+      while (lo < hi) {
+        int64_t mid = lo + (hi - lo + 1) / 2;
+        if (BodySizeBound(batch, offset, mid) <= max_body_bytes) {
+          lo = mid;
+        } else {
+          hi = mid - 1;
+        }
+      }
+      rows = lo;
+    }
+    MURR_ASSIGN_OR_RETURN(IpcMessage msg, EncodeRecordBatchMessage(batch, offset, rows));
+    parts.messages.push_back(std::move(msg));
+    offset += rows;
+  } while (offset < batch.num_rows);
+  return parts;
+}
+
+Result<IpcStreamParts> EncodeArrowIpcStream(const std::vector<Field>& fields,
+                                            const std::vector<Batch>& batches) {
+  IpcStreamParts parts;
+  parts.messages.push_back(EncodeSchemaMessage(fields));
+  for (const Batch& b : batches) {
+    if (b.fields.size() != fields.size()) {
+      return Status::InvalidArgument("batch has " + std::to_string(b.fields.size()) +
+                                     " fields, the stream's schema " +
+                                     std::to_string(fields.size()));
+    }
+    for (size_t i = 0; i < fields.size(); ++i) {
+      if (b.fields[i].type != fields[i].type) {
+        return Status::InvalidArgument(
+            "field '" + b.fields[i].name + "' is " + std::string(DataTypeName(b.fields[i].type)) +
+            " in a batch but " + std::string(DataTypeName(fields[i].type)) +
+            " in the stream's schema");
+      }
+    }
+    MURR_ASSIGN_OR_RETURN(IpcMessage msg, EncodeRecordBatchMessage(b));
+    parts.messages.push_back(std::move(msg));
+  }
+  return parts;
+}
+
+std::string WriteArrowIpcStream(const Batch& batch) {
+  auto parts = EncodeArrowIpcStream(batch);
+  if (!parts.ok()) return std::string();
+  return parts->Concatenate();
+}
+
+}  // namespace murr
