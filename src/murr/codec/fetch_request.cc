@@ -1,0 +1,186 @@
+#include "murr/codec/fetch_request.h"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <utility>
+
+#include <absl/container/flat_hash_set.h>
+
+#include "murr/core/schema.h"
+
+namespace murr {
+namespace {
+
+namespace od = simdjson::ondemand;
+
+constexpr size_t kMaxQuotedName = 64;
+
+std::string_view JsonTypeName(od::json_type t) {
+  switch (t) {
+    case od::json_type::array:
+      return "array";
+    case od::json_type::object:
+      return "object";
+    case od::json_type::number:
+      return "number";
+    case od::json_type::string:
+      return "string";
+    case od::json_type::boolean:
+      return "bool";
+    case od::json_type::null:
+      return "null";
+  }
+  return "unknown";
+}
+
+std::string Quote(std::string_view s) {
+  if (s.size() <= kMaxQuotedName) return std::string(s);
+  return std::string(s.substr(0, kMaxQuotedName)) + "...";
+}
+
+constexpr std::string_view kShape =
+    "expected {\"keys\": [\"<key>\", ...], \"columns\": [\"<column>\", ...]}";
+
+Status InvalidJson(simdjson::error_code err) {
+  return Status::InvalidArgument(std::string("fetch request is not valid JSON: ") +
+                                 simdjson::error_message(err));
+}
+
+// Reads an array of strings into `out` (string views into the parser's buffer). `field` names the
+// array in messages; `limit` caps the element count.
+template <typename Sink>
+Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
+  od::json_type jt;
+  if (auto err = value.type().get(jt)) return InvalidJson(err);
+  if (jt != od::json_type::array) {
+    return Status::InvalidArgument(
+        fmt::format("'{}' must be an array of strings, got {}", field, JsonTypeName(jt)));
+  }
+  od::array array;
+  if (auto err = value.get_array().get(array)) return InvalidJson(err);
+  size_t count = 0;
+  if (auto err = array.count_elements().get(count)) return InvalidJson(err);
+  if (count > limit) {
+    return Status::InvalidArgument(fmt::format(
+        "too many {}: the request has {}, the limit is {} per request", field, count, limit));
+  }
+  size_t i = 0;
+  for (auto element : array) {
+    od::value v;
+    if (auto err = std::move(element).get(v)) return InvalidJson(err);
+    if (auto err = v.type().get(jt)) return InvalidJson(err);
+    if (jt != od::json_type::string) {
+      return Status::InvalidArgument(
+          fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
+    }
+    std::string_view s;
+    if (auto err = v.get_string().get(s)) {
+      return Status::InvalidArgument(
+          fmt::format("{}[{}]: invalid JSON string: {}", field, i, simdjson::error_message(err)));
+    }
+    MURR_RETURN_IF_ERROR(sink(i, s));
+    ++i;
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+struct FetchRequest::Storage {
+  simdjson::padded_string input;
+  od::parser parser;
+};
+
+FetchRequest::FetchRequest() = default;
+FetchRequest::FetchRequest(FetchRequest&&) noexcept = default;
+FetchRequest& FetchRequest::operator=(FetchRequest&&) noexcept = default;
+FetchRequest::~FetchRequest() = default;
+
+Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys) {
+  FetchRequest request;
+  request.storage_ = std::make_unique<Storage>();
+  Storage& storage = *request.storage_;
+  storage.input = simdjson::padded_string(json);
+  od::document doc;
+  if (auto err = storage.parser.iterate(storage.input).get(doc)) return InvalidJson(err);
+  od::json_type root_type;
+  if (auto err = doc.type().get(root_type)) return InvalidJson(err);
+  if (root_type != od::json_type::object) {
+    return Status::InvalidArgument(fmt::format("fetch request must be a JSON object, got {}; {}",
+                                               JsonTypeName(root_type), kShape));
+  }
+  od::object root;
+  if (auto err = doc.get_object().get(root)) return InvalidJson(err);
+  bool have_keys = false, have_columns = false, have_table = false;
+  for (auto root_field : root) {
+    od::field field;
+    if (auto err = std::move(root_field).get(field)) return InvalidJson(err);
+    std::string_view name;
+    if (auto err = field.unescaped_key().get(name)) return InvalidJson(err);
+    od::value value = field.value();
+    bool* seen = name == "keys"      ? &have_keys
+                 : name == "columns" ? &have_columns
+                 : name == "table"   ? &have_table
+                                     : nullptr;
+    if (seen == nullptr) {
+      return Status::InvalidArgument(fmt::format(
+          "unknown field '{}' in fetch request (expected keys, columns, table)", Quote(name)));
+    }
+    if (*seen) {
+      return Status::InvalidArgument(
+          fmt::format("field '{}' appears twice in fetch request", name));
+    }
+    *seen = true;
+    if (name == "keys") {
+      auto& keys = request.keys_;
+      MURR_RETURN_IF_ERROR(
+          ParseStringArray(value, "keys", max_keys, [&](size_t, std::string_view s) {
+            keys.push_back(s);
+            return Status::OK();
+          }));
+    } else if (name == "columns") {
+      auto& columns = request.columns_;
+      absl::flat_hash_set<std::string_view> requested;
+      // A table has at most kMaxColumns columns and a column may be named once, so the limit
+      // only refuses requests that could never succeed.
+      MURR_RETURN_IF_ERROR(
+          ParseStringArray(value, "columns", kMaxColumns, [&](size_t, std::string_view s) {
+            if (!requested.insert(s).second) {
+              return Status::InvalidArgument(
+                  fmt::format("column '{}' is requested twice", Quote(s)));
+            }
+            columns.emplace_back(s);
+            return Status::OK();
+          }));
+      if (columns.empty()) {
+        return Status::InvalidArgument("'columns' must name at least one column");
+      }
+    } else {
+      od::json_type jt;
+      if (auto err = value.type().get(jt)) return InvalidJson(err);
+      std::string_view table;
+      if (jt != od::json_type::string) {
+        return Status::InvalidArgument(
+            fmt::format("'table' must be a string, got {}", JsonTypeName(jt)));
+      }
+      if (auto err = value.get_string().get(table)) return InvalidJson(err);
+      if (table.empty()) return Status::InvalidArgument("'table' must not be empty");
+      request.table_ = std::string(table);
+    }
+  }
+  const char* rest = nullptr;
+  if (doc.current_location().get(rest) == simdjson::SUCCESS) {
+    return Status::InvalidArgument(
+        "fetch request is not valid JSON: unexpected content after the top-level object");
+  }
+  if (!have_keys) {
+    return Status::InvalidArgument(fmt::format("fetch request has no 'keys' field; {}", kShape));
+  }
+  if (!have_columns) {
+    return Status::InvalidArgument(fmt::format("fetch request has no 'columns' field; {}", kShape));
+  }
+  return request;
+}
+
+}  // namespace murr

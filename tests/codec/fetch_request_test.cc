@@ -1,0 +1,152 @@
+#include "murr/codec/fetch_request.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace murr {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+constexpr size_t kMaxKeys = 1000;
+
+FetchRequest MustParse(std::string_view json, size_t max_keys = kMaxKeys) {
+  auto r = FetchRequest::Parse(json, max_keys);
+  EXPECT_TRUE(r.ok()) << r.status().ToString() << "\njson: " << json;
+  return std::move(r).value();
+}
+
+std::string ParseError(std::string_view json, size_t max_keys = kMaxKeys) {
+  auto r = FetchRequest::Parse(json, max_keys);
+  EXPECT_FALSE(r.ok()) << "parsed but should not: " << json;
+  if (r.ok()) return "";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().ToString();
+  return r.status().message();
+}
+
+TEST(FetchRequestTest, ParsesKeysColumnsAndTable) {
+  FetchRequest req =
+      MustParse(R"({"keys": ["a", "b", "a", ""], "columns": ["score", "id"], "table": "docs"})");
+  EXPECT_THAT(req.keys(), ElementsAre("a", "b", "a", ""));
+  EXPECT_THAT(req.columns(), ElementsAre("score", "id"));
+  EXPECT_EQ(req.table(), "docs");
+}
+
+TEST(FetchRequestTest, FieldsInAnyOrderAndTableOptional) {
+  FetchRequest req = MustParse(R"({"columns": ["x"], "keys": ["k1"]})");
+  EXPECT_EQ(req.table(), "");
+  EXPECT_THAT(req.keys(), ElementsAre("k1"));
+  EXPECT_THAT(req.columns(), ElementsAre("x"));
+}
+
+TEST(FetchRequestTest, EmptyKeyListIsAllowed) {
+  FetchRequest req = MustParse(R"({"keys": [], "columns": ["x"]})");
+  EXPECT_TRUE(req.keys().empty());
+}
+
+TEST(FetchRequestTest, UnescapesKeysAndNames) {
+  FetchRequest req = MustParse(
+      R"({"keys": ["caf\u00e9", "\ud83d\ude00", "tab\there", "q\"uote", "nul\u0000byte"],)"
+      R"( "columns": ["s\u0063ore"], "table": "t\u0031"})");
+  EXPECT_THAT(req.keys(), ElementsAre("caf\xC3\xA9", "\xF0\x9F\x98\x80", "tab\there", "q\"uote",
+                                      std::string_view("nul\0byte", 8)));
+  EXPECT_THAT(req.columns(), ElementsAre("score"));
+  EXPECT_EQ(req.table(), "t1");
+}
+
+TEST(FetchRequestTest, KeyViewsSurviveMovesAndTheInputGoingAway) {
+  std::vector<FetchRequest> requests;
+  for (int i = 0; i < 20; ++i) {
+    std::string json =
+        "{\"keys\": [\"key-" + std::to_string(i) + "\", \"x\\ny\"], \"columns\": [\"c\"]}";
+    auto r = FetchRequest::Parse(json, kMaxKeys);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    requests.push_back(std::move(r).value());  // the vector reallocates and moves them
+    json.assign(json.size(), '#');             // scribble over the input
+  }
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_THAT(requests[i].keys(), ElementsAre("key-" + std::to_string(i), "x\ny"));
+  }
+  FetchRequest moved = std::move(requests[7]);
+  EXPECT_THAT(moved.keys(), ElementsAre("key-7", "x\ny"));
+  moved = std::move(requests[3]);
+  EXPECT_THAT(moved.keys(), ElementsAre("key-3", "x\ny"));
+}
+
+TEST(FetchRequestTest, KeyLimit) {
+  std::string json = R"({"columns": ["c"], "keys": [)";
+  for (int i = 0; i < 5; ++i) json += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  json += "]}";
+  EXPECT_EQ(MustParse(json, 5).keys().size(), 5u);
+  EXPECT_EQ(ParseError(json, 4), "too many keys: the request has 5, the limit is 4 per request");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"]})", 0),
+            "too many keys: the request has 1, the limit is 0 per request");
+}
+
+TEST(FetchRequestTest, ShapeErrors) {
+  EXPECT_THAT(ParseError(R"(["a"])"), HasSubstr("fetch request must be a JSON object, got array"));
+  EXPECT_THAT(ParseError(R"(42)"), HasSubstr("fetch request must be a JSON object, got number"));
+  EXPECT_THAT(ParseError(R"({"columns": ["c"]})"), HasSubstr("fetch request has no 'keys' field"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a"]})"), HasSubstr("fetch request has no 'columns' field"));
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": []})"),
+            "'columns' must name at least one column");
+  EXPECT_EQ(ParseError(R"({"keys": "a", "columns": ["c"]})"),
+            "'keys' must be an array of strings, got string");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": {"c": 1}})"),
+            "'columns' must be an array of strings, got object");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"], "limit": 3})"),
+            "unknown field 'limit' in fetch request (expected keys, columns, table)");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "keys": ["b"], "columns": ["c"]})"),
+            "field 'keys' appears twice in fetch request");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"], "table": "t", "table": "u"})"),
+            "field 'table' appears twice in fetch request");
+}
+
+TEST(FetchRequestTest, ElementErrorsNameTheIndex) {
+  EXPECT_EQ(ParseError(R"({"keys": ["a", "b", "c", 4], "columns": ["c"]})"),
+            "keys[3] must be a string, got number");
+  EXPECT_EQ(ParseError(R"({"keys": [null], "columns": ["c"]})"),
+            "keys[0] must be a string, got null");
+  EXPECT_EQ(ParseError(R"({"keys": [["a"]], "columns": ["c"]})"),
+            "keys[0] must be a string, got array");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c", true]})"),
+            "columns[1] must be a string, got bool");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c", "d", "c"]})"),
+            "column 'c' is requested twice");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"], "table": 5})"),
+            "'table' must be a string, got number");
+  EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"], "table": ""})"),
+            "'table' must not be empty");
+}
+
+TEST(FetchRequestTest, MalformedJson) {
+  EXPECT_THAT(ParseError(""), HasSubstr("fetch request is not valid JSON"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a"], "columns": ["c"])"),
+              HasSubstr("fetch request is not valid JSON"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a", "columns": ["c"]})"), HasSubstr("not valid JSON"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a"], "columns": ["c"]} {})"),
+              HasSubstr("unexpected content after the top-level object"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a"], "columns": ["c"]} [])"),
+              HasSubstr("fetch request is not valid JSON"));
+  EXPECT_THAT(ParseError(R"({"keys": ["\ud800"], "columns": ["c"]})"),
+              HasSubstr("keys[0]: invalid JSON string"));
+  EXPECT_THAT(ParseError("{\"keys\": [\"\xC3\"], \"columns\": [\"c\"]}"),
+              HasSubstr("not valid JSON"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a",], "columns": ["c"]})"), HasSubstr("not valid JSON"));
+  EXPECT_THAT(ParseError(R"({keys: ["a"], "columns": ["c"]})"), HasSubstr("not valid JSON"));
+}
+
+TEST(FetchRequestTest, TooManyColumnsIsRefusedEarly) {
+  std::string json = R"({"keys": [], "columns": [)";
+  for (int i = 0; i < 5000; ++i) json += (i ? ",\"c" : "\"c") + std::to_string(i) + "\"";
+  json += "]}";
+  EXPECT_EQ(ParseError(json),
+            "too many columns: the request has 5000, the limit is 4096 per request");
+}
+
+}  // namespace
+}  // namespace murr
