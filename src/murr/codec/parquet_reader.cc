@@ -1,0 +1,417 @@
+#include "murr/codec/parquet_reader.h"
+
+#include <cstring>
+#include <limits>
+#include <string_view>
+
+#include "murr/codec/parquet/column_reader.h"
+#include "murr/codec/parquet/metadata.h"
+
+namespace murr {
+namespace {
+
+using parquet::ColumnChunkDecoder;
+using parquet::FileMetaData;
+using parquet::LeafColumn;
+using parquet::SchemaElement;
+
+constexpr size_t kMagicSize = 4;
+constexpr size_t kTailSize = 8;  // u32 footer length + "PAR1"
+constexpr int kMaxSchemaDepth = 64;
+
+Status Invalid(const std::string& what) {
+  return Status::InvalidArgument("invalid Parquet file: " + what);
+}
+
+struct ParsedFile {
+  FileMetaData meta;
+  size_t data_end = 0;  // where the footer begins: pages must lie in [4, data_end)
+  std::vector<ParquetColumnInfo> columns;
+  std::vector<LeafColumn> leaves;  // parallel to columns (meaningful when supported)
+  int total_leaves = 0;
+};
+
+std::string LogicalName(const parquet::LogicalType& lt) {
+  switch (lt.kind) {
+    case parquet::kLtString:
+      return "STRING";
+    case parquet::kLtMap:
+      return "MAP";
+    case parquet::kLtList:
+      return "LIST";
+    case parquet::kLtEnum:
+      return "ENUM";
+    case parquet::kLtDecimal:
+      return "DECIMAL";
+    case parquet::kLtDate:
+      return "DATE";
+    case parquet::kLtTime:
+      return "TIME";
+    case parquet::kLtTimestamp:
+      return "TIMESTAMP";
+    case parquet::kLtInteger:
+      return std::string(lt.is_signed ? "INT(" : "UINT(") + std::to_string(lt.bit_width) + ")";
+    case parquet::kLtUnknown:
+      return "UNKNOWN (always null)";
+    case parquet::kLtJson:
+      return "JSON";
+    case parquet::kLtBson:
+      return "BSON";
+    case parquet::kLtUuid:
+      return "UUID";
+    case parquet::kLtFloat16:
+      return "FLOAT16";
+    default:
+      return "logical type #" + std::to_string(lt.kind);
+  }
+}
+
+std::string ConvertedName(int32_t ct) {
+  static const char* kNames[] = {"UTF8",
+                                 "MAP",
+                                 "MAP_KEY_VALUE",
+                                 "LIST",
+                                 "ENUM",
+                                 "DECIMAL",
+                                 "DATE",
+                                 "TIME_MILLIS",
+                                 "TIME_MICROS",
+                                 "TIMESTAMP_MILLIS",
+                                 "TIMESTAMP_MICROS",
+                                 "UINT_8",
+                                 "UINT_16",
+                                 "UINT_32",
+                                 "UINT_64",
+                                 "INT_8",
+                                 "INT_16",
+                                 "INT_32",
+                                 "INT_64",
+                                 "JSON",
+                                 "BSON",
+                                 "INTERVAL"};
+  if (ct >= 0 && ct < static_cast<int32_t>(sizeof(kNames) / sizeof(kNames[0]))) return kNames[ct];
+  return "converted type #" + std::to_string(ct);
+}
+
+Status UnsupportedType(const SchemaElement& e, const std::string& what) {
+  return Status::Unimplemented("column '" + e.name + "' has Parquet type " +
+                               parquet::PhysicalTypeName(e.type) +
+                               (what.empty() ? "" : " " + what) + ", which Murr does not support");
+}
+
+Status IntegerType(const SchemaElement& e, int bits, bool is_signed, LeafColumn* leaf) {
+  int physical_bits = e.type == parquet::kInt32 ? 32 : 64;
+  if (bits > physical_bits || (bits != 8 && bits != 16 && bits != 32 && bits != 64) ||
+      (physical_bits == 64 && bits != 64)) {
+    return Status::InvalidArgument("invalid Parquet file: column '" + e.name + "' annotates " +
+                                   parquet::PhysicalTypeName(e.type) + " as a " +
+                                   std::to_string(bits) + "-bit integer");
+  }
+  switch (bits) {
+    case 8:
+      leaf->type = is_signed ? DataType::kInt8 : DataType::kUInt8;
+      break;
+    case 16:
+      leaf->type = is_signed ? DataType::kInt16 : DataType::kUInt16;
+      break;
+    case 32:
+      leaf->type = is_signed ? DataType::kInt32 : DataType::kUInt32;
+      break;
+    default:
+      leaf->type = is_signed ? DataType::kInt64 : DataType::kUInt64;
+      break;
+  }
+  return Status::OK();
+}
+
+// Maps a leaf's physical type and annotation onto a murr type (see the decision record).
+Status MapLeafType(const SchemaElement& e, LeafColumn* leaf) {
+  leaf->physical = e.type;
+  leaf->type_length = e.type_length;
+  const parquet::LogicalType& lt = e.logical;
+  const bool has_lt = lt.kind != parquet::kLtNone;
+  const int32_t ct = e.converted_type;
+  std::string annotation = has_lt ? LogicalName(lt) : (ct >= 0 ? ConvertedName(ct) : "");
+  switch (e.type) {
+    case parquet::kBoolean:
+      if (has_lt || ct >= 0) return UnsupportedType(e, "annotated " + annotation);
+      leaf->type = DataType::kBool;
+      return Status::OK();
+    case parquet::kInt32:
+    case parquet::kInt64: {
+      if (has_lt) {
+        if (lt.kind != parquet::kLtInteger) return UnsupportedType(e, "annotated " + annotation);
+        return IntegerType(e, lt.bit_width, lt.is_signed, leaf);
+      }
+      switch (ct) {
+        case -1:
+          return IntegerType(e, e.type == parquet::kInt32 ? 32 : 64, true, leaf);
+        case parquet::kCtInt8:
+          return IntegerType(e, 8, true, leaf);
+        case parquet::kCtInt16:
+          return IntegerType(e, 16, true, leaf);
+        case parquet::kCtInt32:
+          return IntegerType(e, 32, true, leaf);
+        case parquet::kCtInt64:
+          return IntegerType(e, 64, true, leaf);
+        case parquet::kCtUint8:
+          return IntegerType(e, 8, false, leaf);
+        case parquet::kCtUint16:
+          return IntegerType(e, 16, false, leaf);
+        case parquet::kCtUint32:
+          return IntegerType(e, 32, false, leaf);
+        case parquet::kCtUint64:
+          return IntegerType(e, 64, false, leaf);
+        default:
+          return UnsupportedType(e, "annotated " + annotation);
+      }
+    }
+    case parquet::kFloat:
+    case parquet::kDouble:
+      if (has_lt || ct >= 0) return UnsupportedType(e, "annotated " + annotation);
+      leaf->type = e.type == parquet::kFloat ? DataType::kFloat32 : DataType::kFloat64;
+      return Status::OK();
+    case parquet::kByteArray:
+    case parquet::kFixedLenByteArray: {
+      if (e.type == parquet::kFixedLenByteArray && e.type_length <= 0) {
+        return Status::InvalidArgument("invalid Parquet file: column '" + e.name +
+                                       "' is FIXED_LEN_BYTE_ARRAY of length " +
+                                       std::to_string(e.type_length));
+      }
+      bool text =
+          has_lt ? (lt.kind == parquet::kLtString || lt.kind == parquet::kLtEnum ||
+                    lt.kind == parquet::kLtJson)
+                 : (ct == parquet::kCtUtf8 || ct == parquet::kCtEnum || ct == parquet::kCtJson);
+      bool raw = !has_lt && ct < 0;
+      if (!text && !raw) return UnsupportedType(e, "annotated " + annotation);
+      leaf->type = DataType::kUtf8;
+      leaf->annotated_string = text;
+      return Status::OK();
+    }
+    case parquet::kInt96:
+      return UnsupportedType(e, "(legacy timestamps)");
+    default:
+      return Status::InvalidArgument("invalid Parquet file: column '" + e.name +
+                                     "' has unknown physical type " + std::to_string(e.type));
+  }
+}
+
+// Counts the leaves of the subtree rooted at schema[*index] and moves *index past it.
+Status SkipSubtree(const std::vector<SchemaElement>& schema, size_t* index, int depth,
+                   int* leaves) {
+  if (depth > kMaxSchemaDepth) return Invalid("schema nested deeper than 64 levels");
+  if (*index >= schema.size()) return Invalid("schema ends inside a group");
+  const SchemaElement& e = schema[(*index)++];
+  if (e.num_children <= 0) {
+    if (e.num_children == 0 && e.type < 0) return Status::OK();  // an empty group
+    ++*leaves;
+    return Status::OK();
+  }
+  if (static_cast<size_t>(e.num_children) > schema.size() - *index) {
+    return Invalid("schema group '" + e.name + "' claims more children than the schema holds");
+  }
+  for (int32_t i = 0; i < e.num_children; ++i) {
+    MURR_RETURN_IF_ERROR(SkipSubtree(schema, index, depth + 1, leaves));
+  }
+  return Status::OK();
+}
+
+Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& options) {
+  const uint8_t* d = file.data();
+  const size_t size = file.size();
+  if (size < kMagicSize + kTailSize) {
+    return Invalid("file of " + std::to_string(size) + " bytes is too small");
+  }
+  if (std::memcmp(d, "PAR1", 4) != 0) return Invalid("missing PAR1 magic at the start");
+  if (std::memcmp(d + size - 4, "PARE", 4) == 0) {
+    return Status::Unimplemented("encrypted Parquet files are not supported");
+  }
+  if (std::memcmp(d + size - 4, "PAR1", 4) != 0) return Invalid("missing PAR1 magic at the end");
+  uint32_t footer_len;
+  std::memcpy(&footer_len, d + size - kTailSize, 4);
+  if (footer_len > size - kMagicSize - kTailSize) {
+    return Invalid("footer length " + std::to_string(footer_len) + " exceeds the file");
+  }
+  if (static_cast<int64_t>(footer_len) > options.max_footer_bytes) {
+    return Status::ResourceExhausted("Parquet footer of " + std::to_string(footer_len) +
+                                     " bytes exceeds the limit of " +
+                                     std::to_string(options.max_footer_bytes));
+  }
+  ParsedFile pf;
+  pf.data_end = size - kTailSize - footer_len;
+  MURR_RETURN_IF_ERROR(parquet::DecodeFileMetaData(d + pf.data_end, footer_len, &pf.meta));
+
+  const auto& schema = pf.meta.schema;
+  const SchemaElement& root = schema[0];
+  if (root.num_children < 0) return Invalid("schema root is not a group");
+  size_t index = 1;
+  int leaves = 0;
+  for (int32_t c = 0; c < root.num_children; ++c) {
+    if (index >= schema.size()) return Invalid("schema root claims more columns than it holds");
+    const SchemaElement& e = schema[index];
+    ParquetColumnInfo info;
+    info.name = e.name;
+    LeafColumn leaf;
+    leaf.name = e.name;
+    leaf.leaf_index = leaves;
+    MURR_RETURN_IF_ERROR(SkipSubtree(schema, &index, 1, &leaves));
+    if (e.num_children > 0 || e.type < 0) {
+      info.physical_type = "group";
+      std::string kind = e.logical.kind == parquet::kLtList || e.converted_type == parquet::kCtList
+                             ? "a list"
+                         : e.logical.kind == parquet::kLtMap || e.converted_type == parquet::kCtMap
+                             ? "a map"
+                             : "a struct (group)";
+      info.supported = Status::Unimplemented("column '" + e.name + "' is " + kind +
+                                             "; Murr reads flat columns only");
+    } else {
+      info.physical_type = parquet::PhysicalTypeName(e.type);
+      if (e.repetition == parquet::kRepeated) {
+        info.supported = Status::Unimplemented(
+            "column '" + e.name + "' is REPEATED (a list); Murr reads flat columns only");
+      } else if (e.repetition != parquet::kRequired && e.repetition != parquet::kOptional) {
+        info.supported =
+            Invalid("column '" + e.name + "' has repetition " + std::to_string(e.repetition));
+      } else {
+        leaf.optional = e.repetition == parquet::kOptional;
+        info.supported = MapLeafType(e, &leaf);
+        info.field = Field{e.name, leaf.type, leaf.optional};
+      }
+    }
+    pf.columns.push_back(std::move(info));
+    pf.leaves.push_back(std::move(leaf));
+  }
+  if (index != schema.size()) return Invalid("schema has elements outside the root");
+  pf.total_leaves = leaves;
+  for (size_t g = 0; g < pf.meta.row_groups.size(); ++g) {
+    const auto& rg = pf.meta.row_groups[g];
+    if (rg.columns.size() != static_cast<size_t>(leaves)) {
+      return Invalid("row group " + std::to_string(g) + " has " +
+                     std::to_string(rg.columns.size()) + " column chunks for " +
+                     std::to_string(leaves) + " schema columns");
+    }
+    if (rg.num_rows < 0) return Invalid("row group " + std::to_string(g) + " has negative rows");
+  }
+  return pf;
+}
+
+}  // namespace
+
+Result<ParquetFileInfo> InspectParquet(const Buffer& file) {
+  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, ParquetReadOptions()));
+  ParquetFileInfo info;
+  info.num_rows = pf.meta.num_rows;
+  info.num_row_groups = static_cast<int64_t>(pf.meta.row_groups.size());
+  info.created_by = pf.meta.created_by;
+  info.columns = std::move(pf.columns);
+  return info;
+}
+
+Result<std::vector<Field>> ReadParquetSchema(const Buffer& file) {
+  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, ParquetReadOptions()));
+  std::vector<Field> fields;
+  for (const auto& c : pf.columns) {
+    MURR_RETURN_IF_ERROR(c.supported);
+    fields.push_back(c.field);
+  }
+  return fields;
+}
+
+Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns) {
+  return ReadParquet(file, columns, ParquetReadOptions());
+}
+
+Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns,
+                          const ParquetReadOptions& options) {
+  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, options));
+
+  // Which top-level columns, in which order.
+  std::vector<size_t> selected;
+  if (columns.empty()) {
+    for (size_t i = 0; i < pf.columns.size(); ++i) selected.push_back(i);
+  } else {
+    for (const std::string& name : columns) {
+      size_t i = 0;
+      while (i < pf.columns.size() && pf.columns[i].name != name) ++i;
+      if (i == pf.columns.size()) {
+        return Status::InvalidArgument("column '" + name + "' is not in the Parquet file");
+      }
+      selected.push_back(i);
+    }
+  }
+  for (size_t i : selected) MURR_RETURN_IF_ERROR(pf.columns[i].supported);
+
+  // Limits, from the footer's claims, before anything is allocated for them.
+  int64_t total_rows = 0;
+  for (const auto& rg : pf.meta.row_groups) {
+    if (rg.num_rows > options.max_rows - total_rows) {
+      return Status::ResourceExhausted("Parquet file claims more than " +
+                                       std::to_string(options.max_rows) + " rows");
+    }
+    total_rows += rg.num_rows;
+  }
+  int64_t bytes_per_row = 0;
+  for (size_t i : selected) {
+    int w = FixedWidth(pf.leaves[i].type);
+    bytes_per_row += w > 0 ? w : 4;  // utf8 offsets; bools are counted generously
+  }
+  if (bytes_per_row > 0 && total_rows > options.max_output_bytes / bytes_per_row) {
+    return Status::ResourceExhausted("Parquet file claims " + std::to_string(total_rows) +
+                                     " rows, more than the output limit of " +
+                                     std::to_string(options.max_output_bytes) + " bytes allows");
+  }
+  // Allocate up front only what the file's size makes plausible; grow past that on demand.
+  int64_t plausible = static_cast<int64_t>(std::min<uint64_t>(
+      static_cast<uint64_t>(file.size()) * 64 + 4096, static_cast<uint64_t>(total_rows)));
+
+  Batch batch;
+  batch.num_rows = total_rows;
+  for (size_t i : selected) {
+    const LeafColumn& leaf = pf.leaves[i];
+    ColumnChunkDecoder decoder(leaf, plausible, options.max_page_bytes);
+    for (size_t g = 0; g < pf.meta.row_groups.size(); ++g) {
+      const auto& rg = pf.meta.row_groups[g];
+      const parquet::ColumnChunk& chunk = rg.columns[leaf.leaf_index];
+      std::string where = "column '" + leaf.name + "' row group " + std::to_string(g);
+      if (chunk.encrypted) {
+        return Status::Unimplemented(where + ": encrypted column chunks are not supported");
+      }
+      if (chunk.has_file_path) {
+        return Status::Unimplemented(where + ": column chunks in other files are not supported");
+      }
+      if (!chunk.has_meta_data) return Invalid(where + ": column chunk has no metadata");
+      const parquet::ColumnMetaData& m = chunk.meta_data;
+      if (m.type != leaf.physical) {
+        return Invalid(where + ": chunk type " + parquet::PhysicalTypeName(m.type) +
+                       " differs from the schema's " + parquet::PhysicalTypeName(leaf.physical));
+      }
+      if (!parquet::IsSupportedCodec(m.codec)) {
+        return Status::Unimplemented(where + ": compression codec " + parquet::CodecName(m.codec) +
+                                     " is not supported");
+      }
+      if (rg.num_rows == 0) continue;
+      int64_t start = m.data_page_offset;
+      // Some writers store dictionary_page_offset = 0 for "none"; only an offset before the
+      // first data page means a dictionary page.
+      if (m.dictionary_page_offset >= static_cast<int64_t>(kMagicSize) &&
+          m.dictionary_page_offset < start) {
+        start = m.dictionary_page_offset;
+      }
+      const int64_t data_end = static_cast<int64_t>(pf.data_end);
+      if (start < static_cast<int64_t>(kMagicSize) || start >= data_end ||
+          m.total_compressed_size <= 0 || m.total_compressed_size > data_end - start) {
+        return Invalid(where + ": column chunk [" + std::to_string(start) + ", +" +
+                       std::to_string(m.total_compressed_size) + ") lies outside the file's data");
+      }
+      const uint8_t* begin = file.data() + start;
+      Status st = decoder.ReadChunk(begin, begin + m.total_compressed_size, m.codec, rg.num_rows);
+      if (!st.ok()) return st.WithContext(where);
+    }
+    MURR_ASSIGN_OR_RETURN(Column col, decoder.Finish());
+    batch.fields.push_back(pf.columns[i].field);
+    batch.columns.push_back(std::move(col));
+  }
+  return batch;
+}
+
+}  // namespace murr

@@ -1,0 +1,66 @@
+// Parquet file reader: a whole Parquet file in memory -> one murr::Batch (no I/O here).
+//
+// Supported: flat schemas (top-level primitive columns, REQUIRED or OPTIONAL), physical types
+// BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY; encodings PLAIN,
+// PLAIN_DICTIONARY, RLE_DICTIONARY, RLE, BIT_PACKED (levels), DELTA_BINARY_PACKED,
+// DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT; data pages v1 and v2; codecs
+// UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW, LZ4 (Hadoop framing or raw block), BROTLI.
+// Type mapping and limits: docs/decisions/ (parquet-reader). Nested columns, INT96, DECIMAL,
+// dates, times, timestamps and other annotations are Unimplemented errors naming the column.
+//
+// The bytes are untrusted: every offset and size is checked, claims in the footer and page
+// headers are capped (ParquetReadOptions), and bad input gives InvalidArgument (or
+// ResourceExhausted for a limit), never a crash. Functions are pure; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "murr/columnar/buffer.h"
+#include "murr/columnar/column.h"
+#include "murr/core/status.h"
+
+namespace murr {
+
+// Limits on what a file may make the reader allocate. Defaults suit files of up to ~1e9 rows.
+struct ParquetReadOptions {
+  // The Thrift footer; real footers are KBs to a few MB (many row groups x many columns).
+  int64_t max_footer_bytes = int64_t{64} << 20;
+  // One decompressed page; writers use ~1 MB pages (DuckDB up to a row group's worth of strings).
+  int64_t max_page_bytes = int64_t{1} << 30;
+  // Total rows over all row groups.
+  int64_t max_rows = int64_t{1} << 31;
+  // Fixed-width output the footer's row counts imply (values + offsets of the selected columns);
+  // checked before decoding so that a tiny file cannot claim a huge result.
+  int64_t max_output_bytes = int64_t{32} << 30;
+};
+
+// Reads the named columns (all when empty; an unknown name is InvalidArgument naming it) of all
+// row groups into one Batch, in the order requested (file order when empty).
+// Field.nullable is true for OPTIONAL columns.
+Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns = {});
+Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns,
+                          const ParquetReadOptions& options);
+
+// The fields ReadParquet(file) would return; an error if any top-level column is unsupported.
+Result<std::vector<Field>> ReadParquetSchema(const Buffer& file);
+
+// Per-column facts about a file, including the columns Murr cannot read and why.
+struct ParquetColumnInfo {
+  std::string name;
+  Field field;       // meaningful when supported.ok()
+  Status supported;  // OK, or the Unimplemented/InvalidArgument error reading it would give
+  std::string physical_type;  // "INT32", ...; "group" for nested columns
+};
+
+struct ParquetFileInfo {
+  int64_t num_rows = 0;
+  int64_t num_row_groups = 0;
+  std::string created_by;
+  std::vector<ParquetColumnInfo> columns;  // top-level columns in file order
+};
+
+Result<ParquetFileInfo> InspectParquet(const Buffer& file);
+
+}  // namespace murr
