@@ -1,0 +1,543 @@
+// The only translation unit that includes Boost.Beast (its headers are heavy).
+#include "murr/api/http/http_server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <exception>
+#include <limits>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include "murr/api/http/metrics.h"
+#include "murr/api/http/router.h"
+#include "murr/api/http/routes.h"
+#include "murr/columnar/buffer.h"
+
+namespace murr::http {
+namespace {
+
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+using Clock = std::chrono::steady_clock;
+
+// Request headers above this are refused (431); real clients send well under 2 KiB.
+constexpr uint32_t kHeaderLimit = 16 * 1024;
+// Bytes asked of the socket while waiting for a connection's next request.
+constexpr size_t kReadChunk = 16 * 1024;
+// After an early reply (the body was not read), how long and how much of the rest of the body
+// is drained so that closing does not reset the connection before the client reads the reply.
+constexpr auto kDrainTime = std::chrono::seconds(1);
+constexpr size_t kDrainBytes = size_t{4} << 20;
+
+// A request body received straight into a 64-byte aligned murr::Buffer, so that codecs can
+// borrow column buffers from it (an Arrow IPC write does not copy the values).
+struct RequestBody {
+  struct value_type {
+    BufferBuilder builder;
+    Buffer buffer;
+  };
+
+  static std::uint64_t size(const value_type& body) { return body.buffer.size(); }
+
+  class reader {
+   public:
+    template <bool isRequest, class Fields>
+    explicit reader(bhttp::header<isRequest, Fields>&, value_type& body) : body_(body) {}
+
+    void init(const boost::optional<std::uint64_t>& length, beast::error_code& ec) {
+      // The length was checked against max_body_bytes before the body is read.
+      if (length) body_.builder.Reserve(static_cast<size_t>(*length));
+      ec = {};
+    }
+
+    template <class ConstBufferSequence>
+    std::size_t put(const ConstBufferSequence& buffers, beast::error_code& ec) {
+      size_t n = 0;
+      for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
+           ++it) {
+        net::const_buffer b = *it;
+        body_.builder.Append(b.data(), b.size());
+        n += b.size();
+      }
+      ec = {};
+      return n;
+    }
+
+    void finish(beast::error_code& ec) {
+      body_.buffer = body_.builder.Finish();
+      ec = {};
+    }
+
+   private:
+    value_type& body_;
+  };
+};
+
+// A reply body that is either one string or scatter-gather slices into memory kept alive by an
+// owner (an encoded Arrow stream): the slices go to the socket in one gathered write, uncopied.
+struct ReplyBody {
+  struct value_type {
+    std::string text;
+    std::vector<ConstSlice> slices;
+    std::shared_ptr<const void> owner;
+  };
+
+  static std::uint64_t size(const value_type& body) {
+    if (body.slices.empty()) return body.text.size();
+    std::uint64_t n = 0;
+    for (const ConstSlice& s : body.slices) n += s.size;
+    return n;
+  }
+
+  class writer {
+   public:
+    using const_buffers_type = std::vector<net::const_buffer>;
+
+    template <bool isRequest, class Fields>
+    explicit writer(const bhttp::header<isRequest, Fields>&, const value_type& body)
+        : body_(body) {}
+
+    void init(beast::error_code& ec) { ec = {}; }
+
+    boost::optional<std::pair<const_buffers_type, bool>> get(beast::error_code& ec) {
+      ec = {};
+      if (done_) return boost::none;
+      done_ = true;
+      const_buffers_type buffers;
+      if (body_.slices.empty()) {
+        buffers.emplace_back(body_.text.data(), body_.text.size());
+      } else {
+        buffers.reserve(body_.slices.size());
+        for (const ConstSlice& s : body_.slices) {
+          if (s.size) buffers.emplace_back(s.data, s.size);
+        }
+      }
+      return std::make_pair(std::move(buffers), false);
+    }
+
+   private:
+    const value_type& body_;
+    bool done_ = false;
+  };
+};
+
+std::string_view View(beast::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
+
+}  // namespace
+
+class Session;
+
+struct HttpServer::Impl {
+  Impl(const HttpConfig& cfg, TableService* service)
+      : config(cfg),
+        router(service, &metrics, RouterOptions{cfg.max_fetch_keys}),
+        acceptor(net::make_strand(ioc)) {}
+
+  void Accept();
+  void OnAccept(beast::error_code ec, tcp::socket socket);
+  void Unregister(Session* session) {
+    std::lock_guard<std::mutex> lock(mu);
+    sessions.erase(session);
+    if (shutting_down && sessions.empty()) cv.notify_all();
+  }
+
+  HttpConfig config;
+  HttpMetrics metrics;
+  Router router;
+  std::string host;
+  int port = 0;
+
+  std::mutex mu;
+  std::condition_variable cv;
+  bool shutting_down = false;
+  Clock::time_point shutdown_started;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+
+  net::io_context ioc;
+  tcp::acceptor acceptor;
+  std::vector<std::thread> threads;
+  bool joined = false;
+};
+
+// One connection: reads requests one after the other (keep-alive), hands each to the router on
+// the worker thread that read it, writes the reply. All its handlers run on its strand.
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(HttpServer::Impl* server, tcp::socket socket)
+      : server_(server), stream_(std::move(socket)) {
+    beast::error_code ec;
+    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+  }
+  ~Session() { server_->Unregister(this); }
+
+  void Start() {
+    net::dispatch(stream_.get_executor(),
+                  beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+  }
+
+  // Posted by HttpServer::Shutdown: an idle connection closes now, a busy one after its reply.
+  void OnShutdown() {
+    closing_ = true;
+    if (state_ == State::kIdle) stream_.cancel();
+  }
+
+  net::any_io_executor executor() { return stream_.get_executor(); }
+
+ private:
+  enum class State { kIdle, kReading, kHandling, kWriting, kClosed };
+
+  void WaitForRequest() {
+    if (closing_) return Close();
+    if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
+    state_ = State::kIdle;
+    stream_.expires_after(std::chrono::milliseconds(server_->config.idle_timeout_ms));
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
+  }
+
+  void OnFirstBytes(beast::error_code ec, size_t n) {
+    if (ec) return Close();  // idle timeout, peer closed, or shutdown
+    buffer_.commit(n);
+    ReadHeader();
+  }
+
+  void ReadHeader() {
+    state_ = State::kReading;
+    body_read_ = false;
+    parser_.emplace();
+    parser_->header_limit(kHeaderLimit);
+    // Checked against the declared length in OnHeader. (Beast 1.74 compares a declared length
+    // with an unset optional limit as over it, so "no limit" is spelled as the largest value.)
+    parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    stream_.expires_after(std::chrono::milliseconds(server_->config.header_timeout_ms));
+    bhttp::async_read_header(stream_, buffer_, *parser_,
+                             beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  void OnHeader(beast::error_code ec, size_t) {
+    start_ = Clock::now();
+    if (ec) {
+      if (ec == bhttp::error::header_limit) {
+        return SendEarlyError(431, "request headers are over 16 KiB");
+      }
+      if (IsParseError(ec)) return SendEarlyError(400, "malformed HTTP request: " + ec.message());
+      return Close();  // timeout or the peer went away
+    }
+    const auto& msg = parser_->get();
+    uint64_t limit = server_->config.max_body_bytes;
+    if (parser_->content_length() && *parser_->content_length() > limit) {
+      return SendEarlyError(413, "request body of " + std::to_string(*parser_->content_length()) +
+                                     " bytes is over the limit of " + std::to_string(limit) +
+                                     " bytes (server.http.max_body_bytes)");
+    }
+    parser_->body_limit(limit);
+    auto expect = msg.find(bhttp::field::expect);
+    if (expect != msg.end() && beast::iequals(expect->value(), "100-continue")) {
+      continue_.emplace(bhttp::status::continue_, msg.version());
+      stream_.expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
+      return bhttp::async_write(
+          stream_, *continue_,
+          beast::bind_front_handler(&Session::OnContinueWritten, shared_from_this()));
+    }
+    ReadBody();
+  }
+
+  void OnContinueWritten(beast::error_code ec, size_t) {
+    if (ec) return Close();
+    ReadBody();
+  }
+
+  void ReadBody() {
+    stream_.expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+  }
+
+  void OnBody(beast::error_code ec, size_t) {
+    if (ec) {
+      if (ec == bhttp::error::body_limit) {
+        return SendEarlyError(413, "request body is over the limit of " +
+                                       std::to_string(server_->config.max_body_bytes) +
+                                       " bytes (server.http.max_body_bytes)");
+      }
+      if (IsParseError(ec)) return SendEarlyError(400, "malformed HTTP request: " + ec.message());
+      return Close();
+    }
+    body_read_ = true;
+    state_ = State::kHandling;
+    auto& msg = parser_->get();
+    HttpRequest request;
+    request.method = View(msg.method_string());
+    request.target = View(msg.target());
+    request.content_type = View(msg[bhttp::field::content_type]);
+    request.accept = View(msg[bhttp::field::accept]);
+    request.body = msg.body().buffer;
+    keep_alive_ = msg.keep_alive();
+    Send(server_->router.Handle(request), msg.version());
+  }
+
+  static bool IsParseError(const beast::error_code& ec) {
+    static const boost::system::error_category& http_errors =
+        beast::error_code(bhttp::error::bad_target).category();
+    return ec.category() == http_errors && ec != bhttp::error::end_of_stream &&
+           ec != bhttp::error::partial_message;
+  }
+
+  // A reply decided before the body was read (or after a protocol error): the connection
+  // closes after it, since the rest of the request cannot be trusted or was not read.
+  void SendEarlyError(int status, const std::string& message) {
+    keep_alive_ = false;
+    HttpResponse response = ErrorResponse(status, message);
+    if (parser_ && parser_->is_header_done()) {
+      response.route = MatchRoute(View(parser_->get().target())).route;
+    }
+    unsigned version = parser_ && parser_->is_header_done() ? parser_->get().version() : 11;
+    Send(std::move(response), version);
+  }
+
+  void Send(HttpResponse response, unsigned version) {
+    state_ = State::kWriting;
+    if (closing_) keep_alive_ = false;
+    status_ = response.status;
+    route_ = response.route;
+    reply_.emplace(static_cast<bhttp::status>(response.status), version);
+    reply_->set(bhttp::field::server, "murr");
+    reply_->set(bhttp::field::content_type, response.content_type);
+    if (!response.allow.empty()) reply_->set(bhttp::field::allow, response.allow);
+    reply_->body().text = std::move(response.body);
+    reply_->body().slices = std::move(response.slices);
+    reply_->body().owner = std::move(response.owner);
+    reply_->keep_alive(keep_alive_);
+    reply_->prepare_payload();
+    bytes_ = ReplyBody::size(reply_->body());
+    if (!response.error.empty()) LogError(response);
+    stream_.expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
+    bhttp::async_write(stream_, *reply_,
+                       beast::bind_front_handler(&Session::OnWritten, shared_from_this()));
+  }
+
+  void LogError(const HttpResponse& response) {
+    std::string_view method, target;
+    if (parser_ && parser_->is_header_done()) {
+      method = View(parser_->get().method_string());
+      target = View(parser_->get().target());
+    }
+    if (response.status >= 500) {
+      spdlog::error("{} {} {} -> {}: {}", remote_, method, target, response.status, response.error);
+    } else {
+      spdlog::warn("{} {} {} -> {}: {}", remote_, method, target, response.status, response.error);
+    }
+  }
+
+  void OnWritten(beast::error_code ec, size_t) {
+    double seconds = std::chrono::duration<double>(Clock::now() - start_).count();
+    server_->metrics.Record(route_, status_, seconds);
+    if (server_->config.access_log) {
+      std::string_view method, target;
+      if (parser_ && parser_->is_header_done()) {
+        method = View(parser_->get().method_string());
+        target = View(parser_->get().target());
+      }
+      spdlog::info("access {} \"{} {}\" {} {} {}us", remote_, method, target, status_, bytes_,
+                   static_cast<int64_t>(seconds * 1e6));
+    }
+    reply_.reset();
+    continue_.reset();
+    if (ec) return Close();
+    if (!keep_alive_) {
+      if (!body_read_ && parser_ && parser_->is_header_done()) return Drain();
+      return Close();
+    }
+    parser_.reset();
+    WaitForRequest();
+  }
+
+  // Reads and drops what the client still sends (bounded in time and bytes), then closes.
+  void Drain() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    parser_.reset();
+    buffer_.clear();
+    drained_ = 0;
+    stream_.expires_after(kDrainTime);
+    DrainMore();
+  }
+
+  void DrainMore() {
+    stream_.async_read_some(buffer_.prepare(kReadChunk),
+                            [self = shared_from_this()](beast::error_code ec, size_t n) {
+                              self->drained_ += n;
+                              self->buffer_.clear();
+                              if (ec || self->drained_ > kDrainBytes) return self->Close();
+                              self->DrainMore();
+                            });
+  }
+
+  void Close() {
+    state_ = State::kClosed;
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+
+  HttpServer::Impl* server_;
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<RequestBody>> parser_;
+  std::optional<bhttp::response<ReplyBody>> reply_;
+  std::optional<bhttp::response<bhttp::empty_body>> continue_;
+  State state_ = State::kIdle;
+  bool closing_ = false;
+  bool keep_alive_ = true;
+  bool body_read_ = false;
+  int status_ = 0;
+  int route_ = 0;
+  uint64_t bytes_ = 0;
+  size_t drained_ = 0;
+  Clock::time_point start_;
+  std::string remote_;
+};
+
+void HttpServer::Impl::Accept() {
+  acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::OnAccept, this));
+}
+
+void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
+  if (ec) {
+    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // shutting down
+    // Out of descriptors and the like: log, back off a little, keep serving.
+    spdlog::error("accept failed: {}", ec.message());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return Accept();
+  }
+  std::shared_ptr<Session> session;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (shutting_down) {
+      beast::error_code ignored;
+      socket.close(ignored);
+      return;
+    }
+    session = std::make_shared<Session>(this, std::move(socket));
+    sessions.emplace(session.get(), session);
+  }
+  session->Start();
+  Accept();
+}
+
+HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+HttpServer::~HttpServer() {
+  Shutdown();
+  Wait();
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpConfig& config,
+                                                      TableService* service) {
+  auto impl = std::make_unique<Impl>(config, service);
+  const std::string& host = config.endpoint.host;
+  std::string where = host + ":" + std::to_string(config.endpoint.port);
+  beast::error_code ec;
+  tcp::resolver resolver(impl->ioc);
+  auto results = resolver.resolve(host, std::to_string(config.endpoint.port),
+                                  tcp::resolver::passive | tcp::resolver::numeric_service, ec);
+  if (ec || results.empty()) {
+    return Status::InvalidArgument("server.http.host: cannot resolve '" + host +
+                                   "': " + ec.message());
+  }
+  tcp::endpoint endpoint = results.begin()->endpoint();
+  tcp::acceptor& acceptor = impl->acceptor;
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor.bind(endpoint, ec);
+  if (!ec) acceptor.listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Status::IOError("cannot listen on " + where + ": " + ec.message());
+  impl->host = host;
+  impl->port = acceptor.local_endpoint(ec).port();
+
+  int threads = config.worker_threads > 0
+                    ? config.worker_threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  impl->Accept();
+  Impl* raw = impl.get();
+  for (int i = 0; i < threads; ++i) {
+    impl->threads.emplace_back([raw] {
+      for (;;) {
+        try {
+          raw->ioc.run();
+          return;
+        } catch (const std::exception& e) {
+          // A handler threw (allocation failure): that connection is gone, the server goes on.
+          spdlog::error("worker: {}", e.what());
+        }
+      }
+    });
+  }
+  return std::unique_ptr<HttpServer>(new HttpServer(std::move(impl)));
+}
+
+const std::string& HttpServer::host() const {
+  return impl_->host;
+}
+int HttpServer::port() const {
+  return impl_->port;
+}
+
+void HttpServer::Shutdown() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    std::lock_guard<std::mutex> lock(impl_->mu);
+    if (impl_->shutting_down) return;
+    impl_->shutting_down = true;
+    impl_->shutdown_started = Clock::now();
+    for (auto& [ptr, weak] : impl_->sessions) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+    impl_->cv.notify_all();
+  }
+  Impl* impl = impl_.get();
+  net::post(impl->acceptor.get_executor(), [impl] {
+    beast::error_code ec;
+    impl->acceptor.close(ec);
+  });
+  for (auto& s : live) {
+    net::post(s->executor(), [s] { s->OnShutdown(); });
+  }
+}
+
+void HttpServer::Wait() {
+  if (impl_->joined) return;
+  {
+    std::unique_lock<std::mutex> lock(impl_->mu);
+    impl_->cv.wait(lock, [&] { return impl_->shutting_down; });
+    auto deadline =
+        impl_->shutdown_started + std::chrono::milliseconds(impl_->config.shutdown_timeout_ms);
+    if (!impl_->cv.wait_until(lock, deadline, [&] { return impl_->sessions.empty(); })) {
+      spdlog::warn(
+          "{} connection(s) still busy after server.http.shutdown_timeout_ms={}; "
+          "closing them",
+          impl_->sessions.size(), impl_->config.shutdown_timeout_ms);
+    }
+  }
+  impl_->ioc.stop();
+  for (std::thread& t : impl_->threads) t.join();
+  impl_->joined = true;
+}
+
+}  // namespace murr::http

@@ -1,0 +1,192 @@
+#include "murr/api/http/openapi.h"
+
+namespace murr::http {
+namespace {
+
+// Kept by hand beside routes.cc; tests/api checks that every route the server answers is here.
+constexpr std::string_view kDocument = R"JSON({
+  "openapi": "3.1.0",
+  "info": {
+    "title": "Murr",
+    "version": "1",
+    "description": "Columnar cache for ML features: tables of typed columns keyed by a utf8 key, written as whole batches (JSON columns, Arrow IPC stream, Parquet) and read by key batches as JSON or Arrow IPC."
+  },
+  "paths": {
+    "/health": {
+      "get": {
+        "summary": "Liveness check",
+        "operationId": "health",
+        "responses": {
+          "200": {"description": "The server is up", "content": {"text/plain": {"schema": {"type": "string", "const": "OK"}}}}
+        }
+      }
+    },
+    "/openapi.json": {
+      "get": {
+        "summary": "This document",
+        "operationId": "openapi",
+        "responses": {
+          "200": {"description": "OpenAPI 3.1 document", "content": {"application/json": {"schema": {"type": "object"}}}}
+        }
+      }
+    },
+    "/metrics": {
+      "get": {
+        "summary": "Prometheus metrics",
+        "description": "Requests and latency histograms per route; rows, segments and bytes per table.",
+        "operationId": "metrics",
+        "responses": {
+          "200": {"description": "Prometheus text exposition format 0.0.4", "content": {"text/plain": {"schema": {"type": "string"}}}}
+        }
+      }
+    },
+    "/api/v1/table": {
+      "get": {
+        "summary": "List tables with their schemas",
+        "operationId": "listTables",
+        "responses": {
+          "200": {"description": "Table name to schema", "content": {"application/json": {"schema": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/TableSchema"}}}}}
+        }
+      }
+    },
+    "/api/v1/table/{name}": {
+      "parameters": [{"$ref": "#/components/parameters/TableName"}],
+      "put": {
+        "summary": "Create a table",
+        "operationId": "createTable",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableSchema"}}}},
+        "responses": {
+          "201": {"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {"created": {"type": "string"}}, "required": ["created"]}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "409": {"$ref": "#/components/responses/Conflict"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}
+        }
+      },
+      "delete": {
+        "summary": "Drop a table and its data",
+        "operationId": "dropTable",
+        "responses": {
+          "200": {"description": "Dropped", "content": {"application/json": {"schema": {"type": "object", "properties": {"dropped": {"type": "string"}}, "required": ["dropped"]}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/api/v1/table/{name}/schema": {
+      "parameters": [{"$ref": "#/components/parameters/TableName"}],
+      "get": {
+        "summary": "A table's schema",
+        "operationId": "getSchema",
+        "responses": {
+          "200": {"description": "The schema", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableSchema"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
+    "/api/v1/table/{name}/fetch": {
+      "parameters": [{"$ref": "#/components/parameters/TableName"}],
+      "post": {
+        "summary": "Read columns for a batch of keys",
+        "description": "Rows follow the order of keys (duplicates repeated); a key not in the table gives a row of nulls. The reply is an Arrow IPC stream when the Accept header contains application/vnd.apache.arrow.stream, JSON columns otherwise.",
+        "operationId": "fetch",
+        "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/FetchRequest"}}}},
+        "responses": {
+          "200": {
+            "description": "The requested columns, in request order",
+            "content": {
+              "application/json": {"schema": {"$ref": "#/components/schemas/Columns"}},
+              "application/vnd.apache.arrow.stream": {"schema": {"type": "string", "contentMediaType": "application/vnd.apache.arrow.stream"}}
+            }
+          },
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}
+        }
+      }
+    },
+    "/api/v1/table/{name}/write": {
+      "parameters": [{"$ref": "#/components/parameters/TableName"}],
+      "put": {
+        "summary": "Write a batch (one new segment; a key written again replaces its whole row)",
+        "description": "The body's format is chosen by Content-Type. The write is durable when acknowledged; a rejected write changes nothing.",
+        "operationId": "write",
+        "requestBody": {
+          "required": true,
+          "content": {
+            "application/json": {"schema": {"$ref": "#/components/schemas/Columns"}},
+            "application/vnd.apache.arrow.stream": {"schema": {"type": "string", "contentMediaType": "application/vnd.apache.arrow.stream"}},
+            "application/vnd.apache.parquet": {"schema": {"type": "string", "contentMediaType": "application/vnd.apache.parquet"}}
+          }
+        },
+        "responses": {
+          "200": {"description": "Rows written", "content": {"application/json": {"schema": {"type": "object", "properties": {"rows": {"type": "integer"}}, "required": ["rows"]}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "413": {"$ref": "#/components/responses/TooLarge"},
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}
+        }
+      }
+    }
+  },
+  "components": {
+    "parameters": {
+      "TableName": {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$"}}
+    },
+    "schemas": {
+      "DataType": {"type": "string", "enum": ["utf8", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]},
+      "ColumnSchema": {
+        "type": "object",
+        "properties": {"dtype": {"$ref": "#/components/schemas/DataType"}, "nullable": {"type": "boolean", "default": true}},
+        "required": ["dtype"],
+        "additionalProperties": false
+      },
+      "TableSchema": {
+        "type": "object",
+        "properties": {
+          "key": {"type": "string", "description": "The key column: utf8, not nullable"},
+          "columns": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ColumnSchema"}}
+        },
+        "required": ["key", "columns"],
+        "additionalProperties": false
+      },
+      "Columns": {
+        "type": "object",
+        "properties": {
+          "columns": {"type": "object", "additionalProperties": {"type": "array", "items": {"type": ["string", "number", "integer", "boolean", "null"]}}, "description": "Column name to values, all of equal length. Floats may also be the strings NaN, Infinity, -Infinity."}
+        },
+        "required": ["columns"],
+        "additionalProperties": false
+      },
+      "FetchRequest": {
+        "type": "object",
+        "properties": {
+          "keys": {"type": "array", "items": {"type": "string"}},
+          "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+          "table": {"type": "string", "description": "Optional; when present it must equal the path's table"}
+        },
+        "required": ["keys", "columns"],
+        "additionalProperties": false
+      },
+      "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+    },
+    "responses": {
+      "BadRequest": {"description": "Malformed body, unknown column, type mismatch or invalid table name", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "NotFound": {"description": "No such table", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Conflict": {"description": "The table exists", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "TooLarge": {"description": "The body is over server.http.max_body_bytes", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "UnsupportedMediaType": {"description": "Content-Type not accepted by this route", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    }
+  }
+}
+)JSON";
+
+}  // namespace
+
+std::string_view OpenApiDocument() {
+  return kDocument;
+}
+
+}  // namespace murr::http

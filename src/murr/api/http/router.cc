@@ -1,0 +1,305 @@
+#include "murr/api/http/router.h"
+
+#include <algorithm>
+#include <cctype>
+#include <exception>
+#include <memory>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "murr/api/http/openapi.h"
+#include "murr/api/http/routes.h"
+#include "murr/codec/arrow_ipc.h"
+#include "murr/codec/fetch_request.h"
+#include "murr/codec/json_columns.h"
+#include "murr/codec/parquet_reader.h"
+#include "murr/core/json_util.h"
+
+namespace murr::http {
+namespace {
+
+constexpr std::string_view kJson = "application/json";
+constexpr std::string_view kArrowStream = "application/vnd.apache.arrow.stream";
+constexpr std::string_view kParquet = "application/vnd.apache.parquet";
+
+std::string Lower(std::string_view s) {
+  std::string out(s);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// "Application/JSON; charset=utf-8" -> "application/json".
+std::string MediaType(std::string_view header) {
+  std::string_view t = header.substr(0, header.find(';'));
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  return Lower(t);
+}
+
+std::string_view BodyText(const HttpRequest& request) {
+  return std::string_view(reinterpret_cast<const char*>(request.body.data()), request.body.size());
+}
+
+HttpResponse JsonResponse(int http_status, std::string body) {
+  HttpResponse r;
+  r.status = http_status;
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse StatusResponse(const Status& status) {
+  return ErrorResponse(HttpStatusFor(status), status.message());
+}
+
+// Bodies that can only be JSON (create, fetch) also accept a missing Content-Type and curl's
+// default for -d (application/x-www-form-urlencoded), which says nothing about the body.
+bool AcceptsJsonBody(const HttpRequest& request) {
+  if (request.content_type.empty()) return true;
+  std::string media = MediaType(request.content_type);
+  return media == kJson || media == "application/x-www-form-urlencoded";
+}
+
+HttpResponse UnsupportedMediaType(const HttpRequest& request, std::string_view expected) {
+  return ErrorResponse(415, fmt::format("unsupported Content-Type '{}': expected {}",
+                                        request.content_type, expected));
+}
+
+// Keeps an encoded Arrow stream (and the batch its slices point into) alive while it is written.
+struct ArrowReply {
+  Batch batch;
+  IpcStreamParts parts;
+};
+
+}  // namespace
+
+int HttpStatusFor(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk:
+      return 200;
+    case StatusCode::kInvalidArgument:
+      return 400;
+    case StatusCode::kUnimplemented:
+      return 400;
+    case StatusCode::kNotFound:
+      return 404;
+    case StatusCode::kAlreadyExists:
+      return 409;
+    case StatusCode::kResourceExhausted:
+      return 413;
+    default:
+      return 500;
+  }
+}
+
+HttpResponse ErrorResponse(int http_status, std::string_view message) {
+  HttpResponse r;
+  r.status = http_status;
+  r.body.reserve(message.size() + 16);
+  r.body.append("{\"error\":");
+  AppendJsonString(&r.body, message);
+  r.body.append("}");
+  r.error = std::string(message);
+  return r;
+}
+
+HttpResponse Router::Handle(const HttpRequest& request) const {
+  RouteMatch match = MatchRoute(request.target);
+  HttpResponse response;
+  try {
+    std::string_view method = request.method;
+    std::string table(match.table);
+    if (match.route == kRouteUnmatched) {
+      std::string_view path = request.target.substr(0, request.target.find('?'));
+      response = ErrorResponse(404, fmt::format("no route for '{}'", path));
+    } else if (match.route == kRouteTable && method == "PUT") {
+      response = CreateTable(table, request);
+    } else if (match.route == kRouteTable && method == "DELETE") {
+      response = DropTable(table);
+    } else if (match.route != kRouteTable && method == RouteMethods(match.route)) {
+      switch (match.route) {
+        case kRouteHealth:
+          response.content_type = "text/plain; charset=utf-8";
+          response.body = "OK";
+          break;
+        case kRouteOpenApi:
+          response.body = std::string(OpenApiDocument());
+          break;
+        case kRouteMetrics:
+          response = Metrics();
+          break;
+        case kRouteListTables:
+          response = ListTables();
+          break;
+        case kRouteSchema:
+          response = GetSchema(table);
+          break;
+        case kRouteFetch:
+          response = Fetch(table, request);
+          break;
+        case kRouteWrite:
+          response = Write(table, request);
+          break;
+        default:
+          response = ErrorResponse(500, "route without a handler");
+          break;
+      }
+    } else {
+      response =
+          ErrorResponse(405, fmt::format("method {} is not allowed on {} (allowed: {})", method,
+                                         RouteTemplate(match.route), RouteMethods(match.route)));
+      response.allow = std::string(RouteMethods(match.route));
+    }
+  } catch (const std::exception& e) {
+    response = ErrorResponse(500, fmt::format("internal error: {}", e.what()));
+  }
+  response.route = match.route;
+  return response;
+}
+
+HttpResponse Router::ListTables() const {
+  std::string body = "{";
+  bool first = true;
+  for (const TableInfo& info : service_->ListTables()) {
+    if (!first) body.push_back(',');
+    first = false;
+    AppendJsonString(&body, info.name);
+    body.push_back(':');
+    body.append(info.schema.ToJson());
+  }
+  body.push_back('}');
+  return JsonResponse(200, std::move(body));
+}
+
+HttpResponse Router::CreateTable(const std::string& name, const HttpRequest& request) const {
+  Status st = TableService::ValidateTableName(name);
+  if (!st.ok()) return StatusResponse(st);
+  if (!AcceptsJsonBody(request)) return UnsupportedMediaType(request, kJson);
+  Result<TableSchema> schema = TableSchema::FromJson(BodyText(request));
+  if (!schema.ok()) {
+    return ErrorResponse(400, "invalid table schema: " + schema.status().message());
+  }
+  st = service_->CreateTable(name, *schema);
+  if (!st.ok()) return StatusResponse(st);
+  std::string body = "{\"created\":";
+  AppendJsonString(&body, name);
+  body.push_back('}');
+  return JsonResponse(201, std::move(body));
+}
+
+HttpResponse Router::DropTable(const std::string& name) const {
+  Status st = TableService::ValidateTableName(name);
+  if (st.ok()) st = service_->DropTable(name);
+  if (!st.ok()) return StatusResponse(st);
+  std::string body = "{\"dropped\":";
+  AppendJsonString(&body, name);
+  body.push_back('}');
+  return JsonResponse(200, std::move(body));
+}
+
+HttpResponse Router::GetSchema(const std::string& name) const {
+  Status st = TableService::ValidateTableName(name);
+  if (!st.ok()) return StatusResponse(st);
+  Result<TableSchema> schema = service_->GetSchema(name);
+  if (!schema.ok()) return StatusResponse(schema.status());
+  return JsonResponse(200, schema->ToJson());
+}
+
+HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) const {
+  Status st = TableService::ValidateTableName(name);
+  if (!st.ok()) return StatusResponse(st);
+  if (!AcceptsJsonBody(request)) return UnsupportedMediaType(request, kJson);
+  Result<FetchRequest> fetch =
+      FetchRequest::Parse(BodyText(request), static_cast<size_t>(options_.max_fetch_keys));
+  if (!fetch.ok()) return ErrorResponse(400, "invalid fetch request: " + fetch.status().message());
+  if (!fetch->table().empty() && fetch->table() != name) {
+    return ErrorResponse(400, fmt::format("the body names table '{}' but the path names '{}'",
+                                          fetch->table(), name));
+  }
+  Result<Batch> batch = service_->Read(name, fetch->keys(), fetch->columns());
+  if (!batch.ok()) return StatusResponse(batch.status());
+
+  HttpResponse response;
+  if (Lower(request.accept).find(kArrowStream) != std::string::npos) {
+    auto reply = std::make_shared<ArrowReply>();
+    reply->batch = std::move(batch).value();
+    Result<IpcStreamParts> parts = EncodeArrowIpcStream(reply->batch);
+    if (!parts.ok()) return StatusResponse(parts.status().WithContext("encoding the reply"));
+    reply->parts = std::move(parts).value();
+    response.content_type = std::string(kArrowStream);
+    response.slices = reply->parts.Slices();
+    response.owner = std::move(reply);
+  } else {
+    // One allocation for typical replies: ~12 bytes per value plus the names.
+    response.body.reserve(64 + static_cast<size_t>(batch->num_rows) * batch->columns.size() * 12);
+    AppendJsonColumns(*batch, &response.body);
+  }
+  return response;
+}
+
+HttpResponse Router::Write(const std::string& name, const HttpRequest& request) const {
+  Status st = TableService::ValidateTableName(name);
+  if (!st.ok()) return StatusResponse(st);
+  std::string media = MediaType(request.content_type);
+  std::vector<Batch> batches;
+  if (media == kJson) {
+    Result<TableSchema> schema = service_->GetSchema(name);
+    if (!schema.ok()) return StatusResponse(schema.status());
+    Result<Batch> batch = ParseJsonColumns(BodyText(request), *schema);
+    if (!batch.ok()) return ErrorResponse(400, "invalid JSON columns: " + batch.status().message());
+    batches.push_back(std::move(batch).value());
+  } else if (media == kArrowStream) {
+    Result<std::vector<Batch>> read = ReadArrowIpcStream(request.body);
+    if (!read.ok()) {
+      return ErrorResponse(HttpStatusFor(read.status()),
+                           "invalid Arrow IPC stream: " + read.status().message());
+    }
+    batches = std::move(read).value();
+  } else if (media == kParquet) {
+    Result<Batch> batch = ReadParquet(request.body);
+    if (!batch.ok()) {
+      return ErrorResponse(HttpStatusFor(batch.status()),
+                           "invalid Parquet file: " + batch.status().message());
+    }
+    batches.push_back(std::move(batch).value());
+  } else {
+    return UnsupportedMediaType(request,
+                                fmt::format("{}, {} or {}", kJson, kArrowStream, kParquet));
+  }
+  Result<int64_t> rows = service_->Write(name, batches);
+  if (!rows.ok()) return StatusResponse(rows.status());
+  return JsonResponse(200, fmt::format("{{\"rows\":{}}}", *rows));
+}
+
+HttpResponse Router::Metrics() const {
+  HttpResponse response;
+  response.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  std::string& out = response.body;
+  metrics_->AppendPrometheus(&out);
+  std::vector<TableInfo> tables = service_->ListTables();
+  out.append("# HELP murr_tables Tables in the cache.\n# TYPE murr_tables gauge\n");
+  fmt::format_to(std::back_inserter(out), "murr_tables {}\n", tables.size());
+  struct Gauge {
+    const char* name;
+    const char* help;
+    int64_t TableStats::*field;
+  };
+  const Gauge gauges[] = {
+      {"murr_table_rows", "Distinct keys in a table.", &TableStats::rows},
+      {"murr_table_segments", "Segment files of a table.", &TableStats::segments},
+      {"murr_table_bytes", "Bytes of a table's segment files on disk.", &TableStats::bytes},
+  };
+  for (const Gauge& g : gauges) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} gauge\n", g.name, g.help,
+                   g.name);
+    for (const TableInfo& t : tables) {
+      fmt::format_to(std::back_inserter(out), "{}{{table=\"{}\"}} {}\n", g.name, t.name,
+                     t.stats.*g.field);
+    }
+  }
+  return response;
+}
+
+}  // namespace murr::http

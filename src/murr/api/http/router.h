@@ -1,0 +1,50 @@
+// Router: the HTTP API's request handling without any socket code. Matches a request to a route,
+// turns it into TableService calls and turns their Status into an HTTP status and a JSON error.
+// Thread-safe: Handle may run on every worker thread at once (TableService is thread-safe and
+// the router holds no mutable state besides the metrics' atomics).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "murr/api/http/http_types.h"
+#include "murr/api/http/metrics.h"
+#include "murr/core/status.h"
+#include "murr/service/table_service.h"
+
+namespace murr::http {
+
+struct RouterOptions {
+  // Most keys accepted in one fetch (HttpConfig::max_fetch_keys).
+  uint64_t max_fetch_keys = 100000;
+};
+
+// The HTTP status for a Status code: InvalidArgument and Unimplemented 400, NotFound 404,
+// AlreadyExists 409, ResourceExhausted 413, everything else 500.
+int HttpStatusFor(const Status& status);
+
+// A {"error": "..."} reply.
+HttpResponse ErrorResponse(int http_status, std::string_view message);
+
+class Router {
+ public:
+  Router(TableService* service, HttpMetrics* metrics, RouterOptions options)
+      : service_(service), metrics_(metrics), options_(options) {}
+
+  HttpResponse Handle(const HttpRequest& request) const;
+
+ private:
+  HttpResponse ListTables() const;
+  HttpResponse CreateTable(const std::string& name, const HttpRequest& request) const;
+  HttpResponse DropTable(const std::string& name) const;
+  HttpResponse GetSchema(const std::string& name) const;
+  HttpResponse Fetch(const std::string& name, const HttpRequest& request) const;
+  HttpResponse Write(const std::string& name, const HttpRequest& request) const;
+  HttpResponse Metrics() const;
+
+  TableService* service_;
+  HttpMetrics* metrics_;
+  RouterOptions options_;
+};
+
+}  // namespace murr::http

@@ -1,0 +1,90 @@
+// Config: every tunable of the `murr` process in one struct, with its default and the reason for
+// it, and the loader that overlays a YAML file and MURR_* environment variables on the defaults.
+// Loading is strict: an unknown key, an unknown MURR_* variable, a value of the wrong type or out
+// of range is an error that names the key. Plain values and pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "murr/core/status.h"
+
+namespace murr {
+
+struct EndpointConfig {
+  std::string host;
+  // 0 asks the kernel for a free port (tests); the server prints the port it got.
+  int port = 0;
+};
+
+struct HttpConfig {
+  EndpointConfig endpoint{"0.0.0.0", 8080};
+  // Largest request body accepted. A write is one whole batch held in memory, so this bounds
+  // the memory one request can take; 1 GiB fits a Parquet partition of a few million rows.
+  // A declared Content-Length above it is refused (413) before the body is read.
+  uint64_t max_body_bytes = uint64_t{1} << 30;
+  // Most keys in one fetch. Inference asks for hundreds to a few thousand; 100,000 keeps one
+  // reply's memory bounded (x columns x width) while leaving room for batch scoring jobs.
+  uint64_t max_fetch_keys = 100000;
+  // Time allowed to receive a request's headers once its first byte arrived. Headers are small;
+  // 10 s is generous for any real client and closes slow-loris connections.
+  int64_t header_timeout_ms = 10000;
+  // Time a keep-alive connection may sit idle between requests. Clients pool connections; 60 s
+  // is above common pool idle settings (so they close first) and frees abandoned sockets.
+  int64_t idle_timeout_ms = 60000;
+  // Time allowed to read one request body or write one response. 1 GiB at ~30 MB/s fits; a
+  // stalled peer cannot pin a worker's connection forever.
+  int64_t io_timeout_ms = 300000;
+  // On SIGINT/SIGTERM, requests in flight get this long to finish before the process exits.
+  // A write is durable before it is acknowledged, so cutting it short never tears a table.
+  int64_t shutdown_timeout_ms = 30000;
+  // Threads running the server's event loop and handlers (writes fsync on these threads).
+  // 0 means one per hardware thread.
+  int worker_threads = 0;
+  // One log line per request (method, target, status, bytes, microseconds). Off by default: at
+  // tens of thousands of requests per second the log would cost more than the requests.
+  bool access_log = false;
+};
+
+struct Config {
+  HttpConfig http;
+  // Arrow Flight (gRPC) endpoint; served by the Flight API layer.
+  EndpointConfig grpc{"0.0.0.0", 8081};
+  // Directory holding the tables. Empty means the first writable of <cwd>/murr,
+  // /var/lib/murr/murr, /data/murr, <tmp>/murr (see ResolveCacheDir).
+  std::string cache_dir;
+};
+
+// One configuration key: its dotted path in the YAML file ("server.http.port"), the environment
+// variable that overrides it ("MURR_SERVER_HTTP_PORT"), its type and a one-line description.
+struct ConfigKey {
+  std::string path;
+  std::string env;
+  std::string type;  // "string", "integer", "boolean"
+  std::string description;
+};
+
+// Every key, in documentation order.
+const std::vector<ConfigKey>& ConfigKeys();
+
+// Loads the configuration: defaults, then the YAML file at `file` (skipped when empty), then
+// every variable of `env` whose name starts with "MURR_". Errors (InvalidArgument) name the key
+// or variable: unknown keys, wrong types, ports outside 0..65535, non-positive limits, an
+// unreadable or malformed file. Does not touch cache_dir on disk (see ResolveCacheDir).
+Result<Config> LoadConfig(const std::string& file,
+                          const std::vector<std::pair<std::string, std::string>>& env);
+
+// The MURR_* variables of the current process environment.
+std::vector<std::pair<std::string, std::string>> ProcessEnvironment();
+
+// Fills an empty cache_dir with the first writable default and checks that the directory can be
+// created and written (a file is created and removed). An error names storage.cache_dir.
+Status ResolveCacheDir(Config* config);
+
+// The effective configuration as one line of "key=value" pairs, for the start-up log.
+std::string DescribeConfig(const Config& config);
+
+}  // namespace murr

@@ -1,0 +1,109 @@
+// `murr`: the server program. `murr serve [--config FILE]` (serve is the default command) loads
+// the configuration (defaults < YAML file < MURR_* environment), opens the cache and serves the
+// HTTP API until SIGINT or SIGTERM, then stops accepting, finishes the requests in flight and
+// exits 0.
+#include <pthread.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include "murr/api/http/http_server.h"
+#include "murr/config/config.h"
+#include "murr/service/table_service.h"
+
+#ifndef MURR_VERSION
+#define MURR_VERSION "0.0.0"
+#endif
+
+namespace {
+
+// Exit codes: 2 for a configuration error (nothing started), 1 for a failure to start.
+constexpr int kExitConfig = 2;
+constexpr int kExitStart = 1;
+
+int Serve(const std::string& config_file) {
+  murr::Result<murr::Config> loaded = murr::LoadConfig(config_file, murr::ProcessEnvironment());
+  if (!loaded.ok()) {
+    spdlog::error("configuration error: {}", loaded.status().message());
+    return kExitConfig;
+  }
+  murr::Config config = std::move(loaded).value();
+  murr::Status st = murr::ResolveCacheDir(&config);
+  if (!st.ok()) {
+    spdlog::error("configuration error: {}", st.message());
+    return kExitConfig;
+  }
+  spdlog::info("murr {} starting with {}", MURR_VERSION, murr::DescribeConfig(config));
+
+  murr::ServiceOptions service_options;
+  service_options.cache_dir = config.cache_dir;
+  auto service = murr::TableService::Open(service_options);
+  if (!service.ok()) {
+    spdlog::error("cannot open the cache: {}", service.status().ToString());
+    return kExitStart;
+  }
+
+  // Worker threads inherit this mask, so the signals reach only the sigwait below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto server = murr::http::HttpServer::Start(config.http, service->get());
+  if (!server.ok()) {
+    spdlog::error("cannot start the HTTP server: {}", server.status().message());
+    return kExitStart;
+  }
+  spdlog::info("murr listening on http://{}:{} (cache_dir {})", (*server)->host(),
+               (*server)->port(), config.cache_dir);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  spdlog::info("received {}: no new connections; finishing requests in flight",
+               sig == SIGINT ? "SIGINT" : "SIGTERM");
+  // A second signal while requests drain exits at once: every write is atomic on disk, so an
+  // interrupted one simply did not happen.
+  std::thread([signals] {
+    int again = 0;
+    sigwait(&signals, &again);
+    spdlog::warn("second signal: exiting without waiting");
+    spdlog::default_logger()->flush();
+    std::_Exit(1);
+  }).detach();
+  (*server)->Shutdown();
+  (*server)->Wait();
+  server->reset();
+  service->reset();
+  spdlog::info("murr stopped");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  auto logger = spdlog::stderr_color_mt("murr");
+  logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  logger->flush_on(spdlog::level::info);
+  spdlog::set_default_logger(logger);
+
+  CLI::App app{"murr: a columnar cache for ML features", "murr"};
+  app.set_version_flag("--version", "murr " MURR_VERSION);
+  std::string config_file;
+  app.add_option("-c,--config", config_file,
+                 "YAML configuration file (keys: docs/api.md; MURR_* variables override it)");
+  CLI::App* serve = app.add_subcommand("serve", "Serve the HTTP API (the default command)");
+  serve->fallthrough();
+  app.require_subcommand(0, 1);
+  CLI11_PARSE(app, argc, argv);
+  return Serve(config_file);
+}
