@@ -165,6 +165,11 @@ Status ColumnChunkDecoder::Inflate(const uint8_t* data, size_t size, size_t out_
     *out = data;
     return Status::OK();
   }
+  if (out_size > Decompressor::MaxDecompressedSize(codec_, data, size)) {
+    return Error(std::string("page header claims ") + std::to_string(out_size) +
+                 " bytes, more than " + std::to_string(size) + " bytes of " + CodecName(codec_) +
+                 " data can hold");
+  }
   if (out_size > page_cap_) {
     size_t cap = std::max(out_size, page_cap_ * 2);
     page_buf_.reset(new uint8_t[cap]);

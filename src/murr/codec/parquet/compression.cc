@@ -141,6 +141,26 @@ Decompressor::~Decompressor() {
   ZSTD_freeDCtx(zstd_);
 }
 
+size_t Decompressor::MaxDecompressedSize(int32_t codec, const uint8_t* in, size_t in_size) {
+  constexpr size_t kMax = SIZE_MAX;
+  switch (codec) {
+    case kUncompressed:
+      return in_size;
+    case kSnappy: {
+      size_t n = 0;
+      if (!snappy::GetUncompressedLength(reinterpret_cast<const char*>(in), in_size, &n)) return 0;
+      return n;
+    }
+    case kGzip:
+      return in_size > kMax / 1040 ? kMax : in_size * 1040 + 1024;
+    case kLz4:
+    case kLz4Raw:
+      return in_size > kMax / 256 ? kMax : in_size * 256 + 64;
+    default:
+      return kMax;
+  }
+}
+
 Status Decompressor::Decompress(int32_t codec, const uint8_t* in, size_t in_size, uint8_t* out,
                                 size_t out_size) {
   switch (codec) {

@@ -27,6 +27,12 @@ class Decompressor {
   Status Decompress(int32_t codec, const uint8_t* in, size_t in_size, uint8_t* out,
                     size_t out_size);
 
+  // An upper bound on what `in_size` compressed bytes can decompress to with `codec`, used to
+  // refuse a page header's size claim before allocating for it: exact for SNAPPY (its length
+  // header), the format's maximum ratio for GZIP (~1032:1) and LZ4 (~255:1), unbounded (SIZE_MAX)
+  // for ZSTD and BROTLI, whose pages the caller caps by its page size limit only.
+  static size_t MaxDecompressedSize(int32_t codec, const uint8_t* in, size_t in_size);
+
  private:
   ZSTD_DCtx_s* zstd_ = nullptr;
 };
