@@ -1,0 +1,124 @@
+// Config loading: defaults, YAML file, MURR_* environment overlay, strict errors naming the key.
+#include "murr/config/config.h"
+
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <filesystem>
+
+#include "common/test_util.h"
+
+namespace murr {
+namespace {
+
+using testing::TempDir;
+using testing::WriteStringToFile;
+
+TEST(Config, Defaults) {
+  Result<Config> c = LoadConfig("", {});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.endpoint.host, "0.0.0.0");
+  EXPECT_EQ(c->http.endpoint.port, 8080);
+  EXPECT_EQ(c->grpc.host, "0.0.0.0");
+  EXPECT_EQ(c->grpc.port, 8081);
+  EXPECT_EQ(c->http.max_body_bytes, uint64_t{1} << 30);
+  EXPECT_EQ(c->http.max_fetch_keys, 100000u);
+  EXPECT_EQ(c->http.worker_threads, 0);
+  EXPECT_FALSE(c->http.access_log);
+  EXPECT_EQ(c->cache_dir, "");
+}
+
+TEST(Config, FileThenEnvironment) {
+  TempDir dir;
+  WriteStringToFile(dir / "m.yaml",
+                    "server:\n  http:\n    port: 9000\n    access_log: yes\n"
+                    "  grpc:\n    port: 9001\nstorage:\n  cache_dir: /from/file\n");
+  Result<Config> c = LoadConfig(dir / "m.yaml", {{"MURR_SERVER_HTTP_PORT", "9090"},
+                                                 {"MURR_STORAGE_CACHE_DIR", "/data"},
+                                                 {"MURR_SERVER_HTTP_WORKER_THREADS", "3"},
+                                                 {"MURR_SKIP_NPM", "1"},
+                                                 {"PATH", "/bin"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->http.endpoint.port, 9090);
+  EXPECT_EQ(c->grpc.port, 9001);
+  EXPECT_TRUE(c->http.access_log);
+  EXPECT_EQ(c->cache_dir, "/data");
+  EXPECT_EQ(c->http.worker_threads, 3);
+}
+
+TEST(Config, EveryKeyHasItsEnvironmentName) {
+  for (const ConfigKey& k : ConfigKeys()) {
+    std::string expected = "MURR_";
+    for (char ch : k.path) expected += ch == '.' ? '_' : static_cast<char>(std::toupper(ch));
+    EXPECT_EQ(k.env, expected);
+    EXPECT_FALSE(k.description.empty()) << k.path;
+  }
+  EXPECT_EQ(ConfigKeys().size(), 13u);
+}
+
+TEST(Config, StrictErrorsNameTheKey) {
+  TempDir dir;
+  struct Case {
+    std::string yaml;
+    std::vector<std::pair<std::string, std::string>> env;
+    std::string mention;
+  };
+  std::vector<Case> cases = {
+      {"server:\n  http:\n    prot: 1\n", {}, "server.http.prot"},
+      {"server:\n  http:\n    port: 65536\n", {}, "server.http.port"},
+      {"server:\n  http:\n    port: 1.5\n", {}, "server.http.port"},
+      {"server:\n  http:\n    port: [1]\n", {}, "server.http.port"},
+      {"server:\n  http:\n    host: ''\n", {}, "server.http.host"},
+      {"server:\n  http:\n    idle_timeout_ms: 0\n", {}, "server.http.idle_timeout_ms"},
+      {"server:\n  http:\n    worker_threads: 5000\n", {}, "server.http.worker_threads"},
+      {"- a\n- b\n", {}, "mapping"},
+      {"", {{"MURR_SERVER_GRPC_PORT", "x"}}, "server.grpc.port"},
+      {"", {{"MURR_STORAGE_CACHEDIR", "/x"}}, "MURR_STORAGE_CACHEDIR"},
+      {"", {{"MURR_SERVER_HTTP_ACCESS_LOG", "sometimes"}}, "server.http.access_log"},
+  };
+  for (const Case& k : cases) {
+    std::string file;
+    if (!k.yaml.empty()) {
+      file = dir / "c.yaml";
+      WriteStringToFile(file, k.yaml);
+    }
+    Result<Config> c = LoadConfig(file, k.env);
+    ASSERT_FALSE(c.ok()) << k.yaml << k.mention;
+    EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(c.status().message().find(k.mention), std::string::npos) << c.status().message();
+  }
+}
+
+TEST(Config, ResolveCacheDir) {
+  TempDir dir;
+  Config c;
+  c.cache_dir = dir / "x/../cache";
+  ASSERT_TRUE(ResolveCacheDir(&c).ok());
+  EXPECT_EQ(c.cache_dir, dir / "cache");
+  EXPECT_TRUE(std::filesystem::is_directory(c.cache_dir));
+  WriteStringToFile(dir / "file", "x");
+  c.cache_dir = dir / "file/sub";
+  Status st = ResolveCacheDir(&c);
+  EXPECT_FALSE(st.ok());
+  EXPECT_NE(st.message().find("storage.cache_dir"), std::string::npos) << st.message();
+  // The default is the first writable candidate: <cwd>/murr when the cwd is writable.
+  auto cwd = std::filesystem::current_path();
+  std::filesystem::current_path(dir.path());
+  Config d;
+  Status resolved = ResolveCacheDir(&d);
+  std::filesystem::current_path(cwd);
+  ASSERT_TRUE(resolved.ok()) << resolved.ToString();
+  EXPECT_EQ(d.cache_dir, dir / "murr");
+  EXPECT_TRUE(std::filesystem::is_directory(d.cache_dir));
+}
+
+TEST(Config, DescribeListsEveryKey) {
+  Config c;
+  c.cache_dir = "/d";
+  std::string s = DescribeConfig(c);
+  for (const ConfigKey& k : ConfigKeys()) EXPECT_NE(s.find(k.path + "="), std::string::npos);
+  EXPECT_NE(s.find("storage.cache_dir=/d"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace murr
