@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "murr/service/table_service.h"
+#include "murr/table/table_state.h"
 
 using namespace murr;
 using Clock = std::chrono::steady_clock;
@@ -114,7 +115,7 @@ int OpenAndScan(const std::string& dir, int64_t rows) {
 int main(int argc, char** argv) {
   int64_t rows = 10000000, reads = 5000, keys_per_read = 1000;
   std::string dir;
-  bool keep = false;
+  bool keep = false, reuse = false, baseline = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -129,6 +130,8 @@ int main(int argc, char** argv) {
     else if (a == "--keys") keys_per_read = std::stoll(next());
     else if (a == "--dir") dir = next();
     else if (a == "--keep") keep = true;
+    else if (a == "--reuse") reuse = keep = true;  // read phase only, on a table kept earlier
+    else if (a == "--no-baseline") baseline = false;
     else if (a == "--open-and-scan") return OpenAndScan(next(), rows);
     else {
       std::fprintf(stderr, "usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep]\n");
@@ -136,17 +139,19 @@ int main(int argc, char** argv) {
     }
   }
   if (dir.empty()) dir = (std::filesystem::temp_directory_path() / "murr-bench").string();
-  std::filesystem::remove_all(dir);
+  if (!reuse) std::filesystem::remove_all(dir);
 
   ServiceOptions o;
   o.cache_dir = dir;
   auto svc = TableService::Open(o).value();
-  if (Status st = svc->CreateTable("bench", BenchSchema()); !st.ok()) {
+  if (reuse) {
+    // fall through to the read phase
+  } else if (Status st = svc->CreateTable("bench", BenchSchema()); !st.ok()) {
     std::fprintf(stderr, "%s\n", st.ToString().c_str());
     return 1;
   }
   auto table = svc->GetTable("bench").value();
-
+  if (!reuse) {
   // Writes: batches are built before the clock starts; the timed part is Table::Write
   // (validation, index build, segment write + fsync, compaction).
   std::printf("# murr_bench: %lld rows, key = decimal row number, %d float32 columns\n",
@@ -162,21 +167,27 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  TableStats st = table->Stats();
-  std::printf("write: %.2f M rows/s (%lld rows in %.2f s, 100k-row batches, fsync on; %lld segments after tiered compaction)\n",
+  int64_t segments_after_writes = static_cast<int64_t>(table->Snapshot()->segments.size());
+  std::printf("write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync on; %lld segments at the end, background compaction running)\n",
               rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds,
-              static_cast<long long>(st.segments));
+              static_cast<long long>(segments_after_writes));
+  // What a quiet table converges to: the tiering finishes, then everything is merged (the
+  // server does this by itself after idle_compaction_seconds without writes).
   auto tc = Clock::now();
+  table->WaitForCompactions();
   (void)table->CompactAll();
-  std::printf("compact all: %.2f s -> 1 segment, %.1f MiB on disk\n",
+  TableStats st = table->Stats();
+  std::printf("settle (finish compactions, merge all): %.2f s -> %lld segment(s), %lld rows, %.1f MiB on disk\n",
               std::chrono::duration<double>(Clock::now() - tc).count(),
-              table->Stats().bytes / 1048576.0);
+              static_cast<long long>(st.segments), static_cast<long long>(st.rows),
+              st.bytes / 1048576.0);
+  }
 
   // Naive baseline over the same data.
   absl::flat_hash_map<std::string, uint32_t> naive_index;
   naive_index.reserve(rows);
-  std::vector<std::vector<float>> naive_cols(kColumns, std::vector<float>(rows));
-  for (int64_t r = 0; r < rows; ++r) {
+  std::vector<std::vector<float>> naive_cols(kColumns, std::vector<float>(baseline ? rows : 0));
+  for (int64_t r = 0; r < (baseline ? rows : 0); ++r) {
     naive_index.emplace(std::to_string(r), static_cast<uint32_t>(r));
     for (int c = 0; c < kColumns; ++c) naive_cols[c][r] = ValueOf(r, c);
   }
@@ -201,6 +212,10 @@ int main(int argc, char** argv) {
     sink += out->columns[kColumns - 1].Value<float>(keys_per_read - 1);
     // Naive: look up each key, then gather each column into a fresh output vector, nulls
     // tracked in a validity bitmap (as the engine's output layout has).
+    if (!baseline) {
+      if (it >= warmup) murr_us.push_back(Micros(t1 - t0));
+      continue;
+    }
     auto t2 = Clock::now();
     std::vector<int64_t> rowids(keys_per_read);
     for (int64_t k = 0; k < keys_per_read; ++k) {
@@ -226,6 +241,7 @@ int main(int argc, char** argv) {
     }
   }
   double mp50 = Percentile(murr_us, 0.5), mp99 = Percentile(murr_us, 0.99);
+  if (naive_us.empty()) naive_us.push_back(0);
   double np50 = Percentile(naive_us, 0.5), np99 = Percentile(naive_us, 0.99);
   std::printf("read %lld keys x %d cols: murr p50 %.1f us p99 %.1f us | naive p50 %.1f us p99 %.1f us | murr/naive p50 %.2fx  (%lld reads)\n",
               static_cast<long long>(keys_per_read), kColumns, mp50, mp99, np50, np99, mp50 / np50,

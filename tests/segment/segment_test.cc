@@ -35,7 +35,7 @@ TEST(SegmentTest, RoundTripsEveryTypeWithNulls) {
   ASSERT_TRUE(seg.ok()) << seg.status().ToString();
   ASSERT_EQ((*seg)->num_rows(), 1000);
   for (size_t c = 0; c < schema.columns().size(); ++c) {
-    const Column& col = (*seg)->column(static_cast<int>(c));
+    const Column col = (*seg)->ReadColumn(static_cast<int>(c));
     EXPECT_EQ(col.null_count, b.columns[c].null_count);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(col.values.data()) % 64, 0u);
     for (int64_t r = 0; r < 1000; ++r) {
@@ -47,6 +47,8 @@ TEST(SegmentTest, RoundTripsEveryTypeWithNulls) {
     EXPECT_EQ((*seg)->index().Find(k, HashKey(k)), r);
   }
   EXPECT_EQ((*seg)->index().Find("absent", HashKey("absent")), -1);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>((*seg)->records()) % 64, 0u);
+  EXPECT_EQ((*seg)->layout().stride() % 8, 0u);
   EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
 }
 

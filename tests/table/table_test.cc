@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <map>
 #include <filesystem>
 #include <thread>
 
@@ -238,6 +239,7 @@ TEST(TableTest, ManySmallWritesAreCompactedToFewSegments) {
     b.num_rows = 1;
     ASSERT_TRUE(table->Write({b}).ok());
   }
+  table->WaitForCompactions();
   TableStats st = table->Stats();
   EXPECT_LE(st.segments, 24);
   EXPECT_EQ(st.rows, 300);
@@ -253,6 +255,46 @@ TEST(TableTest, ManySmallWritesAreCompactedToFewSegments) {
     uint32_t last = static_cast<uint32_t>(i + 900 < 1000 ? i + 900 : i + 600);
     ASSERT_EQ(out.columns[0].Value<uint32_t>(i), last) << keys[i];
   }
+}
+
+TEST(TableTest, InputsLeftBehindByACompactionAreRemovedOnOpen) {
+  // Simulates a crash after a compaction wrote its merged segment but before it deleted the
+  // inputs: the inputs' files are put back, and open must ignore and remove them.
+  TempDir dir;
+  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
+                                         {"v", DataType::kInt64, true}})
+                    .value();
+  TableOptions opts = FastOptions();
+  opts.tier_fan_in = 1000;
+  auto table = Table::Create(dir / "t", schema, opts).value();
+  for (int64_t w = 0; w < 3; ++w) {
+    Batch b;
+    b.fields = {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, true}};
+    ColumnBuilder k(DataType::kUtf8), v(DataType::kInt64);
+    (void)k.AppendString("same");
+    v.Append<int64_t>(w);
+    (void)k.AppendString("only" + std::to_string(w));
+    v.Append<int64_t>(w);
+    b.columns = {k.Finish(), v.Finish()};
+    b.num_rows = 2;
+    ASSERT_TRUE(table->Write({b}).ok());
+  }
+  std::map<std::string, std::string> before;
+  for (auto& e : std::filesystem::directory_iterator(dir / "t")) {
+    if (e.path().extension() == ".seg") before[e.path()] = testing::ReadFileToString(e.path());
+  }
+  ASSERT_EQ(before.size(), 3u);
+  ASSERT_TRUE(table->CompactAll().ok());
+  table.reset();
+  for (auto& [path, bytes] : before) testing::WriteStringToFile(path, bytes);
+  auto reopened = Table::Open(dir / "t", opts).value();
+  EXPECT_EQ(reopened->Stats().segments, 1);
+  EXPECT_EQ(reopened->Stats().rows, 4);
+  for (auto& [path, bytes] : before) EXPECT_FALSE(std::filesystem::exists(path)) << path;
+  auto out = reopened->Read({"same", "only0", "only2"}, {"v"}).value();
+  EXPECT_EQ(out.columns[0].Value<int64_t>(0), 2);
+  EXPECT_EQ(out.columns[0].Value<int64_t>(1), 0);
+  EXPECT_EQ(out.columns[0].Value<int64_t>(2), 2);
 }
 
 TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {

@@ -1,11 +1,10 @@
 #include "murr/columnar/gather.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace murr {
 namespace {
-
-constexpr int kPrefetchDistance = 16;
 
 // Sets the output validity bit of row i from the source, counting nulls.
 struct ValidityWriter {
@@ -26,40 +25,45 @@ void GatherFixed(const std::vector<const Column*>& sources, const RowRef* refs, 
   T* out = reinterpret_cast<T*>(out_values);
   const size_t num_sources = sources.size();
   // Source pointers on the stack: the common case is one or a few segments.
-  const T* values[8];
-  const uint8_t* valid_bits[8];
-  bool small = num_sources <= 8;
-  if (small) {
-    for (size_t s = 0; s < num_sources; ++s) {
-      values[s] = sources[s]->values.as<T>();
-      valid_bits[s] = sources[s]->validity.empty() ? nullptr : sources[s]->validity.data();
-    }
+  constexpr size_t kMaxInline = 32;
+  const T* values_inline[kMaxInline];
+  const uint8_t* valid_inline[kMaxInline];
+  std::vector<const T*> values_heap;
+  std::vector<const uint8_t*> valid_heap;
+  const T** values = values_inline;
+  const uint8_t** valid_bits = valid_inline;
+  if (num_sources > kMaxInline) {
+    values_heap.resize(num_sources);
+    valid_heap.resize(num_sources);
+    values = values_heap.data();
+    valid_bits = valid_heap.data();
   }
-  for (int64_t i = 0; i < n; ++i) {
-    if (i + kPrefetchDistance < n) {
-      const RowRef& p = refs[i + kPrefetchDistance];
-      if (p.source != kMissingSource) {
-        const T* base = small ? values[p.source] : sources[p.source]->values.as<T>();
-        __builtin_prefetch(base + p.row);
+  bool any_nullable = false;
+  for (size_t s = 0; s < num_sources; ++s) {
+    values[s] = sources[s]->values.as<T>();
+    valid_bits[s] = sources[s]->null_count == 0 ? nullptr : sources[s]->validity.data();
+    any_nullable |= valid_bits[s] != nullptr;
+  }
+  // Rows are random: issue every load of a group as a prefetch first so that the cache misses
+  // overlap, then copy from cache.
+  constexpr int64_t kGroup = 256;
+  for (int64_t g = 0; g < n; g += kGroup) {
+    const int64_t end = std::min(n, g + kGroup);
+    for (int64_t i = g; i < end; ++i) {
+      const RowRef& r = refs[i];
+      if (r.source != kMissingSource) __builtin_prefetch(values[r.source] + r.row, 0, 1);
+    }
+    for (int64_t i = g; i < end; ++i) {
+      const RowRef& r = refs[i];
+      if (r.source == kMissingSource) {
+        out[i] = T{};
+        validity->Set(i, false);
+        continue;
       }
+      std::memcpy(&out[i], values[r.source] + r.row, sizeof(T));
+      const uint8_t* vb = any_nullable ? valid_bits[r.source] : nullptr;
+      validity->Set(i, vb == nullptr || GetBit(vb, r.row));
     }
-    const RowRef& r = refs[i];
-    if (r.source == kMissingSource) {
-      out[i] = T{};
-      validity->Set(i, false);
-      continue;
-    }
-    const T* base;
-    const uint8_t* vb;
-    if (small) {
-      base = values[r.source];
-      vb = valid_bits[r.source];
-    } else {
-      base = sources[r.source]->values.as<T>();
-      vb = sources[r.source]->validity.empty() ? nullptr : sources[r.source]->validity.data();
-    }
-    std::memcpy(&out[i], base + r.row, sizeof(T));
-    validity->Set(i, vb == nullptr || GetBit(vb, r.row));
   }
 }
 
@@ -139,6 +143,79 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
   }
   out.null_count = vw.null_count;
   if (out.null_count > 0) out.validity = std::move(validity);
+  return out;
+}
+
+}  // namespace murr
+
+namespace murr {
+
+std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases, uint32_t stride,
+                                  const std::vector<RecordColumn>& columns, const RowRef* refs,
+                                  int64_t n) {
+  const size_t nc = columns.size();
+  std::vector<Column> out(nc);
+  std::vector<uint8_t*> values(nc), validity(nc);
+  std::vector<int64_t> nulls(nc, 0);
+  std::vector<Buffer> validity_buffers(nc);
+  for (size_t c = 0; c < nc; ++c) {
+    out[c].type = columns[c].type;
+    out[c].length = n;
+    size_t bytes = columns[c].type == DataType::kBool
+                       ? BitmapBytes(n)
+                       : static_cast<size_t>(n) * FixedWidth(columns[c].type);
+    out[c].values = Buffer::Allocate(bytes);
+    values[c] = out[c].values.mutable_data();
+    validity_buffers[c] = Buffer::Allocate(BitmapBytes(n));
+    validity[c] = validity_buffers[c].mutable_data();
+  }
+  constexpr int64_t kGroup = 256;
+  for (int64_t g = 0; g < n; g += kGroup) {
+    const int64_t end = std::min(n, g + kGroup);
+    // Fetch every record of the group first so that the cache misses overlap.
+    for (int64_t i = g; i < end; ++i) {
+      const RowRef& r = refs[i];
+      if (r.source != kMissingSource) {
+        const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
+        __builtin_prefetch(rec);
+        __builtin_prefetch(rec + stride - 1);
+      }
+    }
+    for (int64_t i = g; i < end; ++i) {
+      const RowRef& r = refs[i];
+      if (r.source == kMissingSource) {
+        for (size_t c = 0; c < nc; ++c) ++nulls[c];
+        continue;
+      }
+      const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
+      for (size_t c = 0; c < nc; ++c) {
+        const RecordColumn& rc = columns[c];
+        if (rc.null_byte >= 0 && (rec[rc.null_byte] & rc.null_mask) == 0) {
+          ++nulls[c];
+          continue;
+        }
+        SetBit(validity[c], i);
+        const uint8_t* v = rec + rc.offset;
+        switch (rc.type) {
+          case DataType::kBool:
+            if (*v) SetBit(values[c], i);
+            break;
+          case DataType::kInt8:
+          case DataType::kUInt8: values[c][i] = *v; break;
+          case DataType::kInt16:
+          case DataType::kUInt16: std::memcpy(values[c] + i * 2, v, 2); break;
+          case DataType::kInt32:
+          case DataType::kUInt32:
+          case DataType::kFloat32: std::memcpy(values[c] + i * 4, v, 4); break;
+          default: std::memcpy(values[c] + i * 8, v, 8); break;
+        }
+      }
+    }
+  }
+  for (size_t c = 0; c < nc; ++c) {
+    out[c].null_count = nulls[c];
+    if (nulls[c] > 0) out[c].validity = std::move(validity_buffers[c]);
+  }
   return out;
 }
 

@@ -24,3 +24,23 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
                     int64_t n);
 
 }  // namespace murr
+
+namespace murr {
+
+// A column stored inside row-major records: the value of row r of a source is at
+// base + r * stride + offset; when null_byte >= 0 the row is valid iff
+// (base[r * stride + null_byte] & null_mask) != 0. Bool values are one byte, 0 or 1.
+struct RecordColumn {
+  DataType type;
+  uint32_t offset;
+  int32_t null_byte;
+  uint8_t null_mask;
+};
+
+// Gathers `n` rows of several record columns in one pass (one record fetch per row serves
+// every column). `bases` holds each source's record block; all share `stride`.
+std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases, uint32_t stride,
+                                  const std::vector<RecordColumn>& columns, const RowRef* refs,
+                                  int64_t n);
+
+}  // namespace murr

@@ -119,12 +119,33 @@ Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
   size_t size = static_cast<size_t>(st.st_size);
   const uint8_t* data = nullptr;
   if (size > 0) {
-    void* p = ::mmap(nullptr, size, PROT_READ, MAP_SHARED | MAP_POPULATE, fd, 0);
-    if (p == MAP_FAILED) {
-      Status s = ErrnoError("cannot mmap", path);
+    // Map at a 2 MiB aligned address and ask for huge pages: where the page cache holds the
+    // file in large folios (ext4, xfs on recent kernels) the kernel can then map it with PMD
+    // entries, which removes most TLB misses of random reads. Elsewhere the advice is ignored.
+    constexpr size_t kHuge = size_t{2} << 20;
+    void* reserve = ::mmap(nullptr, size + kHuge, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (reserve == MAP_FAILED) {
+      Status s = ErrnoError("cannot reserve address space for", path);
       ::close(fd);
       return s;
     }
+    uintptr_t aligned = (reinterpret_cast<uintptr_t>(reserve) + kHuge - 1) & ~(kHuge - 1);
+    void* p = ::mmap(reinterpret_cast<void*>(aligned), size, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
+                     0);
+    if (p == MAP_FAILED) {
+      Status s = ErrnoError("cannot mmap", path);
+      ::munmap(reserve, size + kHuge);
+      ::close(fd);
+      return s;
+    }
+    // Give back the unused head and tail of the reservation.
+    uintptr_t rbeg = reinterpret_cast<uintptr_t>(reserve);
+    if (aligned > rbeg) ::munmap(reserve, aligned - rbeg);
+    uintptr_t mend = aligned + ((size + 4095) & ~size_t{4095});
+    uintptr_t rend = rbeg + size + kHuge;
+    if (rend > mend) ::munmap(reinterpret_cast<void*>(mend), rend - mend);
+    ::madvise(p, size, MADV_HUGEPAGE);
+    ::madvise(p, size, MADV_POPULATE_READ);
     data = static_cast<const uint8_t*>(p);
   }
   ::close(fd);

@@ -3,9 +3,61 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include <algorithm>
+#include <cstring>
+
 namespace murr {
 
 uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashes,
+                             const uint32_t* idx, size_t n, int64_t* rows) const {
+  constexpr size_t kGroup = 256;
+  const int32_t* offsets = keys_->offsets();
+  const char* data = reinterpret_cast<const char*>(keys_->data.data());
+  uint64_t pos[kGroup];
+  int64_t cand[kGroup];
+  for (size_t g = 0; g < n; g += kGroup) {
+    const size_t m = std::min(kGroup, n - g);
+    const uint32_t* gi = idx + g;
+    for (size_t j = 0; j < m; ++j) {
+      pos[j] = HomeSlot(hashes[gi[j]], capacity_);
+      __builtin_prefetch(&slots_[pos[j]]);
+    }
+    // First slot whose fingerprint matches (or the empty slot that ends the probe).
+    for (size_t j = 0; j < m; ++j) {
+      const uint32_t fp = static_cast<uint32_t>(hashes[gi[j]] >> 32);
+      uint64_t p = pos[j];
+      cand[j] = -1;
+      for (uint64_t probes = 0; probes < capacity_; ++probes) {
+        const IndexSlot s = slots_[p];
+        if (s.row == kEmptyRow) break;
+        if (s.fingerprint == fp) {
+          cand[j] = s.row;
+          __builtin_prefetch(&offsets[s.row]);
+          break;
+        }
+        if (++p == capacity_) p = 0;
+      }
+      pos[j] = p;
+    }
+    for (size_t j = 0; j < m; ++j) {
+      if (cand[j] >= 0) __builtin_prefetch(data + offsets[cand[j]]);
+    }
+    for (size_t j = 0; j < m; ++j) {
+      const uint32_t k = gi[j];
+      int64_t row = cand[j];
+      if (row >= 0) {
+        const int32_t b = offsets[row], e = offsets[row + 1];
+        if (static_cast<size_t>(e - b) != keys[k].size() ||
+            std::memcmp(data + b, keys[k].data(), keys[k].size()) != 0) {
+          row = Find(keys[k], hashes[k]);  // fingerprint collision: finish the probe slowly
+        }
+      }
+      rows[k] = row;
+    }
+  }
+}
 
 std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* shadowed_rows) {
   uint64_t capacity = IndexCapacityFor(static_cast<uint64_t>(keys.length));
@@ -25,6 +77,61 @@ std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* 
     slots[pos] = IndexSlot{fp, static_cast<uint32_t>(row)};
   }
   return slots;
+}
+
+
+std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_columns,
+                                       std::vector<RowRef>* refs) {
+  uint64_t total = 0;
+  for (const Column* c : key_columns) total += static_cast<uint64_t>(c->length);
+  const uint64_t capacity = IndexCapacityFor(total);
+  std::vector<IndexSlot> slots(capacity, IndexSlot{0, kEmptyRow});
+  refs->clear();
+  refs->reserve(total);
+  auto key_of = [&](uint32_t merged_row) {
+    const RowRef& r = (*refs)[merged_row];
+    return key_columns[r.source]->StringValue(r.row);
+  };
+  constexpr int64_t kAhead = 8;
+  uint64_t ahead_hash[kAhead];
+  for (size_t src = key_columns.size(); src-- > 0;) {
+    const Column& keys = *key_columns[src];
+    const int64_t n = keys.length;
+    for (int64_t r = 0; r < std::min(n, kAhead); ++r) {
+      ahead_hash[r] = HashKey(keys.StringValue(r));
+      __builtin_prefetch(&slots[HomeSlot(ahead_hash[r], capacity)]);
+    }
+    for (int64_t r = 0; r < n; ++r) {
+      const uint64_t h = ahead_hash[r % kAhead];
+      if (r + kAhead < n) {
+        uint64_t nh = HashKey(keys.StringValue(r + kAhead));
+        ahead_hash[r % kAhead] = nh;
+        __builtin_prefetch(&slots[HomeSlot(nh, capacity)]);
+      }
+      const std::string_view key = keys.StringValue(r);
+      const uint32_t fp = static_cast<uint32_t>(h >> 32);
+      uint64_t pos = HomeSlot(h, capacity);
+      bool shadowed = false;
+      while (slots[pos].row != kEmptyRow) {
+        if (slots[pos].fingerprint == fp && key_of(slots[pos].row) == key) {
+          shadowed = true;  // a newer source has this key
+          break;
+        }
+        if (++pos == capacity) pos = 0;
+      }
+      if (shadowed) continue;
+      slots[pos] = IndexSlot{fp, static_cast<uint32_t>(refs->size())};
+      refs->push_back({static_cast<uint32_t>(src), static_cast<uint32_t>(r)});
+    }
+  }
+  if (refs->size() == total) return slots;
+  // Some keys were shadowed: the index must be sized for the merged rows. Rebuild it over the
+  // surviving keys (rare: compaction of overwrites).
+  ColumnBuilder merged(DataType::kUtf8);
+  for (uint32_t i = 0; i < refs->size(); ++i) (void)merged.AppendString(key_of(i));
+  Column merged_keys = merged.Finish();
+  std::vector<uint32_t> none;
+  return BuildKeyIndex(merged_keys, &none);
 }
 
 }  // namespace murr

@@ -3,6 +3,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "murr/columnar/gather.h"
+
+#include <algorithm>
 #include <cstring>
 
 namespace murr {
@@ -79,6 +82,38 @@ class PayloadLayout {
   size_t end_;
 };
 
+// Transposes the record columns of `batch` into row-major records, a block of rows at a time so
+// that each record is written while it is in cache.
+Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const Batch& batch) {
+  const size_t stride = layout.stride();
+  const int64_t n = batch.num_rows;
+  Buffer out = Buffer::Allocate(stride * static_cast<size_t>(n));
+  if (stride == 0) return out;
+  uint8_t* base = out.mutable_data();
+  constexpr int64_t kBlock = 1024;
+  for (int64_t b = 0; b < n; b += kBlock) {
+    const int64_t e = std::min(n, b + kBlock);
+    for (size_t ci = 0; ci < schema.columns().size(); ++ci) {
+      if (!layout.InRecord(static_cast<int>(ci))) continue;
+      const RecordField& f = layout.field(static_cast<int>(ci));
+      const Column& c = batch.columns[ci];
+      const int w = RecordWidth(f.type);
+      for (int64_t r = b; r < e; ++r) {
+        uint8_t* rec = base + static_cast<size_t>(r) * stride;
+        bool valid = c.IsValid(r);
+        if (f.null_byte >= 0 && valid) rec[f.null_byte] |= f.null_mask;
+        if (!valid) continue;  // value bytes stay zero
+        if (f.type == DataType::kBool) {
+          rec[f.offset] = c.BoolValue(r) ? 1 : 0;
+        } else {
+          std::memcpy(rec + f.offset, c.values.data() + r * w, static_cast<size_t>(w));
+        }
+      }
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Status Segment::Write(const std::string& path, const TableSchema& schema, const Batch& batch,
@@ -102,10 +137,11 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
 
   std::vector<ConstSlice> slices;
   slices.push_back({header, sizeof(header)});
-  PayloadLayout layout;
+  PayloadLayout payload;
   FooterWriter footer;
   footer.Put<uint64_t>(rows);
   footer.Put<uint32_t>(static_cast<uint32_t>(cols.size()));
+  const RecordLayout layout(schema);
   for (size_t i = 0; i < cols.size(); ++i) {
     const Column& c = batch.columns[i];
     footer.Put<uint16_t>(static_cast<uint16_t>(cols[i].name.size()));
@@ -113,14 +149,21 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
     footer.Put<uint8_t>(static_cast<uint8_t>(cols[i].type));
     footer.Put<uint8_t>(cols[i].nullable ? 1 : 0);
     footer.Put<uint64_t>(static_cast<uint64_t>(c.null_count));
+    if (layout.InRecord(static_cast<int>(i))) {
+      // Stored in the record block below: no payload of its own.
+      footer.PutExtent(Extent{});
+      footer.PutExtent(Extent{});
+      footer.PutExtent(Extent{});
+      continue;
+    }
     Extent validity;
     if (c.null_count > 0) {
-      validity = layout.Add(c.validity.data(), BitmapBytes(c.length), &slices);
+      validity = payload.Add(c.validity.data(), BitmapBytes(c.length), &slices);
     }
     Extent values, data;
     switch (c.type) {
       case DataType::kBool:
-        values = layout.Add(c.values.data(), BitmapBytes(c.length), &slices);
+        values = payload.Add(c.values.data(), BitmapBytes(c.length), &slices);
         break;
       case DataType::kUtf8: {
         // Offsets are stored rebased to 0 when the column is a slice; the common case is a copy-free
@@ -129,12 +172,12 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
         if (o[0] != 0) {
           return Status::Internal("segment write: utf8 offsets must start at 0");
         }
-        values = layout.Add(o, static_cast<size_t>(c.length + 1) * 4, &slices);
-        data = layout.Add(c.data.data(), static_cast<size_t>(o[c.length]), &slices);
+        values = payload.Add(o, static_cast<size_t>(c.length + 1) * 4, &slices);
+        data = payload.Add(c.data.data(), static_cast<size_t>(o[c.length]), &slices);
         break;
       }
       default:
-        values = layout.Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type),
+        values = payload.Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type),
                             &slices);
         break;
     }
@@ -142,13 +185,17 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
     footer.PutExtent(values);
     footer.PutExtent(data);
   }
-  Extent index = layout.Add(slots.data(), slots.size() * sizeof(IndexSlot), &slices);
+  Buffer records = BuildRecords(schema, layout, batch);
+  Extent rec = payload.Add(records.data(), records.size(), &slices);
+  footer.Put<uint32_t>(layout.stride());
+  footer.PutExtent(rec);
+  Extent index = payload.Add(slots.data(), slots.size() * sizeof(IndexSlot), &slices);
   footer.Put<uint64_t>(slots.size());
   footer.PutExtent(index);
 
   static const uint8_t kZeros[64] = {};
-  size_t footer_start = RoundUp64(layout.end());
-  if (footer_start > layout.end()) slices.push_back({kZeros, footer_start - layout.end()});
+  size_t footer_start = RoundUp64(payload.end());
+  if (footer_start > payload.end()) slices.push_back({kZeros, footer_start - payload.end()});
   std::string& fb = footer.str();
   uint64_t footer_sum = Checksum(fb.data(), fb.size());
   uint64_t footer_len = fb.size();
@@ -159,6 +206,16 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   slices.push_back({fb.data(), fb.size()});
   slices.push_back({trailer, sizeof(trailer)});
   return WriteFileAtomically(path, slices, sync);
+}
+
+Column Segment::ReadColumn(int i) const {
+  if (!layout_.InRecord(i)) return columns_[i];
+  const RecordField& f = layout_.field(i);
+  std::vector<RowRef> refs(static_cast<size_t>(num_rows_));
+  for (int64_t r = 0; r < num_rows_; ++r) refs[r] = {0, static_cast<uint32_t>(r)};
+  return std::move(GatherRecords({records_}, layout_.stride(),
+                                 {{f.type, f.offset, f.null_byte, f.null_mask}}, refs.data(),
+                                 num_rows_)[0]);
 }
 
 Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const TableSchema& schema,
@@ -211,6 +268,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
                    std::to_string(cols.size()));
   }
   auto seg = std::shared_ptr<Segment>(new Segment());
+  seg->layout_ = RecordLayout(schema);
   seg->num_rows_ = static_cast<int64_t>(rows);
   seg->key_index_ = schema.key_index();
   std::shared_ptr<const void> owner = file;
@@ -258,6 +316,14 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     c.length = static_cast<int64_t>(rows);
     c.null_count = static_cast<int64_t>(null_count);
     const std::string what = "column '" + cols[i].name + "'";
+    if (seg->layout_.InRecord(static_cast<int>(i))) {
+      if (ev.length != 0 || evals.length != 0 || edata.length != 0) {
+        return corrupt(what + " is a record column but has payloads of its own");
+      }
+      if (null_count > 0 && !cols[i].nullable) return corrupt(what + " is not nullable but has nulls");
+      seg->columns_.push_back(std::move(c));
+      continue;
+    }
     MURR_RETURN_IF_ERROR(check_extent(ev, null_count > 0 ? BitmapBytes(c.length) : 0,
                                       what + " validity", &c.validity));
     switch (c.type) {
@@ -284,6 +350,16 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     if (!st.ok()) return corrupt(what + ": " + st.message());
     seg->columns_.push_back(std::move(c));
   }
+  uint32_t stride;
+  Extent erec;
+  if (!r.Get(&stride) || !r.GetExtent(&erec)) return corrupt("footer record block entry truncated");
+  if (stride != seg->layout_.stride()) {
+    return corrupt("record stride " + std::to_string(stride) + " does not match the schema's " +
+                   std::to_string(seg->layout_.stride()));
+  }
+  Buffer records;
+  MURR_RETURN_IF_ERROR(check_extent(erec, rows * stride, "record block", &records));
+  seg->records_ = records.data();
   uint64_t capacity;
   Extent eidx;
   if (!r.Get(&capacity) || !r.GetExtent(&eidx) || !r.AtEnd()) {

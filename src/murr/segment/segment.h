@@ -1,5 +1,6 @@
-// Segment: one immutable .seg file holding a batch of rows by column plus the key index over
-// them. Written once (temp file, fsync, rename, directory fsync) and opened by mmap; columns are
+// Segment: one immutable .seg file holding a batch of rows — utf8 columns in Arrow layout,
+// fixed-width and bool columns in a row-major record block (RecordLayout) — plus the key index
+// over them. Written once (temp file, fsync, rename, directory fsync) and opened by mmap; columns are
 // used in place (Buffers borrow the mapping). The byte layout is in docs/format.md.
 // Immutable after Open; thread-safe.
 #pragma once
@@ -15,12 +16,13 @@
 #include "murr/core/schema.h"
 #include "murr/core/status.h"
 #include "murr/segment/key_index.h"
+#include "murr/segment/record_layout.h"
 
 namespace murr {
 
 inline constexpr char kSegmentMagic[8] = {'M', 'U', 'R', 'R', 'S', 'E', 'G', '1'};
 inline constexpr char kFooterMagic[8] = {'M', 'U', 'R', 'R', 'F', 'T', 'R', '1'};
-inline constexpr uint32_t kSegmentVersion = 1;
+inline constexpr uint32_t kSegmentVersion = 2;
 inline constexpr size_t kSegmentHeaderSize = 64;
 inline constexpr size_t kSegmentTrailerSize = 24;  // footer checksum, footer magic, footer length
 
@@ -38,7 +40,14 @@ class Segment {
                                                bool verify_checksums);
 
   int64_t num_rows() const { return num_rows_; }
+  // Column i of the schema when it is stored columnar (utf8); record columns are empty here.
   const Column& column(int i) const { return columns_[i]; }
+  // The row-major record block of the fixed-width and bool columns (see RecordLayout).
+  const uint8_t* records() const { return records_; }
+  const RecordLayout& layout() const { return layout_; }
+  // Column i of the schema as an Arrow-layout column, whichever way it is stored (a copy for
+  // record columns; tests and tools, not the read path).
+  Column ReadColumn(int i) const;
   const Column& keys() const { return columns_[key_index_]; }
   const KeyIndexView& index() const { return index_; }
   const std::string& path() const { return file_->path(); }
@@ -50,6 +59,8 @@ class Segment {
   int64_t num_rows_ = 0;
   int key_index_ = 0;
   std::vector<Column> columns_;
+  RecordLayout layout_;
+  const uint8_t* records_ = nullptr;
   KeyIndexView index_;
 };
 

@@ -1,6 +1,7 @@
 #include "murr/table/table.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
 #include <filesystem>
@@ -17,10 +18,21 @@ namespace {
 
 constexpr const char* kSchemaFile = "table.json";
 
-std::string SegmentPath(const std::string& dir, uint64_t id) {
-  char name[32];
-  std::snprintf(name, sizeof(name), "%020" PRIu64 ".seg", id);
+std::string SegmentPath(const std::string& dir, const SegmentRange& r) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%020" PRIu64 "-%020" PRIu64 ".seg", r.first, r.last);
   return dir + "/" + name;
+}
+
+bool ParseSegmentName(const std::string& name, SegmentRange* r) {
+  // "<20 digits>-<20 digits>.seg"
+  if (name.size() != 45 || name[20] != '-' || !name.ends_with(".seg")) return false;
+  for (int i = 0; i < 41; ++i) {
+    if (i != 20 && (name[i] < '0' || name[i] > '9')) return false;
+  }
+  r->first = std::stoull(name.substr(0, 20));
+  r->last = std::stoull(name.substr(21, 20));
+  return r->first <= r->last;
 }
 
 std::string TableName(const std::string& dir) { return fs::path(dir).filename().string(); }
@@ -54,18 +66,83 @@ Column NullColumn(DataType type, int64_t n) {
 }
 
 // Number of keys of `seg` that none of `older` holds.
+// Gathers schema columns `col_idx` of the rows `refs` out of `segs`, in col_idx order: the
+// record columns in one pass over the records, the utf8 columns one by one.
+std::vector<Column> GatherColumns(const TableSchema& schema, const std::vector<const Segment*>& segs,
+                                  const std::vector<int>& col_idx, const RowRef* refs, int64_t n) {
+  std::vector<Column> out(col_idx.size());
+  if (segs.empty()) {
+    std::vector<RowRef> none(static_cast<size_t>(n), RowRef{kMissingSource, 0});
+    for (size_t j = 0; j < col_idx.size(); ++j) {
+      out[j] = GatherColumn(schema.columns()[col_idx[j]].type, {}, none.data(), n);
+    }
+    return out;
+  }
+  const RecordLayout& layout = segs[0]->layout();
+  std::vector<RecordColumn> rec_cols;
+  std::vector<size_t> rec_pos;
+  std::vector<const Column*> sources(segs.size());
+  for (size_t j = 0; j < col_idx.size(); ++j) {
+    int ci = col_idx[j];
+    if (layout.InRecord(ci)) {
+      const RecordField& f = layout.field(ci);
+      rec_cols.push_back({f.type, f.offset, f.null_byte, f.null_mask});
+      rec_pos.push_back(j);
+      continue;
+    }
+    for (size_t k = 0; k < segs.size(); ++k) sources[k] = &segs[k]->column(ci);
+    out[j] = GatherColumn(schema.columns()[ci].type, sources, refs, n);
+  }
+  if (!rec_cols.empty()) {
+    std::vector<const uint8_t*> bases(segs.size());
+    for (size_t k = 0; k < segs.size(); ++k) bases[k] = segs[k]->records();
+    std::vector<Column> rc = GatherRecords(bases, layout.stride(), rec_cols, refs, n);
+    for (size_t r = 0; r < rc.size(); ++r) out[rec_pos[r]] = std::move(rc[r]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<RowRef> LookupKeys(const std::vector<std::shared_ptr<const Segment>>& segments,
+                               const std::string_view* keys, size_t n) {
+  std::vector<RowRef> refs(n, RowRef{kMissingSource, 0});
+  if (segments.empty() || n == 0) return refs;
+  std::vector<uint64_t> hashes(n);
+  std::vector<int64_t> rows(n);
+  std::vector<uint32_t> pending(n);
+  for (size_t i = 0; i < n; ++i) {
+    hashes[i] = HashKey(keys[i]);
+    pending[i] = static_cast<uint32_t>(i);
+  }
+  size_t left = n;
+  // Newest segment first; each later pass looks up only the keys still missing.
+  for (size_t k = segments.size(); k-- > 0 && left > 0;) {
+    segments[k]->index().FindBatch(keys, hashes.data(), pending.data(), left, rows.data());
+    size_t still = 0;
+    for (size_t j = 0; j < left; ++j) {
+      uint32_t i = pending[j];
+      if (rows[i] >= 0) {
+        refs[i] = RowRef{static_cast<uint32_t>(k), static_cast<uint32_t>(rows[i])};
+      } else {
+        pending[still++] = i;
+      }
+    }
+    left = still;
+  }
+  return refs;
+}
+
+namespace {
+
 int64_t CountNewKeys(const Segment& seg, const std::vector<std::shared_ptr<const Segment>>& older) {
   const Column& keys = seg.keys();
   if (older.empty()) return keys.length;
+  std::vector<std::string_view> views(static_cast<size_t>(keys.length));
+  for (int64_t r = 0; r < keys.length; ++r) views[r] = keys.StringValue(r);
   int64_t fresh = 0;
-  for (int64_t r = 0; r < keys.length; ++r) {
-    std::string_view k = keys.StringValue(r);
-    uint64_t h = HashKey(k);
-    bool found = false;
-    for (auto it = older.rbegin(); it != older.rend() && !found; ++it) {
-      found = (*it)->index().Find(k, h) >= 0;
-    }
-    fresh += !found;
+  for (const RowRef& ref : LookupKeys(older, views.data(), views.size())) {
+    fresh += ref.source == kMissingSource;
   }
   return fresh;
 }
@@ -76,7 +153,14 @@ Table::Table(std::string dir, TableSchema schema, TableOptions options)
     : dir_(std::move(dir)), schema_(std::move(schema)), options_(options),
       state_(std::make_shared<TableState>()) {}
 
-Table::~Table() = default;
+Table::~Table() {
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  if (bg_thread_.joinable()) bg_thread_.join();
+}
 
 Result<std::shared_ptr<Table>> Table::Create(const std::string& dir, const TableSchema& schema,
                                              const TableOptions& options) {
@@ -100,7 +184,7 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
     return Status::Corruption("'" + dir + "/" + kSchemaFile + "': " + schema.status().message());
   }
   std::shared_ptr<Table> table(new Table(dir, *schema, options));
-  std::vector<std::pair<uint64_t, std::string>> files;
+  std::vector<SegmentRange> ranges;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
@@ -110,23 +194,43 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
       continue;
     }
     if (!name.ends_with(".seg")) continue;
-    std::string stem = name.substr(0, name.size() - 4);
-    if (stem.empty() || stem.size() > 20 ||
-        !std::all_of(stem.begin(), stem.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    SegmentRange r;
+    if (!ParseSegmentName(name, &r)) {
       return Status::Corruption("unexpected segment file name '" + entry.path().string() + "'");
     }
-    files.emplace_back(std::stoull(stem), entry.path().string());
+    ranges.push_back(r);
   }
   if (ec) return Status::IOError("cannot list '" + dir + "': " + ec.message());
-  std::sort(files.begin(), files.end());
+  // A compaction that finished but crashed before deleting its inputs leaves segments whose
+  // range lies inside the merged one: they are redundant and go now.
+  std::vector<SegmentRange> live;
+  for (const auto& r : ranges) {
+    bool covered = std::any_of(ranges.begin(), ranges.end(), [&](const SegmentRange& o) {
+      return !(o == r) && o.Contains(r);
+    });
+    if (covered) {
+      fs::remove(SegmentPath(dir, r), ec);
+    } else {
+      live.push_back(r);
+    }
+  }
+  std::sort(live.begin(), live.end(),
+            [](const SegmentRange& a, const SegmentRange& b) { return a.last < b.last; });
+  for (size_t i = 1; i < live.size(); ++i) {
+    if (live[i].first <= live[i - 1].last) {
+      return Status::Corruption("segments '" + SegmentPath(dir, live[i - 1]) + "' and '" +
+                                SegmentPath(dir, live[i]) + "' overlap");
+    }
+  }
   auto state = std::make_shared<TableState>();
-  for (const auto& [id, path] : files) {
+  for (const auto& r : live) {
     MURR_ASSIGN_OR_RETURN(std::shared_ptr<Segment> seg,
-                          Segment::Open(path, table->schema_, options.verify_checksums_on_open));
-    state->rows += CountNewKeys(*seg, state->segments);
+                          Segment::Open(SegmentPath(dir, r), table->schema_,
+                                        options.verify_checksums_on_open));
     state->segments.push_back(std::move(seg));
-    state->segment_ids.push_back(id);
-    table->next_segment_id_ = id + 1;
+    state->ranges.push_back(r);
+    state->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(-1));
+    table->next_segment_id_ = r.last + 1;
   }
   table->state_ = std::move(state);
   return table;
@@ -145,9 +249,18 @@ void Table::Publish(std::shared_ptr<const TableState> state) {
 TableStats Table::Stats() const {
   auto s = Snapshot();
   TableStats st;
-  st.rows = s->rows;
   st.segments = static_cast<int64_t>(s->segments.size());
-  for (const auto& seg : s->segments) st.bytes += static_cast<int64_t>(seg->file_size());
+  for (size_t i = 0; i < s->segments.size(); ++i) {
+    st.bytes += static_cast<int64_t>(s->segments[i]->file_size());
+    int64_t fresh = s->new_keys[i]->load();
+    if (fresh < 0) {
+      std::vector<std::shared_ptr<const Segment>> older(s->segments.begin(),
+                                                        s->segments.begin() + i);
+      fresh = CountNewKeys(*s->segments[i], older);
+      s->new_keys[i]->store(fresh);
+    }
+    st.rows += fresh;
+  }
   return st;
 }
 
@@ -278,24 +391,83 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   }
 
   // 4. Durable segment, then the new state.
-  std::lock_guard<std::mutex> wlock(write_mu_);
-  uint64_t id = next_segment_id_++;
-  std::string path = SegmentPath(dir_, id);
-  MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
-  auto seg = Segment::Open(path, schema_, /*verify_checksums=*/false);
-  if (!seg.ok()) return seg.status();
-  auto old = Snapshot();
-  auto next = std::make_shared<TableState>(*old);
-  next->rows += CountNewKeys(**seg, old->segments);
-  next->segments.push_back(std::move(*seg));
-  next->segment_ids.push_back(id);
-  Publish(std::move(next));
-  // The write is durable and visible; compaction failure does not undo it.
-  (void)MaybeCompact();
+  {
+    std::lock_guard<std::mutex> wlock(write_mu_);
+    SegmentRange range{next_segment_id_, next_segment_id_};
+    ++next_segment_id_;
+    std::string path = SegmentPath(dir_, range);
+    MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
+    auto seg = Segment::Open(path, schema_, /*verify_checksums=*/false);
+    if (!seg.ok()) return seg.status();
+    auto next = std::make_shared<TableState>(*Snapshot());
+    next->segments.push_back(std::move(*seg));
+    next->ranges.push_back(range);
+    // The first write into an empty table needs no counting.
+    next->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(
+        next->segments.size() == 1 ? merged.num_rows : -1));
+    Publish(std::move(next));
+    last_write_ = std::chrono::steady_clock::now();
+  }
+  // The write is durable and visible; compaction (and its failure) cannot undo it.
+  ScheduleCompaction();
   return merged.num_rows;
 }
 
-Status Table::MaybeCompact() {
+void Table::ScheduleCompaction() {
+  if (!options_.background_compaction) {
+    std::lock_guard<std::mutex> c(compact_mu_);
+    (void)CompactByPolicy();
+    return;
+  }
+  std::lock_guard<std::mutex> lock(bg_mu_);
+  if (bg_stop_) return;
+  bg_pending_ = true;
+  if (!bg_thread_.joinable()) bg_thread_ = std::thread([this] { CompactionLoop(); });
+  bg_cv_.notify_all();
+}
+
+void Table::CompactionLoop() {
+  std::unique_lock<std::mutex> lock(bg_mu_);
+  for (;;) {
+    bool idle_merge = false;
+    if (options_.idle_compaction_seconds > 0) {
+      auto idle = std::chrono::seconds(options_.idle_compaction_seconds);
+      if (!bg_cv_.wait_for(lock, idle, [&] { return bg_pending_ || bg_stop_; })) {
+        // Quiet for a while: merge everything into one segment, the best layout for reads.
+        idle_merge = Snapshot()->segments.size() > 1 &&
+                     std::chrono::steady_clock::now() - last_write_.load() >= idle;
+        if (!idle_merge) continue;
+      }
+    } else {
+      bg_cv_.wait(lock, [&] { return bg_pending_ || bg_stop_; });
+    }
+    if (bg_stop_) return;
+    bg_pending_ = false;
+    bg_running_ = true;
+    lock.unlock();
+    {
+      std::lock_guard<std::mutex> c(compact_mu_);
+      // A failed compaction leaves the table as it was (correct, just less compact); the next
+      // write tries again.
+      if (idle_merge) {
+        auto s = Snapshot();
+        if (s->segments.size() > 1) (void)Compact(0, s->segments.size());
+      } else {
+        (void)CompactByPolicy();
+      }
+    }
+    lock.lock();
+    bg_running_ = false;
+    bg_cv_.notify_all();
+  }
+}
+
+void Table::WaitForCompactions() {
+  std::unique_lock<std::mutex> lock(bg_mu_);
+  bg_cv_.wait(lock, [&] { return bg_stop_ || (!bg_pending_ && !bg_running_); });
+}
+
+Status Table::CompactByPolicy() {
   for (;;) {
     auto s = Snapshot();
     size_t n = s->segments.size();
@@ -313,62 +485,65 @@ Status Table::MaybeCompact() {
 }
 
 Status Table::CompactAll() {
-  std::lock_guard<std::mutex> wlock(write_mu_);
+  std::lock_guard<std::mutex> c(compact_mu_);
   auto s = Snapshot();
   if (s->segments.size() < 2) return Status::OK();
   return Compact(0, s->segments.size());
 }
 
-// Merges segments [first, last) — always a suffix of the state, so the merged segment takes the
-// newest id and the order of the others is unchanged. Caller holds write_mu_.
+// Merges the adjacent segments [first, last) of the current state into one that covers their
+// ranges. Built without holding write_mu_ (writes go on meanwhile and only append segments);
+// the swap then replaces exactly those segments, found by range. Caller holds compact_mu_.
 Status Table::Compact(size_t first, size_t last) {
   auto s = Snapshot();
   std::vector<const Segment*> segs;
   for (size_t i = first; i < last; ++i) segs.push_back(s->segments[i].get());
   // Live rows: a row survives unless a newer segment of the range holds its key.
+  std::vector<const Column*> key_columns;
+  for (const Segment* seg : segs) key_columns.push_back(&seg->keys());
   std::vector<RowRef> refs;
-  for (size_t i = 0; i < segs.size(); ++i) {
-    const Column& keys = segs[i]->keys();
-    for (int64_t r = 0; r < keys.length; ++r) {
-      bool shadowed = false;
-      if (i + 1 < segs.size()) {
-        std::string_view k = keys.StringValue(r);
-        uint64_t h = HashKey(k);
-        for (size_t j = i + 1; j < segs.size() && !shadowed; ++j) {
-          shadowed = segs[j]->index().Find(k, h) >= 0;
-        }
-      }
-      if (!shadowed) refs.push_back({static_cast<uint32_t>(i), static_cast<uint32_t>(r)});
-    }
-  }
+  std::vector<IndexSlot> slots = MergeKeyIndexes(key_columns, &refs);
   Batch merged;
   merged.num_rows = static_cast<int64_t>(refs.size());
   const auto& cols = schema_.columns();
+  std::vector<int> all(cols.size());
   for (size_t ci = 0; ci < cols.size(); ++ci) {
     merged.fields.push_back({cols[ci].name, cols[ci].type, cols[ci].nullable});
-    std::vector<const Column*> sources;
-    for (const Segment* seg : segs) sources.push_back(&seg->column(static_cast<int>(ci)));
-    merged.columns.push_back(GatherColumn(cols[ci].type, sources, refs.data(), merged.num_rows));
+    all[ci] = static_cast<int>(ci);
   }
-  std::vector<uint32_t> shadowed;
-  std::vector<IndexSlot> slots = BuildKeyIndex(merged.columns[schema_.key_index()], &shadowed);
-  if (!shadowed.empty()) return Status::Internal("compaction produced duplicate keys");
-  uint64_t id = next_segment_id_++;
-  std::string path = SegmentPath(dir_, id);
+  merged.columns = GatherColumns(schema_, segs, all, refs.data(), merged.num_rows);
+  const SegmentRange range{s->ranges[first].first, s->ranges[last - 1].last};
+  const std::string path = SegmentPath(dir_, range);
   MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
   MURR_ASSIGN_OR_RETURN(std::shared_ptr<Segment> seg, Segment::Open(path, schema_, false));
-  auto next = std::make_shared<TableState>();
-  next->segments.assign(s->segments.begin(), s->segments.begin() + first);
-  next->segment_ids.assign(s->segment_ids.begin(), s->segment_ids.begin() + first);
-  next->rows = s->rows;  // compaction never changes the set of live keys
-  next->segments.push_back(std::move(seg));
-  next->segment_ids.push_back(id);
-  Publish(std::move(next));
-  // The merged segment is durable and newest, so the old files are redundant from here on; a
-  // crash before they are gone leaves them shadowed, never wrong. Readers still holding the old
-  // state keep their mappings (unlinking a mapped file is safe).
+  {
+    std::lock_guard<std::mutex> wlock(write_mu_);
+    auto cur = Snapshot();
+    // Writes since the snapshot only appended; the merged inputs still sit at [first, last).
+    auto next = std::make_shared<TableState>();
+    next->segments.assign(cur->segments.begin(), cur->segments.begin() + first);
+    next->ranges.assign(cur->ranges.begin(), cur->ranges.begin() + first);
+    next->new_keys.assign(cur->new_keys.begin(), cur->new_keys.begin() + first);
+    // The merged segment's new keys are its inputs' new keys (known only if all of theirs are).
+    int64_t fresh = 0;
+    for (size_t i = first; i < last && fresh >= 0; ++i) {
+      int64_t v = cur->new_keys[i]->load();
+      fresh = v < 0 ? -1 : fresh + v;
+    }
+    next->segments.push_back(std::move(seg));
+    next->ranges.push_back(range);
+    next->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(fresh));
+    next->segments.insert(next->segments.end(), cur->segments.begin() + last, cur->segments.end());
+    next->ranges.insert(next->ranges.end(), cur->ranges.begin() + last, cur->ranges.end());
+    next->new_keys.insert(next->new_keys.end(), cur->new_keys.begin() + last,
+                          cur->new_keys.end());
+    Publish(std::move(next));
+  }
+  // The merged segment is durable and covers its inputs' ranges, so they are redundant from
+  // here on; a crash before they are gone leaves files that the next open deletes. Readers still
+  // holding the old state keep their mappings (unlinking a mapped file is safe).
   std::error_code ec;
-  for (size_t i = first; i < last; ++i) fs::remove(SegmentPath(dir_, s->segment_ids[i]), ec);
+  for (size_t i = first; i < last; ++i) fs::remove(SegmentPath(dir_, s->ranges[i]), ec);
   return Status::OK();
 }
 
@@ -387,34 +562,17 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
   auto s = Snapshot();
   const size_t n = keys.size();
   const size_t nseg = s->segments.size();
-  std::vector<RowRef> refs(n, RowRef{kMissingSource, 0});
-  if (nseg > 0) {
-    std::vector<uint64_t> hashes(n);
-    const KeyIndexView& newest = s->segments.back()->index();
-    for (size_t i = 0; i < n; ++i) {
-      hashes[i] = HashKey(keys[i]);
-      newest.Prefetch(hashes[i]);
-    }
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t k = nseg; k-- > 0;) {
-        int64_t row = s->segments[k]->index().Find(keys[i], hashes[i]);
-        if (row >= 0) {
-          refs[i] = RowRef{static_cast<uint32_t>(k), static_cast<uint32_t>(row)};
-          break;
-        }
-      }
-    }
-  }
+  std::vector<RowRef> refs = LookupKeys(s->segments, keys.data(), n);
   Batch out;
   out.num_rows = static_cast<int64_t>(n);
-  std::vector<const Column*> sources(nseg);
   for (int ci : col_idx) {
     const ColumnSchema& cs = schema_.columns()[ci];
     // Output columns are always nullable: a key that is not in the table reads as nulls.
     out.fields.push_back({cs.name, cs.type, true});
-    for (size_t k = 0; k < nseg; ++k) sources[k] = &s->segments[k]->column(ci);
-    out.columns.push_back(GatherColumn(cs.type, sources, refs.data(), out.num_rows));
   }
+  std::vector<const Segment*> segs(nseg);
+  for (size_t k = 0; k < nseg; ++k) segs[k] = s->segments[k].get();
+  out.columns = GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows);
   return out;
 }
 

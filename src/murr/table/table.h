@@ -1,12 +1,17 @@
 // Table: a schema plus an immutable TableState (ordered segments + their key indexes), swapped
 // whole on every write. Reads take a snapshot (shared_ptr copy under a tiny lock that writers
 // hold only for the pointer swap) and never wait for a write or a compaction in progress.
-// Writes are serialized per table. Thread-safe.
+// Writes are serialized per table; compaction runs on a background thread of the table (started
+// on first need) so that a write returns as soon as its own segment is durable. Thread-safe.
 #pragma once
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <thread>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,12 +24,24 @@ namespace murr {
 
 class Segment;
 struct TableState;
+struct RowRef;
+
+// Where each key lives: the newest of `segments` (oldest first) that holds it, or
+// kMissingSource. Batched and prefetched; shared by reads, writes and compaction.
+std::vector<RowRef> LookupKeys(const std::vector<std::shared_ptr<const Segment>>& segments,
+                               const std::string_view* keys, size_t n);
 
 struct TableOptions {
-  // Compaction merges the newest segments when this many segments sit in the same size tier
-  // (tiers grow by a factor of kTierFactor). 4 keeps the segment count logarithmic in the number
-  // of writes while rewriting each row only log4(rows / first write) times.
+  // Compaction merges a run of adjacent segments when this many of them sit in the same size
+  // tier (tiers grow by a factor of 4). 4 keeps the segment count logarithmic in the number of
+  // writes while rewriting each row only about log4(table rows / write rows) times.
   int tier_fan_in = 4;
+  // Run compaction on a background thread (true) or inline at the end of each write (false:
+  // deterministic, for tests).
+  bool background_compaction = true;
+  // After this many seconds without a write, the background thread merges all segments into one
+  // (the fastest layout to read). 0 disables it.
+  int idle_compaction_seconds = 30;
   // Hard cap on segments per table: past it every segment is merged into one. Keeps the probe
   // count of a missing key bounded whatever the write pattern.
   int max_segments = 24;
@@ -53,7 +70,7 @@ class Table {
   const std::string& dir() const { return dir_; }
 
   // Validates every batch against the schema, then writes them as one segment (durable before
-  // return), publishes the new state, and compacts if the tiering policy says so.
+  // return), publishes the new state, and schedules compaction if the tiering policy says so.
   Result<int64_t> Write(const std::vector<Batch>& batches);
   Result<Batch> Read(const std::vector<std::string_view>& keys,
                      const std::vector<std::string>& columns) const;
@@ -61,13 +78,19 @@ class Table {
 
   // Merges every segment into one now (tests, benchmarks, admin).
   Status CompactAll();
+  // Blocks until no compaction is pending or running (tests, benchmarks, shutdown).
+  void WaitForCompactions();
 
   std::shared_ptr<const TableState> Snapshot() const;
 
  private:
   Table(std::string dir, TableSchema schema, TableOptions options);
   void Publish(std::shared_ptr<const TableState> state);
-  Status MaybeCompact();
+  void ScheduleCompaction();
+  void CompactionLoop();
+  // Applies the tiering policy until it asks for nothing more. Caller holds compact_mu_.
+  Status CompactByPolicy();
+  // Merges the segments [first, last) of the current state. Caller holds compact_mu_.
   Status Compact(size_t first, size_t last);
 
   std::string dir_;
@@ -75,8 +98,18 @@ class Table {
   TableOptions options_;
   mutable std::mutex state_mu_;   // guards state_ pointer only
   std::shared_ptr<const TableState> state_;
-  std::mutex write_mu_;           // serializes writers and compaction
+  std::mutex write_mu_;     // serializes writers and the compactor's state swap
+  std::mutex compact_mu_;   // one compaction at a time
   uint64_t next_segment_id_ = 1;
+
+  // Background compaction.
+  std::mutex bg_mu_;
+  std::condition_variable bg_cv_;
+  bool bg_pending_ = false;
+  bool bg_running_ = false;
+  bool bg_stop_ = false;
+  std::thread bg_thread_;
+  std::atomic<std::chrono::steady_clock::time_point> last_write_{std::chrono::steady_clock::now()};
 };
 
 }  // namespace murr

@@ -3,6 +3,7 @@
 // one keeps its segments (and their mappings) alive. Immutable; thread-safe.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <vector>
@@ -11,10 +12,25 @@
 
 namespace murr {
 
+// The write sequence numbers a segment covers: [first, last]. A write makes [n, n]; a compaction
+// of adjacent segments makes [first of the oldest, last of the newest]. Segments are ordered by
+// `last`, and the file is named "<first>-<last>.seg".
+struct SegmentRange {
+  uint64_t first = 0;
+  uint64_t last = 0;
+  bool Contains(const SegmentRange& o) const { return first <= o.first && o.last <= last; }
+  bool operator==(const SegmentRange&) const = default;
+};
+
 struct TableState {
   std::vector<std::shared_ptr<const Segment>> segments;  // oldest first; later ones win
-  std::vector<uint64_t> segment_ids;                     // parallel to segments
-  int64_t rows = 0;                                      // distinct live keys
+  std::vector<SegmentRange> ranges;                      // parallel to segments
+  // Parallel to segments: how many of the segment's keys no older segment holds, or -1 until
+  // someone asks (Table::Stats). Counting costs a probe of every older segment per key, so it is
+  // kept off the write path. A cell is shared by the states that follow: the count stays true as
+  // long as the segment and the key set of everything older are unchanged, and compaction
+  // preserves key sets. The table's row count is the sum.
+  std::vector<std::shared_ptr<std::atomic<int64_t>>> new_keys;
 };
 
 }  // namespace murr
