@@ -1,14 +1,18 @@
 // Fetches from a running murr server over HTTP with an Arrow reply and decodes it with
 // apache-arrow (JS), printing the schema and values as one JSON line for tests/api to compare.
-//   node http_fetch.mjs <port> <table> <keys JSON array> <columns JSON array>
+//   node http_fetch.mjs [--print] <port> <table> <keys JSON array> <columns JSON array>
+// With --print: the decoded schema and rows for people to read (README's quick start).
 // Output: {"status", "content_type", "fields": [{"name", "type", "nullable"}], "num_rows",
 // "columns": [[...]]}. Values: integers in decimal (64-bit exact), floats as "f32:<bits>" /
 // "f64:<bits>" (unsigned decimal of the bit pattern), bools "true"/"false", strings as themselves.
 import { Type, tableFromIPC } from 'apache-arrow';
 
-const [port, table, keys, columns] = process.argv.slice(2);
+const args = process.argv.slice(2);
+const print = args[0] === '--print';
+if (print) args.shift();
+const [port, table, keys, columns] = args;
 if (!columns) {
-  console.error('usage: node http_fetch.mjs <port> <table> <keys JSON> <columns JSON>');
+  console.error('usage: node http_fetch.mjs [--print] <port> <table> <keys JSON> <columns JSON>');
   process.exit(2);
 }
 
@@ -48,6 +52,16 @@ const response = await fetch(`http://127.0.0.1:${port}/api/v1/table/${table}/fet
 });
 const bytes = new Uint8Array(await response.arrayBuffer());
 const result = { status: response.status, content_type: response.headers.get('content-type') };
+if (print) {
+  if (response.status !== 200) {
+    console.log(response.status, new TextDecoder().decode(bytes));
+    process.exit(1);
+  }
+  const t = tableFromIPC(bytes);
+  console.log(t.schema.fields.map((f) => `${f.name}: ${f.type}`).join(', '));
+  console.log(t.toString());
+  process.exit(0);
+}
 if (response.status === 200) {
   const t = tableFromIPC(bytes);
   result.fields = t.schema.fields.map((f) => ({ name: f.name, type: typeName(f.type), nullable: f.nullable }));
