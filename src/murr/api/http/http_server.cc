@@ -426,6 +426,9 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
     return Accept();
   }
+  // Replies are written whole in one gathered write; Nagle would only delay the last segment.
+  beast::error_code nodelay_ec;
+  socket.set_option(tcp::no_delay(true), nodelay_ec);
   std::shared_ptr<Session> session;
   {
     std::lock_guard<std::mutex> lock(mu);
