@@ -257,6 +257,42 @@ TEST(TableTest, ManySmallWritesAreCompactedToFewSegments) {
   }
 }
 
+TEST(TableTest, KeysLongerThanTheInlineCopyAndSharedPrefixesAreTellApart) {
+  TempDir dir;
+  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
+                                         {"v", DataType::kInt32, false}})
+                    .value();
+  auto table = Table::Create(dir / "t", schema, FastOptions()).value();
+  std::vector<std::string> keys;
+  for (int len = 0; len <= 80; ++len) keys.push_back(std::string(len, 'a'));
+  for (int len = 30; len <= 40; ++len) keys.push_back(std::string(len, 'a') + "b");
+  keys.push_back(std::string(300, 'z'));
+  keys.push_back(std::string(300, 'z') + "y");
+  Batch b;
+  b.fields = {{"id", DataType::kUtf8, false}, {"v", DataType::kInt32, false}};
+  ColumnBuilder k(DataType::kUtf8), v(DataType::kInt32);
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_TRUE(k.AppendString(keys[i]).ok());
+    v.Append<int32_t>(static_cast<int32_t>(i));
+  }
+  b.columns = {k.Finish(), v.Finish()};
+  b.num_rows = static_cast<int64_t>(keys.size());
+  ASSERT_TRUE(table->Write({b}).ok());
+  std::vector<std::string> probe = keys;
+  probe.push_back(std::string(81, 'a'));
+  probe.push_back(std::string(41, 'a') + "b");
+  probe.push_back(std::string(299, 'z'));
+  auto out = table->Read(Views(probe), {"v", "id"}).value();
+  for (size_t i = 0; i < keys.size(); ++i) {
+    ASSERT_FALSE(out.columns[0].IsNull(static_cast<int64_t>(i))) << keys[i].size();
+    EXPECT_EQ(out.columns[0].Value<int32_t>(static_cast<int64_t>(i)), static_cast<int32_t>(i));
+    EXPECT_EQ(out.columns[1].StringValue(static_cast<int64_t>(i)), keys[i]);
+  }
+  for (size_t i = keys.size(); i < probe.size(); ++i) {
+    EXPECT_TRUE(out.columns[0].IsNull(static_cast<int64_t>(i))) << probe[i].size();
+  }
+}
+
 TEST(TableTest, InputsLeftBehindByACompactionAreRemovedOnOpen) {
   // Simulates a crash after a compaction wrote its merged segment but before it deleted the
   // inputs: the inputs' files are put back, and open must ignore and remove them.

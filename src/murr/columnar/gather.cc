@@ -150,7 +150,8 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
 
 namespace murr {
 
-std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases, uint32_t stride,
+std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
+                                  const std::vector<uint32_t>& strides,
                                   const std::vector<RecordColumn>& columns, const RowRef* refs,
                                   int64_t n) {
   const size_t nc = columns.size();
@@ -176,6 +177,7 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases, uint
     for (int64_t i = g; i < end; ++i) {
       const RowRef& r = refs[i];
       if (r.source != kMissingSource) {
+        const uint32_t stride = strides[r.source];
         const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
         __builtin_prefetch(rec);
         __builtin_prefetch(rec + stride - 1);
@@ -187,7 +189,7 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases, uint
         for (size_t c = 0; c < nc; ++c) ++nulls[c];
         continue;
       }
-      const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
+      const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * strides[r.source];
       for (size_t c = 0; c < nc; ++c) {
         const RecordColumn& rc = columns[c];
         if (rc.null_byte >= 0 && (rec[rc.null_byte] & rc.null_mask) == 0) {

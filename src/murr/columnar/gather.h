@@ -28,7 +28,7 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
 namespace murr {
 
 // A column stored inside row-major records: the value of row r of a source is at
-// base + r * stride + offset; when null_byte >= 0 the row is valid iff
+// base + r * stride + offset (the offset is the same in every source); when null_byte >= 0 the row is valid iff
 // (base[r * stride + null_byte] & null_mask) != 0. Bool values are one byte, 0 or 1.
 struct RecordColumn {
   DataType type;
@@ -38,8 +38,9 @@ struct RecordColumn {
 };
 
 // Gathers `n` rows of several record columns in one pass (one record fetch per row serves
-// every column). `bases` holds each source's record block; all share `stride`.
-std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases, uint32_t stride,
+// every column). `bases` and `strides` give each source's record block and record size.
+std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
+                                  const std::vector<uint32_t>& strides,
                                   const std::vector<RecordColumn>& columns, const RowRef* refs,
                                   int64_t n);
 

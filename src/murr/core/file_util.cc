@@ -145,11 +145,26 @@ Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
     uintptr_t rend = rbeg + size + kHuge;
     if (rend > mend) ::munmap(reinterpret_cast<void*>(mend), rend - mend);
     ::madvise(p, size, MADV_HUGEPAGE);
-    ::madvise(p, size, MADV_POPULATE_READ);
     data = static_cast<const uint8_t*>(p);
   }
   ::close(fd);
   return std::shared_ptr<MappedFile>(new MappedFile(path, data, size));
+}
+
+void MappedFile::Advise(const uint8_t* begin, size_t length, Residency residency) const {
+  constexpr uintptr_t kPage = 4096;
+  uintptr_t b = reinterpret_cast<uintptr_t>(begin);
+  uintptr_t e = b + length;
+  if (residency == Residency::kHot) {
+    b &= ~(kPage - 1);
+    e = (e + kPage - 1) & ~(kPage - 1);
+    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_POPULATE_READ);
+  } else {
+    // Only whole pages inside the range: a neighbour's hot page must stay.
+    b = (b + kPage - 1) & ~(kPage - 1);
+    e &= ~(kPage - 1);
+    if (e > b) ::madvise(reinterpret_cast<void*>(b), e - b, MADV_DONTNEED);
+  }
 }
 
 MappedFile::~MappedFile() {

@@ -37,6 +37,11 @@ class MappedFile {
   size_t size() const { return size_; }
   const std::string& path() const { return path_; }
 
+  // kHot: fault the range in now (the read path needs it resident). kCold: drop it from this
+  // process's page tables (the page cache keeps it; a later touch faults it back in).
+  enum class Residency { kHot, kCold };
+  void Advise(const uint8_t* begin, size_t length, Residency residency) const;
+
  private:
   MappedFile(std::string path, const uint8_t* data, size_t size)
       : path_(std::move(path)), data_(data), size_(size) {}

@@ -12,9 +12,7 @@ uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size
 
 void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashes,
                              const uint32_t* idx, size_t n, int64_t* rows) const {
-  constexpr size_t kGroup = 256;
-  const int32_t* offsets = keys_->offsets();
-  const char* data = reinterpret_cast<const char*>(keys_->data.data());
+  constexpr size_t kGroup = 64;
   uint64_t pos[kGroup];
   int64_t cand[kGroup];
   for (size_t g = 0; g < n; g += kGroup) {
@@ -24,7 +22,8 @@ void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashe
       pos[j] = HomeSlot(hashes[gi[j]], capacity_);
       __builtin_prefetch(&slots_[pos[j]]);
     }
-    // First slot whose fingerprint matches (or the empty slot that ends the probe).
+    // First slot whose fingerprint matches (or the empty slot that ends the probe); fetch the
+    // candidate's record (inline key) or key offsets.
     for (size_t j = 0; j < m; ++j) {
       const uint32_t fp = static_cast<uint32_t>(hashes[gi[j]] >> 32);
       uint64_t p = pos[j];
@@ -34,7 +33,13 @@ void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashe
         if (s.row == kEmptyRow) break;
         if (s.fingerprint == fp) {
           cand[j] = s.row;
-          __builtin_prefetch(&offsets[s.row]);
+          if (inline_.records != nullptr) {
+            const uint8_t* rec = inline_.records + static_cast<size_t>(s.row) * inline_.stride;
+            __builtin_prefetch(rec);
+            __builtin_prefetch(rec + inline_.stride - 1);
+          } else {
+            __builtin_prefetch(&keys_->offsets()[s.row]);
+          }
           break;
         }
         if (++p == capacity_) p = 0;
@@ -42,17 +47,10 @@ void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashe
       pos[j] = p;
     }
     for (size_t j = 0; j < m; ++j) {
-      if (cand[j] >= 0) __builtin_prefetch(data + offsets[cand[j]]);
-    }
-    for (size_t j = 0; j < m; ++j) {
       const uint32_t k = gi[j];
       int64_t row = cand[j];
-      if (row >= 0) {
-        const int32_t b = offsets[row], e = offsets[row + 1];
-        if (static_cast<size_t>(e - b) != keys[k].size() ||
-            std::memcmp(data + b, keys[k].data(), keys[k].size()) != 0) {
-          row = Find(keys[k], hashes[k]);  // fingerprint collision: finish the probe slowly
-        }
+      if (row >= 0 && !RowHasKey(static_cast<uint32_t>(row), keys[k])) {
+        row = Find(keys[k], hashes[k]);  // fingerprint collision: finish the probe slowly
       }
       rows[k] = row;
     }

@@ -47,11 +47,21 @@ std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* 
 std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_columns,
                                        std::vector<RowRef>* refs);
 
+// Copies of the keys inside a segment's records (see RecordLayout): a length byte at
+// records + row * stride + len_offset, then the key's first `width` bytes.
+struct InlineKeys {
+  const uint8_t* records = nullptr;
+  uint32_t stride = 0;
+  uint32_t len_offset = 0;
+  uint32_t width = 0;
+};
+
 class KeyIndexView {
  public:
   KeyIndexView() = default;
-  KeyIndexView(const IndexSlot* slots, uint64_t capacity, const Column* keys)
-      : slots_(slots), capacity_(capacity), keys_(keys) {}
+  KeyIndexView(const IndexSlot* slots, uint64_t capacity, const Column* keys,
+               InlineKeys inline_keys = {})
+      : slots_(slots), capacity_(capacity), keys_(keys), inline_(inline_keys) {}
 
   void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[HomeSlot(hash, capacity_)]); }
 
@@ -59,22 +69,31 @@ class KeyIndexView {
   int64_t Find(std::string_view key, uint64_t hash) const {
     const uint32_t fp = static_cast<uint32_t>(hash >> 32);
     uint64_t pos = HomeSlot(hash, capacity_);
-    const int32_t* offsets = keys_->offsets();
-    const char* data = reinterpret_cast<const char*>(keys_->data.data());
     // A well-formed index always has a free slot; the bound protects against a hostile one.
     for (uint64_t probes = 0; probes < capacity_; ++probes) {
       const IndexSlot s = slots_[pos];
       if (s.row == kEmptyRow) return -1;
-      if (s.fingerprint == fp) {
-        int32_t b = offsets[s.row], e = offsets[s.row + 1];
-        if (static_cast<size_t>(e - b) == key.size() &&
-            std::memcmp(data + b, key.data(), key.size()) == 0) {
-          return s.row;
-        }
-      }
+      if (s.fingerprint == fp && RowHasKey(s.row, key)) return s.row;
       if (++pos == capacity_) pos = 0;
     }
     return -1;
+  }
+
+  // True when row `row` holds `key`: from the record's inline copy when the key fits in it,
+  // from the key column otherwise.
+  bool RowHasKey(uint32_t row, std::string_view key) const {
+    if (inline_.records != nullptr) {
+      const uint8_t* rec = inline_.records + static_cast<size_t>(row) * inline_.stride;
+      const size_t len = key.size() < 255 ? key.size() : 255;
+      if (rec[inline_.len_offset] != len) return false;
+      const size_t head = key.size() < inline_.width ? key.size() : inline_.width;
+      if (std::memcmp(rec + inline_.len_offset + 1, key.data(), head) != 0) return false;
+      if (key.size() <= inline_.width) return true;
+    }
+    const int32_t* offsets = keys_->offsets();
+    const int32_t b = offsets[row], e = offsets[row + 1];
+    return static_cast<size_t>(e - b) == key.size() &&
+           std::memcmp(keys_->data.data() + b, key.data(), key.size()) == 0;
   }
 
   // Batch lookup of keys[idx[j]] for j < n (hashes parallel to keys), writing rows[idx[j]]
@@ -90,6 +109,7 @@ class KeyIndexView {
   const IndexSlot* slots_ = nullptr;
   uint64_t capacity_ = 0;
   const Column* keys_ = nullptr;
+  InlineKeys inline_;
 };
 
 }  // namespace murr

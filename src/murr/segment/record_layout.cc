@@ -4,7 +4,7 @@
 
 namespace murr {
 
-RecordLayout::RecordLayout(const TableSchema& schema) {
+RecordLayout::RecordLayout(const TableSchema& schema, uint32_t key_width) {
   const auto& cols = schema.columns();
   slot_.assign(cols.size(), -1);
   std::vector<int> members;
@@ -36,7 +36,10 @@ RecordLayout::RecordLayout(const TableSchema& schema) {
     ++nullable;
   }
   offset += static_cast<uint32_t>((nullable + 7) / 8);
-  stride_ = members.empty() ? 0 : (offset + align - 1) / align * align;
+  key_len_offset_ = offset;
+  key_width_ = std::min(key_width, kMaxInlineKey);
+  offset += 1 + key_width_;
+  stride_ = (offset + align - 1) / align * align;
 }
 
 }  // namespace murr

@@ -2,8 +2,11 @@
 // row-major record block. Murr's read is "many columns of a few random rows": storing those
 // columns row by row puts all of a row's values in one or two cache lines, where one array per
 // column would cost a cache miss per column per row. The key and other utf8 columns stay
-// columnar (Arrow offsets + data). Derived from the schema alone, so every segment of a table
-// shares it. Immutable; thread-safe.
+// columnar (Arrow offsets + data), and each record also carries a copy of its key (a length
+// byte, then up to `key_width` bytes) so that the key index confirms a match on the record line
+// that the gather is about to read anyway, instead of touching the key column's offsets and
+// bytes (two more cache misses). The value part is derived from the schema alone; key_width is
+// chosen per segment (its longest key, at most kMaxInlineKey). Immutable; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -20,21 +23,28 @@ struct RecordField {
   uint8_t null_mask = 0;   // the bit within that byte (1 = valid)
 };
 
+inline constexpr uint32_t kMaxInlineKey = 32;
+
 class RecordLayout {
  public:
   RecordLayout() = default;
-  explicit RecordLayout(const TableSchema& schema);
+  RecordLayout(const TableSchema& schema, uint32_t key_width);
 
   // True when column i of the schema lives in the record block.
   bool InRecord(int column) const { return slot_[column] >= 0; }
   const RecordField& field(int column) const { return fields_[slot_[column]]; }
-  // Bytes per record (a multiple of the widest value's alignment); 0 when no column is in it.
+  // Bytes per record (a multiple of the widest value's alignment).
   uint32_t stride() const { return stride_; }
+  // Offset of the key length byte (min(length, 255)); the key's first key_width() bytes follow.
+  uint32_t key_len_offset() const { return key_len_offset_; }
+  uint32_t key_width() const { return key_width_; }
 
  private:
   std::vector<int> slot_;            // schema column -> index into fields_, or -1
   std::vector<RecordField> fields_;
   uint32_t stride_ = 0;
+  uint32_t key_len_offset_ = 0;
+  uint32_t key_width_ = 0;
 };
 
 // Bool columns take one byte (0 or 1) in a record.

@@ -88,7 +88,6 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
   const size_t stride = layout.stride();
   const int64_t n = batch.num_rows;
   Buffer out = Buffer::Allocate(stride * static_cast<size_t>(n));
-  if (stride == 0) return out;
   uint8_t* base = out.mutable_data();
   constexpr int64_t kBlock = 1024;
   for (int64_t b = 0; b < n; b += kBlock) {
@@ -109,6 +108,13 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
           std::memcpy(rec + f.offset, c.values.data() + r * w, static_cast<size_t>(w));
         }
       }
+    }
+    const Column& keys = batch.columns[schema.key_index()];
+    for (int64_t r = b; r < e; ++r) {
+      uint8_t* rec = base + static_cast<size_t>(r) * stride + layout.key_len_offset();
+      std::string_view k = keys.StringValue(r);
+      rec[0] = static_cast<uint8_t>(std::min<size_t>(k.size(), 255));
+      std::memcpy(rec + 1, k.data(), std::min<size_t>(k.size(), layout.key_width()));
     }
   }
   return out;
@@ -141,7 +147,14 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   FooterWriter footer;
   footer.Put<uint64_t>(rows);
   footer.Put<uint32_t>(static_cast<uint32_t>(cols.size()));
-  const RecordLayout layout(schema);
+  uint32_t key_width = 0;
+  {
+    const Column& keys = batch.columns[schema.key_index()];
+    for (int64_t r = 0; r < keys.length && key_width < kMaxInlineKey; ++r) {
+      key_width = std::max<uint32_t>(key_width, static_cast<uint32_t>(keys.StringValue(r).size()));
+    }
+  }
+  const RecordLayout layout(schema, key_width);
   for (size_t i = 0; i < cols.size(); ++i) {
     const Column& c = batch.columns[i];
     footer.Put<uint16_t>(static_cast<uint16_t>(cols[i].name.size()));
@@ -187,6 +200,7 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   }
   Buffer records = BuildRecords(schema, layout, batch);
   Extent rec = payload.Add(records.data(), records.size(), &slices);
+  footer.Put<uint32_t>(layout.key_width());
   footer.Put<uint32_t>(layout.stride());
   footer.PutExtent(rec);
   Extent index = payload.Add(slots.data(), slots.size() * sizeof(IndexSlot), &slices);
@@ -213,7 +227,7 @@ Column Segment::ReadColumn(int i) const {
   const RecordField& f = layout_.field(i);
   std::vector<RowRef> refs(static_cast<size_t>(num_rows_));
   for (int64_t r = 0; r < num_rows_; ++r) refs[r] = {0, static_cast<uint32_t>(r)};
-  return std::move(GatherRecords({records_}, layout_.stride(),
+  return std::move(GatherRecords({records_}, {layout_.stride()},
                                  {{f.type, f.offset, f.null_byte, f.null_mask}}, refs.data(),
                                  num_rows_)[0]);
 }
@@ -268,7 +282,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
                    std::to_string(cols.size()));
   }
   auto seg = std::shared_ptr<Segment>(new Segment());
-  seg->layout_ = RecordLayout(schema);
+  seg->layout_ = RecordLayout(schema, 0);  // value part; the key width comes from the footer
   seg->num_rows_ = static_cast<int64_t>(rows);
   seg->key_index_ = schema.key_index();
   std::shared_ptr<const void> owner = file;
@@ -350,9 +364,13 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     if (!st.ok()) return corrupt(what + ": " + st.message());
     seg->columns_.push_back(std::move(c));
   }
-  uint32_t stride;
+  uint32_t key_width, stride;
   Extent erec;
-  if (!r.Get(&stride) || !r.GetExtent(&erec)) return corrupt("footer record block entry truncated");
+  if (!r.Get(&key_width) || !r.Get(&stride) || !r.GetExtent(&erec)) {
+    return corrupt("footer record block entry truncated");
+  }
+  if (key_width > kMaxInlineKey) return corrupt("inline key width out of range");
+  seg->layout_ = RecordLayout(schema, key_width);
   if (stride != seg->layout_.stride()) {
     return corrupt("record stride " + std::to_string(stride) + " does not match the schema's " +
                    std::to_string(seg->layout_.stride()));
@@ -379,8 +397,19 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   if (used != rows) return corrupt("key index holds " + std::to_string(used) + " keys, expected " +
                                    std::to_string(rows));
   if (seg->columns_[seg->key_index_].null_count != 0) return corrupt("key column has nulls");
+  // The read path touches the records and the index; the key column is needed only for keys
+  // longer than the inline copy, key fetches and compaction. Keep only the former resident.
+  file->Advise(seg->records_, static_cast<size_t>(rows) * stride, MappedFile::Residency::kHot);
+  file->Advise(idx.data(), idx.size(), MappedFile::Residency::kHot);
+  if (seg->layout_.key_width() < kMaxInlineKey) {
+    const Column& keys = seg->columns_[seg->key_index_];
+    file->Advise(keys.values.data(), keys.values.size(), MappedFile::Residency::kCold);
+    file->Advise(keys.data.data(), keys.data.size(), MappedFile::Residency::kCold);
+  }
   seg->file_ = std::move(file);
-  seg->index_ = KeyIndexView(slots, capacity, &seg->columns_[seg->key_index_]);
+  seg->index_ = KeyIndexView(slots, capacity, &seg->columns_[seg->key_index_],
+                             InlineKeys{seg->records_, seg->layout_.stride(),
+                                        seg->layout_.key_len_offset(), seg->layout_.key_width()});
   return seg;
 }
 

@@ -95,8 +95,12 @@ std::vector<Column> GatherColumns(const TableSchema& schema, const std::vector<c
   }
   if (!rec_cols.empty()) {
     std::vector<const uint8_t*> bases(segs.size());
-    for (size_t k = 0; k < segs.size(); ++k) bases[k] = segs[k]->records();
-    std::vector<Column> rc = GatherRecords(bases, layout.stride(), rec_cols, refs, n);
+    std::vector<uint32_t> strides(segs.size());
+    for (size_t k = 0; k < segs.size(); ++k) {
+      bases[k] = segs[k]->records();
+      strides[k] = segs[k]->layout().stride();
+    }
+    std::vector<Column> rc = GatherRecords(bases, strides, rec_cols, refs, n);
     for (size_t r = 0; r < rc.size(); ++r) out[rec_pos[r]] = std::move(rc[r]);
   }
   return out;
