@@ -115,7 +115,7 @@ int OpenAndScan(const std::string& dir, int64_t rows) {
 int main(int argc, char** argv) {
   int64_t rows = 10000000, reads = 5000, keys_per_read = 1000;
   std::string dir;
-  bool keep = false, reuse = false, baseline = true;
+  bool keep = false, reuse = false, baseline = true, compaction = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -132,6 +132,7 @@ int main(int argc, char** argv) {
     else if (a == "--keep") keep = true;
     else if (a == "--reuse") reuse = keep = true;  // read phase only, on a table kept earlier
     else if (a == "--no-baseline") baseline = false;
+    else if (a == "--no-compaction") compaction = false;  // isolates the write path itself
     else if (a == "--open-and-scan") return OpenAndScan(next(), rows);
     else {
       std::fprintf(stderr, "usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep]\n");
@@ -143,6 +144,11 @@ int main(int argc, char** argv) {
 
   ServiceOptions o;
   o.cache_dir = dir;
+  if (!compaction) {
+    o.table.tier_fan_in = 1 << 30;
+    o.table.max_segments = 1 << 30;
+    o.table.idle_compaction_seconds = 0;
+  }
   auto svc = TableService::Open(o).value();
   if (reuse) {
     // fall through to the read phase
