@@ -47,7 +47,7 @@ fuzz:
 	@scripts/install-deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DMURR_FUZZ=ON -DMURR_WERROR=OFF
-	cmake --build $(FUZZ_DIR) -j $(JOBS)
+	cmake --build $(FUZZ_DIR) -j $(JOBS) --target murr_fuzzers
 	scripts/run-fuzzers $(FUZZ_DIR)
 
 format:
