@@ -193,6 +193,28 @@ TEST(ArrowIpcTest, RejectsRowRangesOutsideTheBatch) {
   EXPECT_TRUE(EncodeRecordBatchMessage(batch, 10, 0).ok());
 }
 
+TEST(ArrowIpcTest, WriterRejectsMalformedBatches) {
+  std::mt19937_64 rng(16);
+  Batch batch = RandomBatch(10, rng);
+  Batch short_values = batch;
+  for (size_t i = 0; i < short_values.columns.size(); ++i) {
+    if (short_values.columns[i].type == DataType::kInt64) {
+      short_values.columns[i].values = short_values.columns[i].values.Slice(0, 72);
+    }
+  }
+  EXPECT_FALSE(EncodeRecordBatchMessage(short_values).ok());
+  EXPECT_EQ(WriteArrowIpcStream(short_values), "");
+  Batch bad_offsets = batch;
+  bad_offsets.columns[0].data = bad_offsets.columns[0].data.Slice(0, 0);
+  if (bad_offsets.columns[0].offsets()[10] > 0) {
+    EXPECT_FALSE(EncodeRecordBatchMessage(bad_offsets).ok());
+  }
+  Batch missing_column = batch;
+  missing_column.columns.pop_back();
+  EXPECT_FALSE(EncodeRecordBatchMessage(missing_column).ok());
+  EXPECT_FALSE(EncodeArrowIpcStream(missing_column).ok());
+}
+
 TEST(ArrowIpcTest, SplitsLargeBatchesByBodySize) {
   std::mt19937_64 rng(9);
   Batch batch = RandomBatch(5000, rng);

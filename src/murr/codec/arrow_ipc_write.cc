@@ -107,9 +107,18 @@ Status CheckBatchShape(const Batch& batch) {
   }
   for (size_t i = 0; i < batch.columns.size(); ++i) {
     const Column& c = batch.columns[i];
-    if (c.type != batch.fields[i].type || c.length != batch.num_rows) {
+    if (c.type != batch.fields[i].type || c.length != batch.num_rows || c.length < 0) {
       return Status::InvalidArgument("column '" + batch.fields[i].name +
                                      "' does not match its field or the batch length");
+    }
+    // O(1) size checks, so that a malformed column can never make us send memory past its end.
+    size_t need = c.type == DataType::kUtf8   ? static_cast<size_t>(c.length + 1) * 4
+                  : c.type == DataType::kBool ? BitmapBytes(c.length)
+                                              : static_cast<size_t>(c.length) * FixedWidth(c.type);
+    if (c.values.size() < need ||
+        (!c.validity.empty() && c.validity.size() < BitmapBytes(c.length))) {
+      return Status::InvalidArgument("column '" + batch.fields[i].name +
+                                     "' has buffers too short for its length");
     }
   }
   return Status::OK();
@@ -210,6 +219,9 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
         const int32_t* o = c.offsets();
         int32_t start = o[offset];
         int32_t end = o[offset + length];
+        if (start < 0 || end < start || static_cast<size_t>(end) > c.data.size()) {
+          return Status::InvalidArgument("utf8 column has offsets outside its data");
+        }
         size_t offsets_bytes = static_cast<size_t>(length + 1) * 4;
         if (start == 0) {
           body.Add(c.values.Slice(static_cast<size_t>(offset) * 4, offsets_bytes));
