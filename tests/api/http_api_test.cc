@@ -400,11 +400,16 @@ TEST_F(HttpApiTest, WrongMethodIs405WithAllow) {
                                          {"GET", "/api/v1/table/x", "PUT, DELETE"},
                                          {"POST", "/api/v1/table/x/schema", "GET"},
                                          {"GET", "/api/v1/table/x/fetch", "POST"},
-                                         {"POST", "/api/v1/table/x/write", "PUT"}}) {
+                                         {"POST", "/api/v1/table/x/write", "PUT"},
+                                         {"HEAD", "/health", "GET"}}) {
     HttpReply r = c.Send(k.method, k.target);
     EXPECT_EQ(r.status, 405) << k.method << " " << k.target;
     EXPECT_EQ(r.header("allow"), k.allow) << k.target;
-    EXPECT_NE(ErrorOf(r).find("not allowed"), std::string::npos);
+    if (k.method == "HEAD") {
+      EXPECT_EQ(r.body, "");  // a reply to HEAD has no body
+    } else {
+      EXPECT_NE(ErrorOf(r).find("not allowed"), std::string::npos);
+    }
   }
 }
 

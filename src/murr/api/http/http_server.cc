@@ -289,7 +289,15 @@ class Session : public std::enable_shared_from_this<Session> {
     request.accept = View(msg[bhttp::field::accept]);
     request.body = msg.body().buffer;
     keep_alive_ = msg.keep_alive();
-    Send(server_->router.Handle(request), msg.version());
+    HttpResponse response = server_->router.Handle(request);
+    if (msg.method() == bhttp::verb::head) {
+      // No route answers HEAD (405); a reply to HEAD carries no body, and closing keeps a client
+      // that would wait for one from misreading the connection.
+      response.body.clear();
+      response.slices.clear();
+      keep_alive_ = false;
+    }
+    Send(std::move(response), msg.version());
   }
 
   static bool IsParseError(const beast::error_code& ec) {
