@@ -70,6 +70,20 @@ TEST(TableServiceTest, CreateListSchemaWriteReadDrop) {
   EXPECT_EQ(svc->GetStats("feats")->rows, 0);
 }
 
+TEST(TableServiceTest, AWriterHoldingADroppedTableCannotWriteIntoItsSuccessor) {
+  TempDir dir;
+  auto svc = OpenService(dir.path());
+  ASSERT_TRUE(svc->CreateTable("t", Schema()).ok());
+  auto old_table = svc->GetTable("t").value();  // e.g. a request in flight during the drop
+  ASSERT_TRUE(svc->DropTable("t").ok());
+  ASSERT_TRUE(svc->CreateTable("t", Schema()).ok());
+  auto late = old_table->Write({OneRow("ghost", 1)});
+  EXPECT_EQ(late.status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(svc->GetStats("t")->segments, 0);
+  auto out = svc->Read("t", {"ghost"}, {"x"}).value();
+  EXPECT_TRUE(out.columns[0].IsNull(0));
+}
+
 TEST(TableServiceTest, TablesSurviveRestart) {
   TempDir dir;
   {

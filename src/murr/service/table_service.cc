@@ -101,8 +101,10 @@ Status TableService::DropTable(const std::string& name) {
     table = std::move(it->second);
     catalog_->tables.erase(it);
   }
-  // Removing table.json first makes the drop durable; the rest is garbage collected now or on
-  // the next start. Readers still holding the table keep their mappings.
+  // No write or compaction of the old table touches the folder from here on. Removing
+  // table.json first makes the drop durable; the rest is garbage collected now or on the next
+  // start. Readers still holding the table keep their mappings.
+  table->MarkDropped();
   std::string dir = table->dir();
   if (::unlink((dir + "/table.json").c_str()) != 0 && errno != ENOENT) {
     return ErrnoError("cannot remove", dir + "/table.json");

@@ -397,6 +397,7 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   // 4. Durable segment, then the new state.
   {
     std::lock_guard<std::mutex> wlock(write_mu_);
+    if (dropped_) return Status::NotFound("table '" + name + "' was dropped");
     SegmentRange range{next_segment_id_, next_segment_id_};
     ++next_segment_id_;
     std::string path = SegmentPath(dir_, range);
@@ -466,6 +467,17 @@ void Table::CompactionLoop() {
   }
 }
 
+void Table::MarkDropped() {
+  {
+    std::lock_guard<std::mutex> lock(bg_mu_);
+    bg_stop_ = true;
+  }
+  bg_cv_.notify_all();
+  std::lock_guard<std::mutex> c(compact_mu_);
+  std::lock_guard<std::mutex> w(write_mu_);
+  dropped_ = true;
+}
+
 void Table::WaitForCompactions() {
   std::unique_lock<std::mutex> lock(bg_mu_);
   bg_cv_.wait(lock, [&] { return bg_stop_ || (!bg_pending_ && !bg_running_); });
@@ -499,6 +511,7 @@ Status Table::CompactAll() {
 // ranges. Built without holding write_mu_ (writes go on meanwhile and only append segments);
 // the swap then replaces exactly those segments, found by range. Caller holds compact_mu_.
 Status Table::Compact(size_t first, size_t last) {
+  if (dropped_) return Status::OK();
   auto s = Snapshot();
   std::vector<const Segment*> segs;
   for (size_t i = first; i < last; ++i) segs.push_back(s->segments[i].get());

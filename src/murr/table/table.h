@@ -80,6 +80,10 @@ class Table {
   Status CompactAll();
   // Blocks until no compaction is pending or running (tests, benchmarks, shutdown).
   void WaitForCompactions();
+  // Called when the table is dropped: waits for a compaction in progress, then makes every
+  // later write fail with NotFound and stops compaction, so that nothing writes into the folder
+  // once it is being deleted (a new table of the same name may take it). Reads still work.
+  void MarkDropped();
 
   std::shared_ptr<const TableState> Snapshot() const;
 
@@ -109,6 +113,7 @@ class Table {
   bool bg_running_ = false;
   bool bg_stop_ = false;
   std::thread bg_thread_;
+  bool dropped_ = false;  // set under both compact_mu_ and write_mu_
   std::atomic<std::chrono::steady_clock::time_point> last_write_{std::chrono::steady_clock::now()};
 };
 
