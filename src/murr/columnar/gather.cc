@@ -159,16 +159,27 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
   std::vector<uint8_t*> values(nc), validity(nc);
   std::vector<int64_t> nulls(nc, 0);
   std::vector<Buffer> validity_buffers(nc);
+  // One zeroed allocation for every output buffer (values and validity of each column), each
+  // slice starting on a 64-byte boundary.
+  std::vector<size_t> value_bytes(nc);
+  size_t total = 0;
+  for (size_t c = 0; c < nc; ++c) {
+    value_bytes[c] = columns[c].type == DataType::kBool
+                         ? BitmapBytes(n)
+                         : static_cast<size_t>(n) * FixedWidth(columns[c].type);
+    total += RoundUp64(value_bytes[c]) + RoundUp64(BitmapBytes(n));
+  }
+  Buffer arena = Buffer::Allocate(total);
+  size_t at = 0;
   for (size_t c = 0; c < nc; ++c) {
     out[c].type = columns[c].type;
     out[c].length = n;
-    size_t bytes = columns[c].type == DataType::kBool
-                       ? BitmapBytes(n)
-                       : static_cast<size_t>(n) * FixedWidth(columns[c].type);
-    out[c].values = Buffer::Allocate(bytes);
-    values[c] = out[c].values.mutable_data();
-    validity_buffers[c] = Buffer::Allocate(BitmapBytes(n));
-    validity[c] = validity_buffers[c].mutable_data();
+    out[c].values = arena.Slice(at, value_bytes[c]);
+    values[c] = arena.mutable_data() + at;
+    at += RoundUp64(value_bytes[c]);
+    validity_buffers[c] = arena.Slice(at, BitmapBytes(n));
+    validity[c] = arena.mutable_data() + at;
+    at += RoundUp64(BitmapBytes(n));
   }
   constexpr int64_t kGroup = 256;
   for (int64_t g = 0; g < n; g += kGroup) {
