@@ -308,6 +308,12 @@ TEST(JsonColumnsErrorTest, UnknownAndRepeatedColumns) {
   EXPECT_EQ(ParseError(R"({"columns": {"id": ["a"], "id": ["b"]}})"), "column 'id' appears twice");
 }
 
+TEST(JsonColumnsErrorTest, LongUnknownColumnNamesAreShortened) {
+  std::string name(1000, 'n');
+  EXPECT_EQ(ParseError(R"({"columns": {")" + name + R"(": [1]}})"),
+            "unknown column '" + std::string(255, 'n') + "...' (not in the table's schema)");
+}
+
 TEST(JsonColumnsErrorTest, UnequalLengthsNameBothColumns) {
   EXPECT_EQ(ParseError(R"({"columns": {"id": ["a", "b"], "f64": [1.0, 2.0, 3.0]}})"),
             "columns have unequal lengths: column 'f64' has 3 values but column 'id' has 2");

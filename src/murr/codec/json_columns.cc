@@ -52,9 +52,10 @@ std::string_view RawToken(od::value& v) {
   return raw;
 }
 
-std::string Quote(std::string_view token) {
-  if (token.size() <= kMaxQuotedToken) return std::string(token);
-  return std::string(token.substr(0, kMaxQuotedToken)) + "...";
+// A token or name for an error message, cut at `limit` bytes.
+std::string Quote(std::string_view token, size_t limit = kMaxQuotedToken) {
+  if (token.size() <= limit) return std::string(token);
+  return std::string(token.substr(0, limit)) + "...";
 }
 
 // Where a value sits, for error messages: "column 'score' row 3".
@@ -315,8 +316,8 @@ Result<Batch> ParseDocument(od::document& doc, const TableSchema& schema) {
       std::string name(name_view);
       int index = schema.FindColumn(name);
       if (index < 0) {
-        return Status::InvalidArgument(
-            fmt::format("unknown column '{}' (not in the table's schema)", name));
+        return Status::InvalidArgument(fmt::format(
+            "unknown column '{}' (not in the table's schema)", Quote(name, kMaxColumnNameBytes)));
       }
       if (!seen.insert(name).second) {
         return Status::InvalidArgument(fmt::format("column '{}' appears twice", name));
