@@ -80,13 +80,14 @@ TEST(MurrConfig, DefaultsApplyToAnEmptyFile) {
   TempDir dir;
   ServerProcess server;
   // An empty YAML file is a valid configuration (all defaults) that the environment completes.
-  ASSERT_TRUE(server.Start(dir.path(), "",
-                           {"MURR_SERVER_HTTP_PORT=0", "MURR_SERVER_HTTP_HOST=127.0.0.1",
-                            "MURR_STORAGE_CACHE_DIR=" + (dir / "c")}))
+  ASSERT_TRUE(server.Start(
+      dir.path(), "",
+      {"MURR_SERVER_HTTP_PORT=0", "MURR_SERVER_HTTP_HOST=127.0.0.1", "MURR_SERVER_GRPC_PORT=0",
+       "MURR_SERVER_GRPC_HOST=127.0.0.1", "MURR_STORAGE_CACHE_DIR=" + (dir / "c")}))
       << server.log();
   std::string log = server.log();
   EXPECT_NE(log.find("server.http.idle_timeout_ms=60000"), std::string::npos) << log;
-  EXPECT_NE(log.find("server.grpc.port=8081"), std::string::npos) << log;
+  EXPECT_NE(log.find("server.http.header_timeout_ms=10000"), std::string::npos) << log;
   EXPECT_NE(log.find("server.http.access_log=false"), std::string::npos) << log;
   EXPECT_EQ(server.Stop(), 0);
 }
@@ -124,6 +125,8 @@ TEST_P(MurrBadConfig, ExitsNonZeroNamingTheKey) {
     env.push_back("MURR_STORAGE_CACHE_DIR=" + (dir / "cache"));
   }
   env.push_back("MURR_SERVER_HTTP_HOST=127.0.0.1");
+  env.push_back("MURR_SERVER_GRPC_HOST=127.0.0.1");
+  env.push_back("MURR_SERVER_GRPC_PORT=0");
   std::string out;
   int code = RunMurr(args, env, dir.path(), &out);
   EXPECT_NE(code, 0) << out;
@@ -183,6 +186,7 @@ TEST(MurrServer, PortInUseIsReported) {
   int code = RunMurr(
       {"serve"},
       {"MURR_SERVER_HTTP_HOST=127.0.0.1", "MURR_SERVER_HTTP_PORT=" + std::to_string(first.port()),
+       "MURR_SERVER_GRPC_HOST=127.0.0.1", "MURR_SERVER_GRPC_PORT=0",
        "MURR_STORAGE_CACHE_DIR=" + (dir / "c2")},
       dir.path(), &out);
   EXPECT_NE(code, 0);

@@ -18,8 +18,8 @@
 #include <chrono>
 #include <cstring>
 #include <map>
-#include <regex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -96,12 +96,14 @@ inline int RunMurr(const std::vector<std::string>& args, const std::vector<std::
   return code;
 }
 
-// The YAML of a test server: loopback, a free port, the given cache_dir, extra lines under
-// server.http (each "key: value").
+// The YAML of a test server: loopback, free ports (HTTP and gRPC), the given cache_dir, extra
+// lines under server.http (each "key: value").
 inline std::string TestConfigYaml(const std::string& cache_dir,
                                   const std::vector<std::string>& http_lines = {}) {
   std::string y = "server:\n  http:\n    host: 127.0.0.1\n    port: 0\n";
   for (const auto& l : http_lines) y += "    " + l + "\n";
+  // Arrow Flight (gRPC) listens too: a free loopback port, so that test servers never collide.
+  y += "  grpc:\n    host: 127.0.0.1\n    port: 0\n";
   y += "storage:\n  cache_dir: " + cache_dir + "\n";
   return y;
 }
@@ -129,14 +131,19 @@ class ServerProcess {
     args.push_back("--config");
     args.push_back(config);
     pid_ = SpawnMurr(args, env, log_path_);
-    static const std::regex kListening("listening on http://[^ :]+:([0-9]+)");
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
-      std::smatch m;
+      // "murr listening on http://<host>:<port> ..."
       std::string text = log();
-      if (std::regex_search(text, m, kListening)) {
-        port_ = std::stoi(m[1]);
-        return true;
+      constexpr std::string_view kListening = "listening on http://";
+      size_t at = text.find(kListening);
+      if (at != std::string::npos) {
+        size_t end = text.find_first_of(" \n", at + kListening.size());
+        if (end != std::string::npos) {
+          size_t colon = text.rfind(':', end);
+          port_ = std::atoi(text.c_str() + colon + 1);
+          return port_ > 0;
+        }
       }
       int status = 0;
       if (waitpid(pid_, &status, WNOHANG) == pid_) {

@@ -205,7 +205,8 @@ Status ApplyYaml(const YAML::Node& node, const std::string& path, Config* config
   if (!path.empty()) {
     if (const KeyDef* def = FindByPath(path)) {
       if (!node.IsScalar()) {
-        return Status::InvalidArgument(path + ": expected a " + def->key.type + ", got " +
+        std::string article = def->key.type == "integer" ? "an " : "a ";
+        return Status::InvalidArgument(path + ": expected " + article + def->key.type + ", got " +
                                        NodeKind(node));
       }
       return def->set(config, node.Scalar());
