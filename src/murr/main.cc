@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include "murr/api/flight/flight_server.h"
 #include "murr/api/http/http_server.h"
 #include "murr/config/config.h"
 #include "murr/service/table_service.h"
@@ -64,6 +65,19 @@ int Serve(const std::string& config_file) {
     spdlog::error("cannot start the HTTP server: {}", server.status().message());
     return kExitStart;
   }
+  // Arrow Flight (gRPC) on server.grpc, sharing the service; up before the HTTP line (which
+  // tests wait for) is printed.
+  murr::flight::FlightOptions flight_options;
+  flight_options.endpoint = config.grpc;
+  flight_options.max_fetch_keys = config.http.max_fetch_keys;
+  flight_options.max_write_bytes = config.http.max_body_bytes;
+  auto flight = murr::flight::FlightServer::Start(flight_options, service->get());
+  if (!flight.ok()) {
+    spdlog::error("cannot start the Arrow Flight server: {}", flight.status().message());
+    return kExitStart;
+  }
+  spdlog::info("murr Arrow Flight listening on grpc://{}:{}", (*flight)->host(), (*flight)->port());
+
   spdlog::info("murr listening on http://{}:{} (cache_dir {})", (*server)->host(),
                (*server)->port(), config.cache_dir);
 
@@ -81,8 +95,10 @@ int Serve(const std::string& config_file) {
     std::_Exit(1);
   }).detach();
   (*server)->Shutdown();
+  (*flight)->Shutdown(config.http.shutdown_timeout_ms);
   (*server)->Wait();
   server->reset();
+  flight->reset();
   service->reset();
   spdlog::info("murr stopped");
   return 0;
