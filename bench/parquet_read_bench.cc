@@ -1,6 +1,6 @@
 // parquet_read_bench: times ReadParquet on a file already in memory (decode only, no disk I/O).
 //
-//   parquet_read_bench <file.parquet> [iterations=3] [column ...]
+//   parquet_read_bench <file.parquet> [iterations=3] [threads=1] [column ...]
 //
 // A test file: node tests/interop/parquet_write_duckdb.mjs --bench /tmp/10m.parquet 10000000
 // (10M rows: a utf8 key and 10 float32 columns, ZSTD, as DuckDB writes them by default).
@@ -16,7 +16,7 @@
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s <file.parquet> [iterations] [column ...]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s <file.parquet> [iterations] [threads] [column ...]\n", argv[0]);
     return 2;
   }
   std::ifstream in(argv[1], std::ios::binary);
@@ -31,13 +31,15 @@ int main(int argc, char** argv) {
   bytes.clear();
   bytes.shrink_to_fit();
   int iterations = argc > 2 ? std::max(1, std::atoi(argv[2])) : 3;
-  std::vector<std::string> columns(argv + std::min(argc, 3), argv + argc);
+  murr::ParquetReadOptions options;
+  options.num_threads = argc > 3 ? std::max(1, std::atoi(argv[3])) : 1;
+  std::vector<std::string> columns(argv + std::min(argc, 4), argv + argc);
 
   double best = 1e30;
   int64_t rows = 0;
   for (int i = 0; i < iterations; ++i) {
     auto t0 = std::chrono::steady_clock::now();
-    auto result = murr::ReadParquet(file, columns);
+    auto result = murr::ReadParquet(file, columns, options);
     auto t1 = std::chrono::steady_clock::now();
     if (!result.ok()) {
       std::fprintf(stderr, "ReadParquet: %s\n", result.status().ToString().c_str());

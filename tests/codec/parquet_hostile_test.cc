@@ -100,6 +100,20 @@ TEST(ParquetHostile, ValidFileReads) {
   EXPECT_EQ(r->columns[1].Value<double>(5), 6.0);
 }
 
+TEST(ParquetHostile, ThreadedReadGivesTheFirstErrorOrTheSameBatch) {
+  ParquetReadOptions o = Tight();
+  o.num_threads = 4;
+  auto r = ReadParquet(BufferOf(ValidFile()), {}, o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->columns[0].StringValue(1), "one");
+  EXPECT_EQ(r->columns[1].Value<double>(0), 1.0);
+  // A damaged second column fails the whole read, threaded or not.
+  std::string f = ValidFile();
+  size_t footer = FooterStart(f);
+  std::string g = f.substr(0, footer - 20) + f.substr(footer);
+  EXPECT_FALSE(ReadParquet(BufferOf(g), {}, o).ok());
+}
+
 TEST(ParquetHostile, TruncatedAtEveryOffset) {
   for (const std::string& f : Corpus()) {
     for (size_t len = 0; len < f.size(); ++len) {

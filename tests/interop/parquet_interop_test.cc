@@ -69,6 +69,16 @@ void CheckWriter(const std::string& script, Coverage* cov) {
     }
     EXPECT_EQ(i, batch.fields.size());
 
+    // Decoding columns on several threads gives the same values.
+    ParquetReadOptions threaded;
+    threaded.num_threads = 3;
+    auto par = ReadParquet(bytes, {}, threaded);
+    ASSERT_TRUE(par.ok()) << par.status().ToString();
+    ASSERT_EQ(par->columns.size(), batch.columns.size());
+    for (size_t k = 0; k < par->columns.size(); ++k) {
+      EXPECT_EQ(CompareColumn(par->columns[k], rows, k, false), "") << "threaded column " << k;
+    }
+
     // A subset in another order reads the same values.
     std::string last = batch.fields.back().name;
     std::string first = batch.fields.front().name;

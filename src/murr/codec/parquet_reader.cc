@@ -1,8 +1,11 @@
 #include "murr/codec/parquet_reader.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <limits>
 #include <string_view>
+#include <thread>
 
 #include "murr/codec/parquet/column_reader.h"
 #include "murr/codec/parquet/metadata.h"
@@ -295,6 +298,64 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
   return pf;
 }
 
+// Decodes one column over all row groups.
+Result<Column> ReadColumn(const Buffer& file, const ParsedFile& pf, const LeafColumn& leaf,
+                          int64_t reserve_rows, const ParquetReadOptions& options) {
+  ColumnChunkDecoder decoder(leaf, reserve_rows, options.max_page_bytes);
+  if (leaf.type == DataType::kUtf8) {
+    // PLAIN strings take at most the chunks' uncompressed bytes: reserving them saves the copies
+    // of a doubling buffer. A claim, so capped like the row reservation.
+    uint64_t bytes = 0;
+    for (const auto& rg : pf.meta.row_groups) {
+      const auto& chunk = rg.columns[leaf.leaf_index];
+      if (chunk.has_meta_data && chunk.meta_data.total_uncompressed_size > 0) {
+        bytes += static_cast<uint64_t>(chunk.meta_data.total_uncompressed_size);
+      }
+    }
+    uint64_t cap = static_cast<uint64_t>(file.size()) * 64 + 4096;
+    decoder.ReserveStringBytes(static_cast<int64_t>(std::min({bytes, cap, uint64_t{1} << 31})));
+  }
+  for (size_t g = 0; g < pf.meta.row_groups.size(); ++g) {
+    const auto& rg = pf.meta.row_groups[g];
+    const parquet::ColumnChunk& chunk = rg.columns[leaf.leaf_index];
+    std::string where = "column '" + leaf.name + "' row group " + std::to_string(g);
+    if (chunk.encrypted) {
+      return Status::Unimplemented(where + ": encrypted column chunks are not supported");
+    }
+    if (chunk.has_file_path) {
+      return Status::Unimplemented(where + ": column chunks in other files are not supported");
+    }
+    if (!chunk.has_meta_data) return Invalid(where + ": column chunk has no metadata");
+    const parquet::ColumnMetaData& m = chunk.meta_data;
+    if (m.type != leaf.physical) {
+      return Invalid(where + ": chunk type " + parquet::PhysicalTypeName(m.type) +
+                     " differs from the schema's " + parquet::PhysicalTypeName(leaf.physical));
+    }
+    if (!parquet::IsSupportedCodec(m.codec)) {
+      return Status::Unimplemented(where + ": compression codec " + parquet::CodecName(m.codec) +
+                                   " is not supported");
+    }
+    if (rg.num_rows == 0) continue;
+    int64_t start = m.data_page_offset;
+    // Some writers store dictionary_page_offset = 0 for "none"; only an offset before the
+    // first data page means a dictionary page.
+    if (m.dictionary_page_offset >= static_cast<int64_t>(kMagicSize) &&
+        m.dictionary_page_offset < start) {
+      start = m.dictionary_page_offset;
+    }
+    const int64_t data_end = static_cast<int64_t>(pf.data_end);
+    if (start < static_cast<int64_t>(kMagicSize) || start >= data_end ||
+        m.total_compressed_size <= 0 || m.total_compressed_size > data_end - start) {
+      return Invalid(where + ": column chunk [" + std::to_string(start) + ", +" +
+                     std::to_string(m.total_compressed_size) + ") lies outside the file's data");
+    }
+    const uint8_t* begin = file.data() + start;
+    Status st = decoder.ReadChunk(begin, begin + m.total_compressed_size, m.codec, rg.num_rows);
+    if (!st.ok()) return st.WithContext(where);
+  }
+  return decoder.Finish();
+}
+
 }  // namespace
 
 Result<ParquetFileInfo> InspectParquet(const Buffer& file) {
@@ -364,52 +425,41 @@ Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& co
   int64_t plausible = static_cast<int64_t>(std::min<uint64_t>(
       static_cast<uint64_t>(file.size()) * 64 + 4096, static_cast<uint64_t>(total_rows)));
 
+  std::vector<Result<Column>> results(selected.size(), Status::Internal("column not read"));
+  int threads = static_cast<int>(
+      std::min<size_t>(selected.size(), static_cast<size_t>(std::max(1, options.num_threads))));
+  if (threads <= 1) {
+    for (size_t k = 0; k < selected.size(); ++k) {
+      results[k] = ReadColumn(file, pf, pf.leaves[selected[k]], plausible, options);
+      if (!results[k].ok()) return results[k].status();
+    }
+  } else {
+    // Columns are independent: workers take the next column until none is left or one failed.
+    std::atomic<size_t> next{0};
+    std::atomic<bool> failed{false};
+    auto work = [&] {
+      for (size_t k = next++; k < selected.size() && !failed; k = next++) {
+        results[k] = ReadColumn(file, pf, pf.leaves[selected[k]], plausible, options);
+        if (!results[k].ok()) failed = true;
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(work);
+    work();
+    for (std::thread& t : pool) t.join();
+    for (auto& r : results) {
+      if (!r.ok() && r.status().code() != StatusCode::kInternal) return r.status();
+    }
+    for (auto& r : results) {
+      if (!r.ok()) return r.status();
+    }
+  }
+
   Batch batch;
   batch.num_rows = total_rows;
-  for (size_t i : selected) {
-    const LeafColumn& leaf = pf.leaves[i];
-    ColumnChunkDecoder decoder(leaf, plausible, options.max_page_bytes);
-    for (size_t g = 0; g < pf.meta.row_groups.size(); ++g) {
-      const auto& rg = pf.meta.row_groups[g];
-      const parquet::ColumnChunk& chunk = rg.columns[leaf.leaf_index];
-      std::string where = "column '" + leaf.name + "' row group " + std::to_string(g);
-      if (chunk.encrypted) {
-        return Status::Unimplemented(where + ": encrypted column chunks are not supported");
-      }
-      if (chunk.has_file_path) {
-        return Status::Unimplemented(where + ": column chunks in other files are not supported");
-      }
-      if (!chunk.has_meta_data) return Invalid(where + ": column chunk has no metadata");
-      const parquet::ColumnMetaData& m = chunk.meta_data;
-      if (m.type != leaf.physical) {
-        return Invalid(where + ": chunk type " + parquet::PhysicalTypeName(m.type) +
-                       " differs from the schema's " + parquet::PhysicalTypeName(leaf.physical));
-      }
-      if (!parquet::IsSupportedCodec(m.codec)) {
-        return Status::Unimplemented(where + ": compression codec " + parquet::CodecName(m.codec) +
-                                     " is not supported");
-      }
-      if (rg.num_rows == 0) continue;
-      int64_t start = m.data_page_offset;
-      // Some writers store dictionary_page_offset = 0 for "none"; only an offset before the
-      // first data page means a dictionary page.
-      if (m.dictionary_page_offset >= static_cast<int64_t>(kMagicSize) &&
-          m.dictionary_page_offset < start) {
-        start = m.dictionary_page_offset;
-      }
-      const int64_t data_end = static_cast<int64_t>(pf.data_end);
-      if (start < static_cast<int64_t>(kMagicSize) || start >= data_end ||
-          m.total_compressed_size <= 0 || m.total_compressed_size > data_end - start) {
-        return Invalid(where + ": column chunk [" + std::to_string(start) + ", +" +
-                       std::to_string(m.total_compressed_size) + ") lies outside the file's data");
-      }
-      const uint8_t* begin = file.data() + start;
-      Status st = decoder.ReadChunk(begin, begin + m.total_compressed_size, m.codec, rg.num_rows);
-      if (!st.ok()) return st.WithContext(where);
-    }
-    MURR_ASSIGN_OR_RETURN(Column col, decoder.Finish());
-    batch.fields.push_back(pf.columns[i].field);
-    batch.columns.push_back(std::move(col));
+  for (size_t k = 0; k < selected.size(); ++k) {
+    batch.fields.push_back(pf.columns[selected[k]].field);
+    batch.columns.push_back(std::move(results[k]).value());
   }
   return batch;
 }

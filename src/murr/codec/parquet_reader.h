@@ -10,7 +10,8 @@
 //
 // The bytes are untrusted: every offset and size is checked, claims in the footer and page
 // headers are capped (ParquetReadOptions), and bad input gives InvalidArgument (or
-// ResourceExhausted for a limit), never a crash. Functions are pure; thread-safe.
+// ResourceExhausted for a limit), never a crash. Functions are pure and thread-safe; with
+// options.num_threads > 1 ReadParquet itself decodes columns on that many threads.
 #pragma once
 
 #include <cstdint>
@@ -34,6 +35,9 @@ struct ParquetReadOptions {
   // Fixed-width output the footer's row counts imply (values + offsets of the selected columns);
   // checked before decoding so that a tiny file cannot claim a huge result.
   int64_t max_output_bytes = int64_t{32} << 30;
+  // Columns decode independently; up to this many threads decode them at once (1: the calling
+  // thread only). The default leaves threading to the caller (a server ingesting several files).
+  int num_threads = 1;
 };
 
 // Reads the named columns (all when empty; an unknown name is InvalidArgument naming it) of all

@@ -35,6 +35,11 @@ class ColumnChunkDecoder {
   // `reserve_rows`: how many rows to allocate up front.
   ColumnChunkDecoder(const LeafColumn& leaf, int64_t reserve_rows, int64_t max_page_bytes);
 
+  // For utf8 columns: allocate this many string bytes up front (a hint; buffers still grow).
+  void ReserveStringBytes(int64_t bytes) {
+    if (leaf_.type == DataType::kUtf8 && bytes > 0) data_.Reserve(static_cast<size_t>(bytes));
+  }
+
   // Appends the `rows` rows of one column chunk whose pages are the bytes [begin, end) of the
   // file (`file` is the whole file, for messages only the range is read).
   Status ReadChunk(const uint8_t* begin, const uint8_t* end, int32_t codec, int64_t rows);
