@@ -1,6 +1,9 @@
 // Fuzzes FetchRequest::Parse. Properties: no crash, no leak, no UB; errors are InvalidArgument
 // with a message; a parsed request honours the key limit, has unique non-empty columns, keeps
 // its key views valid across a move, and re-serialized reads back to the same request.
+// Differential oracle: simdjson's DOM parser must accept what we accept and read the same keys.
+#include <simdjson.h>
+
 #include <cstdint>
 #include <set>
 #include <string>
@@ -47,6 +50,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return 0;
   }
   murr::FetchRequest request = std::move(parsed).value();
+
+  static simdjson::dom::parser* dom = new simdjson::dom::parser();
+  simdjson::dom::element root;
+  simdjson::error_code dom_error = dom->parse(reinterpret_cast<const char*>(data), size).get(root);
+  FUZZ_CHECK(dom_error == simdjson::SUCCESS,
+             std::string("accepted a request the DOM parser rejects: ") +
+                 simdjson::error_message(dom_error));
+  simdjson::dom::array dom_keys;
+  FUZZ_CHECK(root["keys"].get_array().get(dom_keys) == simdjson::SUCCESS, "DOM: no keys");
+  FUZZ_CHECK(dom_keys.size() == request.keys().size(), "DOM: key count differs");
+  size_t k = 0;
+  for (simdjson::dom::element key : dom_keys) {
+    FUZZ_CHECK(key.get_string().value_unsafe() == request.keys()[k], "DOM: key differs");
+    ++k;
+  }
   FUZZ_CHECK(request.keys().size() <= kMaxKeys, "key limit not enforced");
   FUZZ_CHECK(!request.columns().empty(), "empty columns accepted");
   std::set<std::string> unique(request.columns().begin(), request.columns().end());

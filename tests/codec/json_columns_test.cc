@@ -240,6 +240,51 @@ TEST(JsonColumnsParseTest, TinyFloatsUnderflowToSignedZero) {
   EXPECT_EQ(Bits(b.columns[1].Value<double>(1)), Bits(-0.0));
 }
 
+// Regression (found by fuzz/json_columns_fuzz.cc against the DOM parser): simdjson 3.0.1's
+// On-Demand get_double() misreads long fractions; numbers are now read from their text.
+TEST(JsonColumnsParseTest, LongFractionsAreCorrectlyRounded) {
+  Batch b = Parse(R"({"columns": {"f64": [0.214748364730000000000000004, 0.95000000000000000000, )"
+                  R"(1000000000.000000001, 0.30000000000000000000000000000000000000000001],)"
+                  R"( "f32": [0.214748364730000000000000004, 0.95000000000000000000, )"
+                  R"(1000000000.000000001, 0.30000000000000000000000000000000000000000001]}})");
+  EXPECT_EQ(b.columns[0].Value<double>(0), 0.21474836473);
+  EXPECT_EQ(b.columns[0].Value<double>(1), 0.95);
+  EXPECT_EQ(b.columns[0].Value<double>(2), 1000000000.0);
+  EXPECT_EQ(b.columns[0].Value<double>(3), 0.3);
+  EXPECT_EQ(b.columns[1].Value<float>(0), 0.21474836473f);
+  EXPECT_EQ(b.columns[1].Value<float>(1), 0.95f);
+  EXPECT_EQ(b.columns[1].Value<float>(2), 1000000000.0f);
+  EXPECT_EQ(b.columns[1].Value<float>(3), 0.3f);
+}
+
+TEST(JsonColumnsParseTest, SubnormalsAndHugeExponents) {
+  Batch b =
+      Parse(R"({"columns": {"f64": [3e-324, 2e-324, -1e-99999999999999999999, 0.0000001e-400, )"
+            R"(0e99999999999999999999, 1e-320], "f32": [8e-46, 7e-46, -1e-99999999999999999999, )"
+            R"(0.0000001e-40, 0e99999999999999999999, 1e-40]}})");
+  const Column& f64 = b.columns[0];
+  const Column& f32 = b.columns[1];
+  EXPECT_EQ(f64.Value<double>(0), std::numeric_limits<double>::denorm_min());
+  EXPECT_EQ(Bits(f64.Value<double>(1)), Bits(0.0));
+  EXPECT_EQ(Bits(f64.Value<double>(2)), Bits(-0.0));
+  EXPECT_EQ(Bits(f64.Value<double>(3)), Bits(0.0));
+  EXPECT_EQ(Bits(f64.Value<double>(4)), Bits(0.0));
+  EXPECT_EQ(f64.Value<double>(5), 1e-320);
+  EXPECT_EQ(f32.Value<float>(0), std::numeric_limits<float>::denorm_min());
+  EXPECT_EQ(Bits(f32.Value<float>(1)), Bits(0.0f));
+  EXPECT_EQ(Bits(f32.Value<float>(2)), Bits(-0.0f));
+  EXPECT_EQ(Bits(f32.Value<float>(3)), Bits(0.0f));
+  EXPECT_EQ(Bits(f32.Value<float>(4)), Bits(0.0f));
+  EXPECT_EQ(f32.Value<float>(5), 1e-40f);
+}
+
+TEST(JsonColumnsParseTest, MinusZeroInIntegerColumns) {
+  Batch b = Parse(R"({"columns": {"u8": [-0], "i32": [-0], "u64": [-0]}})");
+  EXPECT_EQ(b.columns[0].Value<uint8_t>(0), 0);
+  EXPECT_EQ(b.columns[1].Value<int32_t>(0), 0);
+  EXPECT_EQ(b.columns[2].Value<uint64_t>(0), 0u);
+}
+
 TEST(JsonColumnsParseTest, NonFiniteStringsInFloatColumns) {
   Batch b =
       Parse(R"({"columns": {"f32": ["NaN", "Infinity", "-Infinity"], "f64": ["-Infinity", "NaN", )"
@@ -403,6 +448,19 @@ TEST(JsonColumnsErrorTest, FloatsOutOfRange) {
             "column 'f32' row 1: 3.5e38 is out of range for float32");
   EXPECT_EQ(ParseError(R"({"columns": {"f32": [-1e39]}})"),
             "column 'f32' row 0: -1e39 is out of range for float32");
+}
+
+TEST(JsonColumnsErrorTest, HugeExponentsAreOutOfRange) {
+  EXPECT_EQ(ParseError(R"({"columns": {"f64": [1e99999999999999999999]}})"),
+            "column 'f64' row 0: 1e99999999999999999999 is out of range for float64");
+  EXPECT_EQ(ParseError(R"({"columns": {"f64": [0.1e400]}})"),
+            "column 'f64' row 0: 0.1e400 is out of range for float64");
+  EXPECT_EQ(ParseError(R"({"columns": {"f32": [-0.000001e45]}})"),
+            "column 'f32' row 0: -0.000001e45 is out of range for float32");
+  EXPECT_EQ(ParseError(R"({"columns": {"i64": [-99999999999999999999]}})"),
+            "column 'i64' row 0: -99999999999999999999 is out of range for int64");
+  EXPECT_EQ(ParseError(R"({"columns": {"u16": [-99999999999999999999]}})"),
+            "column 'u16' row 0: -99999999999999999999 is out of range for uint16");
 }
 
 TEST(JsonColumnsErrorTest, MalformedJson) {

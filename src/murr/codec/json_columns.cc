@@ -76,61 +76,129 @@ Status InvalidJsonAt(const Position& pos, simdjson::error_code err) {
   return ValueError(pos, std::string("invalid JSON: ") + simdjson::error_message(err));
 }
 
-// A number token simdjson refused: tells "out of range" from "malformed".
-Status BadNumber(const Position& pos, std::string_view token, DataType type) {
-  double d;
-  auto r = std::from_chars(token.data(), token.data() + token.size(), d);
-  if (r.ec == std::errc::result_out_of_range) {
-    return ValueError(pos,
-                      fmt::format("{} is out of range for {}", Quote(token), DataTypeName(type)));
+// Numbers are read from their text with std::from_chars (exact for integers, correctly rounded
+// for floats) after checking the JSON grammar here, rather than with simdjson's On-Demand number
+// getters: the Debian release (3.0.1) returns wrong doubles for some long fractions (e.g.
+// 0.214748364730000000000000004; simdjson issue #2093), found by fuzz/json_columns_fuzz.cc.
+
+bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Checks `t` against the JSON number grammar -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+// *is_integer: no fraction and no exponent.
+bool ScanJsonNumber(std::string_view t, bool* is_integer) {
+  size_t i = 0;
+  const size_t n = t.size();
+  if (i < n && t[i] == '-') ++i;
+  if (i == n) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else if (IsDigit(t[i])) {
+    while (i < n && IsDigit(t[i])) ++i;
+  } else {
+    return false;
   }
+  *is_integer = true;
+  if (i < n && t[i] == '.') {
+    *is_integer = false;
+    size_t first = ++i;
+    while (i < n && IsDigit(t[i])) ++i;
+    if (i == first) return false;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    *is_integer = false;
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t first = i;
+    while (i < n && IsDigit(t[i])) ++i;
+    if (i == first) return false;
+  }
+  return i == n;
+}
+
+// For a valid, non-zero JSON number: true when |value| < 1 (so a float that is out of range
+// underflowed to zero rather than overflowed). Computes the decimal exponent of the leading
+// non-zero digit, saturating the written exponent.
+bool IsBelowOne(std::string_view t) {
+  size_t i = t[0] == '-' ? 1 : 0;
+  const size_t n = t.size();
+  int64_t lead = 0;  // value is in [10^lead, 10^(lead+1)) before the exponent
+  if (t[i] != '0') {
+    size_t first = i;
+    while (i < n && IsDigit(t[i])) ++i;
+    lead = static_cast<int64_t>(i - first) - 1;
+    if (i < n && t[i] == '.') {
+      ++i;
+      while (i < n && IsDigit(t[i])) ++i;
+    }
+  } else {
+    ++i;
+    int64_t zeros = 0;
+    if (i < n && t[i] == '.') {
+      ++i;
+      while (i < n && t[i] == '0') {
+        ++i;
+        ++zeros;
+      }
+      while (i < n && IsDigit(t[i])) ++i;
+    }
+    lead = -(zeros + 1);
+  }
+  int64_t exponent = 0;
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    ++i;
+    bool negative = false;
+    if (i < n && (t[i] == '+' || t[i] == '-')) negative = t[i++] == '-';
+    while (i < n && IsDigit(t[i])) {
+      if (exponent < 1'000'000'000) exponent = exponent * 10 + (t[i] - '0');
+      ++i;
+    }
+    if (negative) exponent = -exponent;
+  }
+  return lead + exponent < 0;
+}
+
+Status OutOfRange(const Position& pos, std::string_view token, DataType type) {
+  return ValueError(pos,
+                    fmt::format("{} is out of range for {}", Quote(token), DataTypeName(type)));
+}
+
+Status InvalidNumber(const Position& pos, std::string_view token) {
   return ValueError(pos, fmt::format("invalid number '{}'", Quote(token)));
 }
 
 template <typename T>
 Status AppendInteger(od::value& v, const Position& pos, DataType type, ColumnBuilder* builder) {
-  od::number_type nt;
-  if (auto err = v.get_number_type().get(nt)) return InvalidJsonAt(pos, err);
   std::string_view token = RawToken(v);
-  auto out_of_range = [&] {
-    return ValueError(pos,
-                      fmt::format("{} is out of range for {}", Quote(token), DataTypeName(type)));
-  };
-  if (nt == od::number_type::floating_point_number) {
-    double d;
-    if (v.get_double().get(d)) return BadNumber(pos, token, type);
+  bool is_integer = false;
+  if (!ScanJsonNumber(token, &is_integer)) return InvalidNumber(pos, token);
+  if (!is_integer) {
     return ValueError(pos, fmt::format("expected an integer, got {} (a fraction or exponent "
                                        "makes a number a float)",
                                        Quote(token)));
   }
-  if (nt == od::number_type::signed_integer) {
+  const char* begin = token.data();
+  const char* end = token.data() + token.size();
+  if (token[0] == '-') {
     int64_t x;
-    if (auto err = v.get_int64().get(x)) {
-      return err == simdjson::NUMBER_ERROR ? BadNumber(pos, token, type) : out_of_range();
-    }
+    auto r = std::from_chars(begin, end, x);
+    if (r.ec != std::errc() || r.ptr != end) return OutOfRange(pos, token, type);
     if constexpr (std::is_signed_v<T>) {
-      if (x < std::numeric_limits<T>::min() || x > std::numeric_limits<T>::max()) {
-        return out_of_range();
-      }
+      if (x < std::numeric_limits<T>::min()) return OutOfRange(pos, token, type);
     } else {
-      if (x < 0 || static_cast<uint64_t>(x) > std::numeric_limits<T>::max()) {
-        return out_of_range();
-      }
+      if (x != 0) return OutOfRange(pos, token, type);  // "-0" is 0
     }
     builder->Append<T>(static_cast<T>(x));
     return Status::OK();
   }
-  // At least 2^63: only uint64 holds it.
   uint64_t u;
-  if (auto err = v.get_uint64().get(u)) {
-    return err == simdjson::NUMBER_ERROR ? BadNumber(pos, token, type) : out_of_range();
+  auto r = std::from_chars(begin, end, u);
+  if (r.ec != std::errc() || r.ptr != end || u > std::numeric_limits<T>::max()) {
+    return OutOfRange(pos, token, type);
   }
-  if constexpr (std::is_same_v<T, uint64_t>) {
-    builder->Append<uint64_t>(u);
-    return Status::OK();
-  } else {
-    return out_of_range();
-  }
+  builder->Append<T>(static_cast<T>(u));
+  return Status::OK();
 }
 
 constexpr std::string_view kNaN = "NaN";
@@ -159,24 +227,22 @@ Status AppendFloat(od::value& v, od::json_type jt, const Position& pos, DataType
   if (jt != od::json_type::number) {
     return ValueError(pos, fmt::format("expected number, got {}", JsonTypeName(jt)));
   }
-  double d;
-  if (v.get_double().get(d)) return BadNumber(pos, RawToken(v), type);
-  if constexpr (std::is_same_v<T, double>) {
-    builder->Append<double>(d);
-  } else {
-    // Parse the text straight to float32: going through double could round twice.
-    std::string_view token = RawToken(v);
-    float f;
-    auto r = std::from_chars(token.data(), token.data() + token.size(), f);
-    if (r.ec == std::errc()) {
-      builder->Append<float>(f);
-    } else if (std::fabs(d) < 1.0) {
-      // Underflow: below the smallest float32 subnormal, the value rounds to a signed zero.
-      builder->Append<float>(static_cast<float>(d));
-    } else {
-      return ValueError(pos, fmt::format("{} is out of range for float32", Quote(token)));
-    }
+  std::string_view token = RawToken(v);
+  bool is_integer = false;
+  if (!ScanJsonNumber(token, &is_integer)) return InvalidNumber(pos, token);
+  // Straight from the text to T: float32 never goes through double, so it is rounded once.
+  T x;
+  const char* end = token.data() + token.size();
+  auto r = std::from_chars(token.data(), end, x);
+  if (r.ec == std::errc::result_out_of_range && IsBelowOne(token)) {
+    // Smaller than half the smallest subnormal: rounds to a zero of the same sign.
+    x = token[0] == '-' ? -T(0) : T(0);
+  } else if (r.ec == std::errc::result_out_of_range) {
+    return OutOfRange(pos, token, type);
+  } else if (r.ec != std::errc() || r.ptr != end) {
+    return InvalidNumber(pos, token);
   }
+  builder->Append<T>(x);
   return Status::OK();
 }
 
