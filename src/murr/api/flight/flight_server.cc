@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <climits>
 #include <memory>
@@ -9,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -59,6 +61,10 @@ grpc::Status ToGrpc(const Status& st) {
   }
   spdlog::error("flight: {}", st.ToString());
   return {grpc::StatusCode::INTERNAL, st.ToString()};
+}
+
+grpc::Status ShuttingDown() {
+  return {grpc::StatusCode::UNAVAILABLE, "the server is shutting down"};
 }
 
 grpc::Status InvalidArgument(std::string message) {
@@ -208,6 +214,23 @@ Result<std::pair<std::string, TableSchema>> ParseCreateTable(std::string_view bo
 
 class FlightServiceImpl final : public pb::FlightService::Service {
  public:
+  // Counts an RPC as in flight for its lifetime; RPCs that start once draining began are refused.
+  class RpcScope {
+   public:
+    explicit RpcScope(FlightServiceImpl* service) : service_(service) { ++service_->active_; }
+    ~RpcScope() { --service_->active_; }
+    RpcScope(const RpcScope&) = delete;
+    RpcScope& operator=(const RpcScope&) = delete;
+    bool refused() const { return service_->draining_; }
+
+   private:
+    FlightServiceImpl* service_;
+  };
+
+  // Refuses new RPCs; RPCs in flight go on (see FlightServer::Shutdown).
+  void StartDraining() { draining_ = true; }
+  int active() const { return active_; }
+
   FlightServiceImpl(const FlightOptions& options, TableService* service)
       : options_(options), service_(service) {
     // DoGet replies are serialized by hand into ByteBuffers that reference the column buffers
@@ -224,6 +247,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
   grpc::Status Handshake(
       grpc::ServerContext*,
       grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>*) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     return {grpc::StatusCode::UNIMPLEMENTED,
             "Handshake is not supported: Murr's Flight API needs no authentication; call the "
             "other RPCs directly"};
@@ -231,6 +256,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status ListFlights(grpc::ServerContext* context, const pb::Criteria* criteria,
                            grpc::ServerWriter<pb::FlightInfo>* writer) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     // A non-empty expression is a table name prefix.
     const std::string& prefix = criteria->expression();
     for (const TableInfo& t : service_->ListTables()) {
@@ -244,6 +271,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status GetFlightInfo(grpc::ServerContext*, const pb::FlightDescriptor* descriptor,
                              pb::FlightInfo* info) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     auto name = TableFromDescriptor(*descriptor);
     if (!name.ok()) return ToGrpc(name.status());
     auto schema = service_->GetSchema(*name);
@@ -256,12 +285,16 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status PollFlightInfo(grpc::ServerContext*, const pb::FlightDescriptor*,
                               pb::PollInfo*) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     return {grpc::StatusCode::UNIMPLEMENTED,
             "PollFlightInfo is not supported: Murr answers GetFlightInfo at once"};
   }
 
   grpc::Status GetSchema(grpc::ServerContext*, const pb::FlightDescriptor* descriptor,
                          pb::SchemaResult* result) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     auto name = TableFromDescriptor(*descriptor);
     if (!name.ok()) return ToGrpc(name.status());
     auto schema = service_->GetSchema(*name);
@@ -272,6 +305,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status DoPut(grpc::ServerContext* context,
                      grpc::ServerReaderWriter<pb::PutResult, pb::FlightData>* stream) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     pb::FlightData data;
     if (!stream->Read(&data)) {
       return InvalidArgument(
@@ -335,12 +370,16 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status DoExchange(grpc::ServerContext*,
                           grpc::ServerReaderWriter<pb::FlightData, pb::FlightData>*) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     return {grpc::StatusCode::UNIMPLEMENTED,
             "DoExchange is not supported: use DoGet to read and DoPut to write"};
   }
 
   grpc::Status DoAction(grpc::ServerContext*, const pb::Action* action,
                         grpc::ServerWriter<pb::Result>* writer) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     pb::Result result;
     if (action->type() == "create_table") {
       auto parsed = ParseCreateTable(action->body());
@@ -364,6 +403,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status ListActions(grpc::ServerContext*, const pb::Empty*,
                            grpc::ServerWriter<pb::ActionType>* writer) override {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     pb::ActionType create;
     create.set_type("create_table");
     create.set_description(
@@ -382,6 +423,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
  private:
   grpc::Status DoGetRaw(grpc::ServerContext* context,
                         grpc::ServerSplitStreamer<pb::Ticket, grpc::ByteBuffer>* stream) {
+    RpcScope scope(this);
+    if (scope.refused()) return ShuttingDown();
     pb::Ticket ticket;
     if (!stream->Read(&ticket)) return InvalidArgument("DoGet received no ticket");
     auto request = FetchRequest::Parse(ticket.ticket(), options_.max_fetch_keys);
@@ -417,6 +460,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   FlightOptions options_;
   TableService* service_;
+  std::atomic<int> active_{0};
+  std::atomic<bool> draining_{false};
 };
 
 std::string ListenAddress(const EndpointConfig& endpoint) {
@@ -475,8 +520,15 @@ void FlightServer::Shutdown(int64_t grace_ms) {
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->shut_down) return;
   impl_->shut_down = true;
-  impl_->server->Shutdown(std::chrono::system_clock::now() +
-                          std::chrono::milliseconds(std::max<int64_t>(grace_ms, 0)));
+  // gRPC's own graceful shutdown also waits for idle client connections to go away, which
+  // clients may hold open for long: refuse new RPCs, wait for those in flight, then close all.
+  impl_->service->StartDraining();
+  auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::milliseconds(std::max<int64_t>(grace_ms, 0));
+  while (impl_->service->active() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  impl_->server->Shutdown(std::chrono::system_clock::now());
   impl_->server->Wait();
 }
 
