@@ -8,6 +8,7 @@
 #include <random>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -78,6 +79,15 @@ class HttpApiTest : public ::testing::Test {
 TempDir* HttpApiTest::dir_ = nullptr;
 ServerProcess* HttpApiTest::server_ = nullptr;
 
+// Polls the server's log for `text` (lines are written right after the reply is sent).
+bool LogEventually(const ServerProcess& server, const std::string& text) {
+  for (int i = 0; i < 500; ++i) {
+    if (server.log().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 std::string ErrorOf(const HttpReply& r) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;
@@ -93,6 +103,9 @@ TEST_F(HttpApiTest, HealthAnswersOk) {
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "OK");
   EXPECT_EQ(r.header("content-type").rfind("text/plain", 0), 0u);
+  // access_log is on for this server: one line per request.
+  c.Send("GET", "/health?access-log-probe");
+  EXPECT_TRUE(LogEventually(*server_, "\"GET /health?access-log-probe\" 200 2 "));
 }
 
 TEST_F(HttpApiTest, CreateListSchemaDrop) {
@@ -421,6 +434,10 @@ TEST_F(HttpApiTest, UnknownRoutesAre404) {
     EXPECT_EQ(r.status, 404) << target;
     EXPECT_EQ(ErrorOf(r).rfind("no route for", 0), 0u) << ErrorOf(r);
   }
+  // One log line per error reply.
+  c.Send("GET", "/error-log-probe");
+  EXPECT_TRUE(
+      LogEventually(*server_, "GET /error-log-probe -> 404: no route for '/error-log-probe'"));
   // The query string is not part of the route.
   EXPECT_EQ(c.Send("GET", "/health?verbose=1").status, 200);
 }

@@ -39,6 +39,20 @@ std::string MediaType(std::string_view header) {
   return Lower(t);
 }
 
+// Case-insensitive substring test without allocating (media types are case-insensitive).
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
+  if (needle.size() > haystack.size()) return false;
+  for (size_t i = 0; i + needle.size() <= haystack.size(); ++i) {
+    size_t j = 0;
+    while (j < needle.size() && std::tolower(static_cast<unsigned char>(haystack[i + j])) ==
+                                    std::tolower(static_cast<unsigned char>(needle[j]))) {
+      ++j;
+    }
+    if (j == needle.size()) return true;
+  }
+  return false;
+}
+
 std::string_view BodyText(const HttpRequest& request) {
   return std::string_view(reinterpret_cast<const char*>(request.body.data()), request.body.size());
 }
@@ -222,7 +236,7 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
   if (!batch.ok()) return StatusResponse(batch.status());
 
   HttpResponse response;
-  if (Lower(request.accept).find(kArrowStream) != std::string::npos) {
+  if (ContainsIgnoreCase(request.accept, kArrowStream)) {
     auto reply = std::make_shared<ArrowReply>();
     reply->batch = std::move(batch).value();
     Result<IpcStreamParts> parts = EncodeArrowIpcStream(reply->batch);
