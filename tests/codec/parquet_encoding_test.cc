@@ -380,6 +380,21 @@ TEST(ParquetEncodingFile, FixedLenByteArrayAsText) {
   EXPECT_EQ(r->columns[0].StringValue(2), "qrs");
 }
 
+TEST(ParquetEncodingFile, FixedLenByteArrayByteStreamSplit) {
+  TestColumn c;
+  c.physical = 7;
+  c.type_length = 2;
+  c.repetition = 0;
+  // "ab", "cd", "ef" split into the streams "ace" and "bdf".
+  c.pages.push_back({.type = 0, .num_values = 3, .encoding = 9, .body = "acebdf"});
+  auto r = ReadOne(c, 3);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->columns[0].StringValue(0), "ab");
+  EXPECT_EQ(r->columns[0].StringValue(2), "ef");
+  c.type_length = 1 << 30;  // a huge width claim: refused by size, not allocated
+  EXPECT_FALSE(ReadOne(c, 3).ok());
+}
+
 TEST(ParquetEncodingFile, BinaryThatIsNotUtf8IsAnErrorNamingTheColumn) {
   TestColumn c;
   c.name = "blob";

@@ -672,7 +672,12 @@ Status ColumnChunkDecoder::DecodeStrings(int32_t encoding, const uint8_t* data, 
     }
     case kByteStreamSplit: {
       if (!flba) break;
-      bytes_.resize(static_cast<size_t>(valid) * phys_width_);
+      if (static_cast<uint64_t>(valid) * static_cast<uint64_t>(phys_width_) != size) {
+        return Error("BYTE_STREAM_SPLIT page of " + std::to_string(size) + " bytes does not hold " +
+                     std::to_string(valid) + " values of " + std::to_string(phys_width_) +
+                     " bytes");
+      }
+      bytes_.resize(size);
       MURR_RETURN_IF_ERROR(ByteStreamSplitDecode(data, size, phys_width_, valid, bytes_.data()));
       for (int64_t i = 0; i < valid; ++i) {
         MURR_RETURN_IF_ERROR(AppendString(bytes_.data() + i * phys_width_,
