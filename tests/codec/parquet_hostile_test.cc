@@ -229,6 +229,29 @@ TEST(ParquetHostile, PageClaimingMoreRowsThanTheRowGroup) {
       << r.status().ToString();
 }
 
+TEST(ParquetHostile, PageCountsAreCheckedAgainstTheBytesBeforeTheOutputGrows) {
+  // 100M rows claimed, 4 bytes of PLAIN values: refused before 400 MB of output is allocated.
+  TestColumn c;
+  c.repetition = 0;
+  c.pages.push_back(
+      {.type = 0, .num_values = 100000000, .encoding = 0, .body = Plain<int32_t>({1})});
+  auto r = ReadParquet(BufferOf(BuildParquet({c}, 100000000)));
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("too few for 100000000 values"), std::string::npos)
+      << r.status().ToString();
+  // The same for an OPTIONAL column whose levels say all rows are valid.
+  TestColumn o;
+  o.pages.push_back(
+      {.type = 0,
+       .num_values = 100000000,
+       .encoding = 0,
+       .body = LE32(5) + Bytes({0x80, 0x84, 0xaf, 0x5f, 0x01}) + Plain<int32_t>({1})});
+  auto r2 = ReadParquet(BufferOf(BuildParquet({o}, 100000000)));
+  ASSERT_FALSE(r2.ok());
+  EXPECT_NE(r2.status().message().find("too few for 100000000 values"), std::string::npos)
+      << r2.status().ToString();
+}
+
 TEST(ParquetHostile, PageSizeClaimsAreCapped) {
   TestColumn c;
   c.repetition = 0;

@@ -362,8 +362,20 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
     }
   }
 
-  // Room for n more rows, then levels into the validity bitmap, then the values.
+  // Levels into the validity bitmap first: then the values the page must hold are known, and
+  // for encodings with a fixed minimum size per value the bytes are checked before the output
+  // grows by n rows (a page header's count alone does not allocate).
   int64_t new_len = length_ + n;
+  int64_t valid = n;
+  if (leaf_.optional) {
+    validity_.Resize(BitmapBytes(new_len));
+    if (h.type == kDataPageV2 && levels_size == 0 && n > 0) {
+      return Error("data page v2 of an OPTIONAL column has no definition levels");
+    }
+    MURR_RETURN_IF_ERROR(
+        DecodeDefLevels(levels, levels_size, level_encoding, n, validity_.data(), length_, &valid));
+  }
+  MURR_RETURN_IF_ERROR(CheckValueBytes(encoding, valid, values_size));
   switch (leaf_.type) {
     case DataType::kBool:
       values_.Resize(BitmapBytes(new_len));
@@ -375,18 +387,33 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
       values_.Resize(static_cast<size_t>(new_len) * out_width_);
       break;
   }
-  int64_t valid = n;
-  if (leaf_.optional) {
-    validity_.Resize(BitmapBytes(new_len));
-    if (h.type == kDataPageV2 && levels_size == 0 && n > 0) {
-      return Error("data page v2 of an OPTIONAL column has no definition levels");
-    }
-    MURR_RETURN_IF_ERROR(
-        DecodeDefLevels(levels, levels_size, level_encoding, n, validity_.data(), length_, &valid));
-  }
   MURR_RETURN_IF_ERROR(DecodeRows(encoding, values, values_size, n, valid));
   length_ = new_len;
   null_count_ += n - valid;
+  return Status::OK();
+}
+
+Status ColumnChunkDecoder::CheckValueBytes(int32_t encoding, int64_t valid, size_t size) const {
+  uint64_t need = 0;  // a lower bound on the bytes `valid` values take
+  const uint64_t v = static_cast<uint64_t>(valid);
+  if (encoding == kPlain) {
+    if (leaf_.physical == kBoolean) {
+      need = (v + 7) / 8;
+    } else if (leaf_.physical == kByteArray) {
+      need = v * 4;
+    } else {
+      need = v * static_cast<uint64_t>(phys_width_);
+    }
+  } else if (encoding == kByteStreamSplit && leaf_.physical != kBoolean &&
+             leaf_.physical != kByteArray) {
+    need = v * static_cast<uint64_t>(phys_width_);
+  } else if (IsDictionaryEncoding(encoding) && valid > 0) {
+    need = 1;  // the bit width byte
+  }
+  if (need > size) {
+    return Error(std::string(EncodingName(encoding)) + " page holds " + std::to_string(size) +
+                 " bytes, too few for " + std::to_string(valid) + " values");
+  }
   return Status::OK();
 }
 

@@ -55,6 +55,8 @@ class ColumnChunkDecoder {
   Status Inflate(const uint8_t* data, size_t size, size_t out_size, const uint8_t** out);
   // Decodes `n` rows whose definition levels are given (levels == nullptr for required columns)
   // and whose `valid` values are encoded in [data, data+size).
+  // Fails when `size` bytes cannot hold `valid` values in `encoding` (a lower bound).
+  Status CheckValueBytes(int32_t encoding, int64_t valid, size_t size) const;
   Status DecodeRows(int32_t encoding, const uint8_t* data, size_t size, int64_t n, int64_t valid);
   Status DecodeFixed(int32_t encoding, const uint8_t* data, size_t size, int64_t valid,
                      uint8_t* dst);
