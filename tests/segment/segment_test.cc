@@ -68,7 +68,7 @@ TEST(SegmentTest, EveryFlippedByteOrTruncationIsCorruptionNamingTheFile) {
   TempDir dir;
   TableSchema schema = AllTypesSchema();
   std::mt19937_64 rng(3);
-  Batch b = RandomBatch(schema, 40, rng);
+  Batch b = RandomBatch(schema, 12, rng);
   std::string path = WriteSegment(dir, schema, b);
   std::string good = testing::ReadFileToString(path);
   std::string bad_path = dir / "bad.seg";
