@@ -80,7 +80,8 @@ struct Rows {
 class FlightApiTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_TRUE(server_.Start(dir_.path(), TestConfigYaml(dir_ / "cache"))) << server_.log();
+    ASSERT_TRUE(server_.Start(dir_.path(), TestConfigYaml(dir_ / "cache", HttpLines())))
+        << server_.log();
     port_ = GrpcPort(server_.log());
     ASSERT_GT(port_, 0) << server_.log();
     // Default channel arguments: a reply message over 4 MiB would fail the call.
@@ -88,6 +89,9 @@ class FlightApiTest : public ::testing::Test {
                                    grpc::InsecureChannelCredentials());
     stub_ = pb::FlightService::NewStub(channel_);
   }
+
+  // Extra server.http lines of the server's configuration.
+  virtual std::vector<std::string> HttpLines() const { return {}; }
 
   // The client's connection is still open: shutdown must not wait for it to go away.
   void TearDown() override { EXPECT_EQ(server_.Stop(), 0) << server_.log(); }
@@ -642,6 +646,56 @@ TEST_F(FlightApiTest, HttpAndFlightSeeEachOthersWrites) {
   EXPECT_EQ(info.total_records(), 3);
   ASSERT_TRUE(Action("drop_table", "shared").ok());
   EXPECT_EQ(http.Send("GET", "/api/v1/table/shared/schema").status, 404);
+}
+
+// Flight takes its limits from server.http: keys per fetch, bytes per write.
+class FlightLimitsTest : public FlightApiTest {
+ protected:
+  std::vector<std::string> HttpLines() const override {
+    return {"max_fetch_keys: 2", "max_body_bytes: 2000"};
+  }
+};
+
+TEST_F(FlightLimitsTest, TooManyKeysAndTooLargeWritesAreRefused) {
+  CreateTable("t", SmallSchema());
+  Rows rows;
+  grpc::Status st = Get(R"({"table": "t", "keys": ["a", "b", "c"], "columns": ["v"]})", &rows);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(st.error_message().find("2"), std::string::npos) << st.error_message();
+  ASSERT_TRUE(Get(R"({"table": "t", "keys": ["a", "b"], "columns": ["v"]})", &rows).ok());
+
+  // Ten small batches (each message well under the limit), 2000+ bytes together.
+  std::vector<Batch> batches;
+  for (int i = 0; i < 10; ++i) batches.push_back(SmallBatch({"k" + std::to_string(i)}, {i}));
+  st = Put("t", batches);
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_NE(st.error_message().find("2000"), std::string::npos) << st.error_message();
+  pb::FlightInfo info;
+  ASSERT_TRUE(Info("t", &info).ok());
+  EXPECT_EQ(info.total_records(), 0);
+  std::string result;
+  ASSERT_TRUE(Put("t", {batches[0]}, &result).ok());
+  EXPECT_EQ(result, R"({"rows":1})");
+}
+
+TEST(FlightProcess, GrpcPortInUseStopsTheProgram) {
+  TempDir dir;
+  ServerProcess first;
+  ASSERT_TRUE(first.Start(dir.path(), TestConfigYaml(dir / "c1"))) << first.log();
+  int port = GrpcPort(first.log());
+  ASSERT_GT(port, 0) << first.log();
+  std::string out;
+  int code = testing::RunMurr(
+      {"serve"},
+      {"MURR_SERVER_HTTP_HOST=127.0.0.1", "MURR_SERVER_HTTP_PORT=0",
+       "MURR_SERVER_GRPC_HOST=127.0.0.1", "MURR_SERVER_GRPC_PORT=" + std::to_string(port),
+       "MURR_STORAGE_CACHE_DIR=" + (dir / "c2")},
+      dir.path(), &out);
+  EXPECT_EQ(code, 1) << out;
+  EXPECT_NE(out.find("server.grpc"), std::string::npos) << out;
+  EXPECT_NE(out.find(std::to_string(port)), std::string::npos) << out;
+  EXPECT_EQ(out.find("listening on http://"), std::string::npos) << out;
+  EXPECT_EQ(first.Stop(), 0);
 }
 
 TEST(FlightWire, HandEncodedFlightDataParsesAsProtobuf) {

@@ -214,6 +214,19 @@ Result<std::pair<std::string, TableSchema>> ParseCreateTable(std::string_view bo
 
 class FlightServiceImpl final : public pb::FlightService::Service {
  public:
+  FlightServiceImpl(const FlightOptions& options, TableService* service)
+      : options_(options), service_(service) {
+    // DoGet replies are serialized by hand into ByteBuffers that reference the column buffers
+    // (no protobuf copy of the data): swap the generated typed handler for one writing bytes.
+    MarkMethodStreamed(
+        kDoGetMethodIndex,
+        new grpc::internal::SplitServerStreamingHandler<pb::Ticket, grpc::ByteBuffer>(
+            [this](grpc::ServerContext* context,
+                   grpc::ServerSplitStreamer<pb::Ticket, grpc::ByteBuffer>* stream) {
+              return DoGetRaw(context, stream);
+            }));
+  }
+
   // Counts an RPC as in flight for its lifetime; RPCs that start once draining began are refused.
   class RpcScope {
    public:
@@ -230,19 +243,6 @@ class FlightServiceImpl final : public pb::FlightService::Service {
   // Refuses new RPCs; RPCs in flight go on (see FlightServer::Shutdown).
   void StartDraining() { draining_ = true; }
   int active() const { return active_; }
-
-  FlightServiceImpl(const FlightOptions& options, TableService* service)
-      : options_(options), service_(service) {
-    // DoGet replies are serialized by hand into ByteBuffers that reference the column buffers
-    // (no protobuf copy of the data): swap the generated typed handler for one writing bytes.
-    MarkMethodStreamed(
-        kDoGetMethodIndex,
-        new grpc::internal::SplitServerStreamingHandler<pb::Ticket, grpc::ByteBuffer>(
-            [this](grpc::ServerContext* context,
-                   grpc::ServerSplitStreamer<pb::Ticket, grpc::ByteBuffer>* stream) {
-              return DoGetRaw(context, stream);
-            }));
-  }
 
   grpc::Status Handshake(
       grpc::ServerContext*,
