@@ -6,6 +6,7 @@
 #include <cstring>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <random>
 #include <set>
 #include <string>
@@ -565,10 +566,21 @@ TEST_F(HttpApiTest, GarbageBodiesNeverCrashOrCorrupt) {
 TEST_F(HttpApiTest, ConcurrentClientsSeeWholeWrites) {
   HttpClient setup(port());
   CreateDocs(setup, "conc");
+  ASSERT_EQ(
+      setup.Json("PUT", "/api/v1/table/conc/write", R"({"columns":{"id":["a","b"],"n":[0,0]}})")
+          .status,
+      200);
   // Writers rewrite rows a and b together (n equal in both); readers must never see them differ,
   // since each write is one batch published whole.
   std::atomic<bool> stop{false};
   std::atomic<int> errors{0}, reads{0};
+  std::mutex mu;
+  std::string first_error;
+  auto fail = [&](const std::string& what) {
+    ++errors;
+    std::lock_guard<std::mutex> lock(mu);
+    if (first_error.empty()) first_error = what;
+  };
   std::vector<std::thread> threads;
   for (int w = 0; w < 2; ++w) {
     threads.emplace_back([&, w] {
@@ -577,7 +589,7 @@ TEST_F(HttpApiTest, ConcurrentClientsSeeWholeWrites) {
         std::string n = std::to_string(w * 1000 + i);
         HttpReply r = c.Json("PUT", "/api/v1/table/conc/write",
                              R"({"columns":{"id":["a","b"],"n":[)" + n + "," + n + "]}}");
-        if (r.status != 200) ++errors;
+        if (r.status != 200) fail("write: " + std::to_string(r.status) + " " + r.body);
       }
     });
   }
@@ -590,11 +602,11 @@ TEST_F(HttpApiTest, ConcurrentClientsSeeWholeWrites) {
             c.Json("POST", "/api/v1/table/conc/fetch", R"({"keys":["a","b"],"columns":["n"]})");
         simdjson::dom::element doc;
         if (r.status != 200 || parser.parse(r.body).get(doc)) {
-          ++errors;
+          fail("read: " + std::to_string(r.status) + " " + r.body);
           continue;
         }
         simdjson::dom::array n = doc["columns"]["n"].get_array();
-        if (int64_t(n.at(0)) != int64_t(n.at(1))) ++errors;
+        if (int64_t(n.at(0)) != int64_t(n.at(1))) fail("torn read: " + r.body);
         ++reads;
       }
     });
@@ -602,7 +614,7 @@ TEST_F(HttpApiTest, ConcurrentClientsSeeWholeWrites) {
   for (int w = 0; w < 2; ++w) threads[w].join();
   stop = true;
   for (size_t t = 2; t < threads.size(); ++t) threads[t].join();
-  EXPECT_EQ(errors.load(), 0);
+  EXPECT_EQ(errors.load(), 0) << first_error;
   EXPECT_GT(reads.load(), 0);
 }
 
