@@ -82,6 +82,12 @@ class PayloadLayout {
   size_t end_;
 };
 
+template <int W>
+void CopyIntoRecords(const uint8_t* values, int64_t b, int64_t e, uint8_t* col_base,
+                     size_t stride) {
+  for (int64_t r = b; r < e; ++r) std::memcpy(col_base + r * stride, values + r * W, W);
+}
+
 // Transposes the record columns of `batch` into row-major records, a block of rows at a time so
 // that each record is written while it is in cache.
 Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const Batch& batch) {
@@ -96,16 +102,23 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
       if (!layout.InRecord(static_cast<int>(ci))) continue;
       const RecordField& f = layout.field(static_cast<int>(ci));
       const Column& c = batch.columns[ci];
-      const int w = RecordWidth(f.type);
-      for (int64_t r = b; r < e; ++r) {
-        uint8_t* rec = base + static_cast<size_t>(r) * stride;
-        bool valid = c.IsValid(r);
-        if (f.null_byte >= 0 && valid) rec[f.null_byte] |= f.null_mask;
-        if (!valid) continue;  // value bytes stay zero
-        if (f.type == DataType::kBool) {
-          rec[f.offset] = c.BoolValue(r) ? 1 : 0;
-        } else {
-          std::memcpy(rec + f.offset, c.values.data() + r * w, static_cast<size_t>(w));
+      uint8_t* col_base = base + f.offset;
+      switch (f.type) {
+        case DataType::kBool:
+          for (int64_t r = b; r < e; ++r) col_base[r * stride] = c.BoolValue(r) ? 1 : 0;
+          break;
+        case DataType::kInt8:
+        case DataType::kUInt8: CopyIntoRecords<1>(c.values.data(), b, e, col_base, stride); break;
+        case DataType::kInt16:
+        case DataType::kUInt16: CopyIntoRecords<2>(c.values.data(), b, e, col_base, stride); break;
+        case DataType::kInt32:
+        case DataType::kUInt32:
+        case DataType::kFloat32: CopyIntoRecords<4>(c.values.data(), b, e, col_base, stride); break;
+        default: CopyIntoRecords<8>(c.values.data(), b, e, col_base, stride); break;
+      }
+      if (f.null_byte >= 0) {
+        for (int64_t r = b; r < e; ++r) {
+          if (c.IsValid(r)) base[r * stride + f.null_byte] |= f.null_mask;
         }
       }
     }
