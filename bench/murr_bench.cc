@@ -5,7 +5,9 @@
 //     baseline measured in the same run (absl::flat_hash_map<std::string, uint32_t> + one
 //     std::vector<float> per column, gathering into freshly allocated output columns),
 //   - in a fresh process: time to open the table, and RSS after every row was read once.
-// Usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep]
+// Usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep] [--reuse]
+//                   [--no-baseline] [--no-compaction]
+//        murr_bench --parquet FILE [--dir PATH]     (Parquet ingestion throughput)
 #include <absl/container/flat_hash_map.h>
 #include <unistd.h>
 
@@ -19,6 +21,8 @@
 #include <string>
 #include <vector>
 
+#include "murr/codec/parquet_reader.h"
+#include "murr/core/file_util.h"
 #include "murr/service/table_service.h"
 #include "murr/table/table_state.h"
 
@@ -110,6 +114,52 @@ int OpenAndScan(const std::string& dir, int64_t rows) {
   return 0;
 }
 
+// Parquet ingestion: read a file (first column a utf8 key, e.g. 10 float32 columns, written by
+// `node tests/interop/parquet_write_duckdb.mjs --bench FILE ROWS`) and write it into a new
+// table as one write.
+int IngestParquet(const std::string& file, std::string dir) {
+  if (dir.empty()) dir = (std::filesystem::temp_directory_path() / "murr-bench-parquet").string();
+  std::filesystem::remove_all(dir);
+  std::string bytes;
+  if (Status st = ReadFile(file, &bytes); !st.ok()) {
+    std::fprintf(stderr, "%s\n", st.ToString().c_str());
+    return 1;
+  }
+  Buffer buf = Buffer::Copy(bytes.data(), bytes.size());
+  bytes.clear();
+  ServiceOptions o;
+  o.cache_dir = dir;
+  auto svc = TableService::Open(o).value();
+  auto t0 = Clock::now();
+  auto batch = ReadParquet(buf);
+  auto t1 = Clock::now();
+  if (!batch.ok()) {
+    std::fprintf(stderr, "%s\n", batch.status().ToString().c_str());
+    return 1;
+  }
+  // The table takes the file's columns; the first one is the key.
+  std::vector<ColumnSchema> cols;
+  for (const Field& f : batch->fields) cols.push_back({f.name, f.type, f.nullable});
+  cols[0].nullable = false;
+  auto schema = TableSchema::Make(cols[0].name, cols);
+  if (!schema.ok() || !svc->CreateTable("bench", *schema).ok()) {
+    std::fprintf(stderr, "cannot make a table for this file: %s\n", schema.status().ToString().c_str());
+    return 1;
+  }
+  auto n = svc->Write("bench", {*batch});
+  auto t2 = Clock::now();
+  if (!n.ok()) {
+    std::fprintf(stderr, "%s\n", n.status().ToString().c_str());
+    return 1;
+  }
+  double rd = std::chrono::duration<double>(t1 - t0).count();
+  double wr = std::chrono::duration<double>(t2 - t1).count();
+  std::printf("parquet ingest: %lld rows, %.2f M rows/s (read %.2f s + write %.2f s, one write, fsync on)\n",
+              static_cast<long long>(*n), *n / (rd + wr) / 1e6, rd, wr);
+  std::filesystem::remove_all(dir);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -133,6 +183,7 @@ int main(int argc, char** argv) {
     else if (a == "--reuse") reuse = keep = true;  // read phase only, on a table kept earlier
     else if (a == "--no-baseline") baseline = false;
     else if (a == "--no-compaction") compaction = false;  // isolates the write path itself
+    else if (a == "--parquet") return IngestParquet(next(), dir);
     else if (a == "--open-and-scan") return OpenAndScan(next(), rows);
     else {
       std::fprintf(stderr, "usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep]\n");
@@ -174,9 +225,10 @@ int main(int argc, char** argv) {
     }
   }
   int64_t segments_after_writes = static_cast<int64_t>(table->Snapshot()->segments.size());
-  std::printf("write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync on; %lld segments at the end, background compaction running)\n",
+  std::printf("write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync on; %lld segments at the end, %s)\n",
               rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds,
-              static_cast<long long>(segments_after_writes));
+              static_cast<long long>(segments_after_writes),
+              compaction ? "background compaction running" : "compaction off");
   // What a quiet table converges to: the tiering finishes, then everything is merged (the
   // server does this by itself after idle_compaction_seconds without writes).
   auto tc = Clock::now();
