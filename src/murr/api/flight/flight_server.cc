@@ -450,6 +450,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     if (!parts.ok()) return ToGrpc(parts.status());
     memory->parts = std::move(*parts);
     std::shared_ptr<const ReplyMemory> shared = memory;
+    // Plain synchronous writes: WriteLast would serialize the message only after this function
+    // returned (its ByteBuffer gone), and a buffer_hint (corked) write never completes here.
     for (const IpcMessage& msg : shared->parts.messages) {
       if (!stream->Write(FlightDataBuffer(msg, shared))) {
         return {grpc::StatusCode::CANCELLED, "the client went away"};
