@@ -6,10 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "api/server_process.h"
@@ -646,6 +648,81 @@ TEST_F(FlightApiTest, HttpAndFlightSeeEachOthersWrites) {
   EXPECT_EQ(info.total_records(), 3);
   ASSERT_TRUE(Action("drop_table", "shared").ok());
   EXPECT_EQ(http.Send("GET", "/api/v1/table/shared/schema").status, 404);
+}
+
+TEST_F(FlightApiTest, CancelledDoPutWritesNothing) {
+  CreateTable("t", SmallSchema());
+  auto data = PutData("t", {SmallBatch({"a"}, {1}), SmallBatch({"b"}, {2})});
+  grpc::ClientContext ctx;
+  auto stream = stub_->DoPut(&ctx);
+  for (const auto& m : data) ASSERT_TRUE(stream->Write(m));
+  // Every message is sent, the stream is not closed: the client gives up instead.
+  ctx.TryCancel();
+  grpc::Status st = stream->Finish();
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::CANCELLED) << st.error_message();
+  // The server has seen the cancellation once a later call on the same connection is answered.
+  pb::FlightInfo info;
+  ASSERT_TRUE(Info("t", &info).ok());
+  EXPECT_EQ(info.total_records(), 0);
+  std::string result;
+  ASSERT_TRUE(Put("t", {SmallBatch({"c"}, {3})}, &result).ok());
+  EXPECT_EQ(result, R"({"rows":1})");
+  ASSERT_TRUE(Info("t", &info).ok());
+  EXPECT_EQ(info.total_records(), 1);
+}
+
+TEST_F(FlightApiTest, ConcurrentDoGetsWhileWriting) {
+  CreateTable("t", SmallSchema());
+  std::vector<std::string> keys;
+  std::vector<int64_t> values;
+  for (int i = 0; i < 3000; ++i) {
+    keys.push_back("k" + std::to_string(i));
+    values.push_back(i);
+  }
+  ASSERT_TRUE(Put("t", {SmallBatch(keys, values)}).ok());
+  std::string ticket = R"({"table": "t", "keys": [)";
+  for (size_t i = 0; i < keys.size(); ++i) ticket += (i ? ",\"" : "\"") + keys[i] + "\"";
+  ticket += R"(], "columns": ["v", "id"]})";
+  std::atomic<int> bad{0};
+  std::vector<std::thread> readers;
+  for (int t = 0; t < 4; ++t) {
+    readers.emplace_back([&] {
+      auto stub = pb::FlightService::NewStub(grpc::CreateChannel(
+          "127.0.0.1:" + std::to_string(port_), grpc::InsecureChannelCredentials()));
+      for (int i = 0; i < 15; ++i) {
+        grpc::ClientContext ctx;
+        pb::Ticket t;
+        t.set_ticket(ticket);
+        auto reader = stub->DoGet(&ctx, t);
+        pb::FlightData data;
+        IpcStreamDecoder decoder;
+        int64_t rows = 0, sum = 0;
+        while (reader->Read(&data)) {
+          std::optional<Batch> batch;
+          if (!decoder
+                   .Consume(data.data_header(),
+                            Buffer::Copy(data.data_body().data(), data.data_body().size()), &batch)
+                   .ok()) {
+            ++bad;
+          }
+          if (!batch) continue;
+          for (int64_t r = 0; r < batch->num_rows; ++r) {
+            // Every row is written before the readers start, so values are never null; writers
+            // only add rows with other keys.
+            if (batch->columns[0].IsNull(r)) ++bad;
+            sum += batch->columns[0].Value<int64_t>(r);
+          }
+          rows += batch->num_rows;
+        }
+        if (!reader->Finish().ok() || rows != 3000 || sum != 2999 * 3000 / 2) ++bad;
+      }
+    });
+  }
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_TRUE(Put("t", {SmallBatch({"w" + std::to_string(i)}, {i})}).ok());
+  }
+  for (auto& r : readers) r.join();
+  EXPECT_EQ(bad.load(), 0);
 }
 
 // Flight takes its limits from server.http: keys per fetch, bytes per write.
