@@ -7,6 +7,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include "murr/codec/json_text.h"
 #include "murr/core/schema.h"
 
 namespace murr {
@@ -16,28 +17,7 @@ namespace od = simdjson::ondemand;
 
 constexpr size_t kMaxQuotedName = 64;
 
-std::string_view JsonTypeName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array:
-      return "array";
-    case od::json_type::object:
-      return "object";
-    case od::json_type::number:
-      return "number";
-    case od::json_type::string:
-      return "string";
-    case od::json_type::boolean:
-      return "bool";
-    case od::json_type::null:
-      return "null";
-  }
-  return "unknown";
-}
-
-std::string Quote(std::string_view s) {
-  if (s.size() <= kMaxQuotedName) return std::string(s);
-  return std::string(s.substr(0, kMaxQuotedName)) + "...";
-}
+std::string Quote(std::string_view s) { return QuoteForMessage(s, kMaxQuotedName); }
 
 constexpr std::string_view kShape =
     "expected {\"keys\": [\"<key>\", ...], \"columns\": [\"<column>\", ...]}";

@@ -14,6 +14,7 @@
 
 #include <absl/container/flat_hash_set.h>
 
+#include "murr/codec/json_text.h"
 #include "murr/core/json_util.h"
 
 namespace murr {
@@ -23,24 +24,6 @@ namespace od = simdjson::ondemand;
 
 // Longest piece of a raw JSON token quoted back in an error message.
 constexpr size_t kMaxQuotedToken = 40;
-
-std::string_view JsonTypeName(od::json_type t) {
-  switch (t) {
-    case od::json_type::array:
-      return "array";
-    case od::json_type::object:
-      return "object";
-    case od::json_type::number:
-      return "number";
-    case od::json_type::string:
-      return "string";
-    case od::json_type::boolean:
-      return "bool";
-    case od::json_type::null:
-      return "null";
-  }
-  return "unknown";
-}
 
 // The raw token without its trailing whitespace.
 std::string_view RawToken(od::value& v) {
@@ -54,8 +37,7 @@ std::string_view RawToken(od::value& v) {
 
 // A token or name for an error message, cut at `limit` bytes.
 std::string Quote(std::string_view token, size_t limit = kMaxQuotedToken) {
-  if (token.size() <= limit) return std::string(token);
-  return std::string(token.substr(0, limit)) + "...";
+  return QuoteForMessage(token, limit);
 }
 
 // Where a value sits, for error messages: "column 'score' row 3".
