@@ -34,7 +34,9 @@ namespace {
 constexpr int kColumns = 10;
 constexpr int64_t kWriteBatch = 100000;
 
-double Micros(Clock::duration d) { return std::chrono::duration<double, std::micro>(d).count(); }
+double Micros(Clock::duration d) {
+  return std::chrono::duration<double, std::micro>(d).count();
+}
 
 double Percentile(std::vector<double> v, double p) {
   std::sort(v.begin(), v.end());
@@ -65,7 +67,9 @@ std::vector<std::string> ColumnList() {
   return out;
 }
 
-float ValueOf(int64_t row, int c) { return static_cast<float>(row % 100003) * 0.5f + c; }
+float ValueOf(int64_t row, int c) {
+  return static_cast<float>(row % 100003) * 0.5f + c;
+}
 
 Batch MakeBatch(int64_t first, int64_t n) {
   Batch b;
@@ -103,7 +107,8 @@ int OpenAndScan(const std::string& dir, int64_t rows) {
   double checksum = 0;
   for (int64_t first = 0; first < rows; first += 1000) {
     keys.clear();
-    for (int64_t r = first; r < std::min(rows, first + 1000); ++r) keys.push_back(std::to_string(r));
+    for (int64_t r = first; r < std::min(rows, first + 1000); ++r)
+      keys.push_back(std::to_string(r));
     views.assign(keys.begin(), keys.end());
     auto out = table->Read(views, cols).value();
     checksum += out.columns[0].Value<float>(0);
@@ -143,7 +148,8 @@ int IngestParquet(const std::string& file, std::string dir) {
   cols[0].nullable = false;
   auto schema = TableSchema::Make(cols[0].name, cols);
   if (!schema.ok() || !svc->CreateTable("bench", *schema).ok()) {
-    std::fprintf(stderr, "cannot make a table for this file: %s\n", schema.status().ToString().c_str());
+    std::fprintf(stderr, "cannot make a table for this file: %s\n",
+                 schema.status().ToString().c_str());
     return 1;
   }
   auto n = svc->Write("bench", {*batch});
@@ -154,8 +160,10 @@ int IngestParquet(const std::string& file, std::string dir) {
   }
   double rd = std::chrono::duration<double>(t1 - t0).count();
   double wr = std::chrono::duration<double>(t2 - t1).count();
-  std::printf("parquet ingest: %lld rows, %.2f M rows/s (read %.2f s + write %.2f s, one write, fsync on)\n",
-              static_cast<long long>(*n), *n / (rd + wr) / 1e6, rd, wr);
+  std::printf(
+      "parquet ingest: %lld rows, %.2f M rows/s (read %.2f s + write %.2f s, one write, fsync "
+      "on)\n",
+      static_cast<long long>(*n), *n / (rd + wr) / 1e6, rd, wr);
   std::filesystem::remove_all(dir);
   return 0;
 }
@@ -175,18 +183,29 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--rows") rows = std::stoll(next());
-    else if (a == "--reads") reads = std::stoll(next());
-    else if (a == "--keys") keys_per_read = std::stoll(next());
-    else if (a == "--dir") dir = next();
-    else if (a == "--keep") keep = true;
-    else if (a == "--reuse") reuse = keep = true;  // read phase only, on a table kept earlier
-    else if (a == "--no-baseline") baseline = false;
-    else if (a == "--no-compaction") compaction = false;  // isolates the write path itself
-    else if (a == "--parquet") return IngestParquet(next(), dir);
-    else if (a == "--open-and-scan") return OpenAndScan(next(), rows);
+    if (a == "--rows")
+      rows = std::stoll(next());
+    else if (a == "--reads")
+      reads = std::stoll(next());
+    else if (a == "--keys")
+      keys_per_read = std::stoll(next());
+    else if (a == "--dir")
+      dir = next();
+    else if (a == "--keep")
+      keep = true;
+    else if (a == "--reuse")
+      reuse = keep = true;  // read phase only, on a table kept earlier
+    else if (a == "--no-baseline")
+      baseline = false;
+    else if (a == "--no-compaction")
+      compaction = false;  // isolates the write path itself
+    else if (a == "--parquet")
+      return IngestParquet(next(), dir);
+    else if (a == "--open-and-scan")
+      return OpenAndScan(next(), rows);
     else {
-      std::fprintf(stderr, "usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep]\n");
+      std::fprintf(stderr,
+                   "usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep]\n");
       return 2;
     }
   }
@@ -209,36 +228,39 @@ int main(int argc, char** argv) {
   }
   auto table = svc->GetTable("bench").value();
   if (!reuse) {
-  // Writes: batches are built before the clock starts; the timed part is Table::Write
-  // (validation, index build, segment write + fsync, compaction).
-  std::printf("# murr_bench: %lld rows, key = decimal row number, %d float32 columns\n",
-              static_cast<long long>(rows), kColumns);
-  double write_seconds = 0;
-  for (int64_t first = 0; first < rows; first += kWriteBatch) {
-    Batch b = MakeBatch(first, std::min(kWriteBatch, rows - first));
-    auto t0 = Clock::now();
-    auto n = table->Write({b});
-    write_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-    if (!n.ok()) {
-      std::fprintf(stderr, "write failed: %s\n", n.status().ToString().c_str());
-      return 1;
+    // Writes: batches are built before the clock starts; the timed part is Table::Write
+    // (validation, index build, segment write + fsync, compaction).
+    std::printf("# murr_bench: %lld rows, key = decimal row number, %d float32 columns\n",
+                static_cast<long long>(rows), kColumns);
+    double write_seconds = 0;
+    for (int64_t first = 0; first < rows; first += kWriteBatch) {
+      Batch b = MakeBatch(first, std::min(kWriteBatch, rows - first));
+      auto t0 = Clock::now();
+      auto n = table->Write({b});
+      write_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+      if (!n.ok()) {
+        std::fprintf(stderr, "write failed: %s\n", n.status().ToString().c_str());
+        return 1;
+      }
     }
-  }
-  int64_t segments_after_writes = static_cast<int64_t>(table->Snapshot()->segments.size());
-  std::printf("write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync on; %lld segments at the end, %s)\n",
-              rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds,
-              static_cast<long long>(segments_after_writes),
-              compaction ? "background compaction running" : "compaction off");
-  // What a quiet table converges to: the tiering finishes, then everything is merged (the
-  // server does this by itself after idle_compaction_seconds without writes).
-  auto tc = Clock::now();
-  table->WaitForCompactions();
-  (void)table->CompactAll();
-  TableStats st = table->Stats();
-  std::printf("settle (finish compactions, merge all): %.2f s -> %lld segment(s), %lld rows, %.1f MiB on disk\n",
-              std::chrono::duration<double>(Clock::now() - tc).count(),
-              static_cast<long long>(st.segments), static_cast<long long>(st.rows),
-              st.bytes / 1048576.0);
+    int64_t segments_after_writes = static_cast<int64_t>(table->Snapshot()->segments.size());
+    std::printf(
+        "write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync "
+        "on; %lld segments at the end, %s)\n",
+        rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds,
+        static_cast<long long>(segments_after_writes),
+        compaction ? "background compaction running" : "compaction off");
+    // What a quiet table converges to: the tiering finishes, then everything is merged (the
+    // server does this by itself after idle_compaction_seconds without writes).
+    auto tc = Clock::now();
+    table->WaitForCompactions();
+    (void)table->CompactAll();
+    TableStats st = table->Stats();
+    std::printf(
+        "settle (finish compactions, merge all): %.2f s -> %lld segment(s), %lld rows, %.1f MiB on "
+        "disk\n",
+        std::chrono::duration<double>(Clock::now() - tc).count(),
+        static_cast<long long>(st.segments), static_cast<long long>(st.rows), st.bytes / 1048576.0);
   }
 
   // Naive baseline over the same data.
@@ -301,9 +323,11 @@ int main(int argc, char** argv) {
   double mp50 = Percentile(murr_us, 0.5), mp99 = Percentile(murr_us, 0.99);
   if (naive_us.empty()) naive_us.push_back(0);
   double np50 = Percentile(naive_us, 0.5), np99 = Percentile(naive_us, 0.99);
-  std::printf("read %lld keys x %d cols: murr p50 %.1f us p99 %.1f us | naive p50 %.1f us p99 %.1f us | murr/naive p50 %.2fx  (%lld reads)\n",
-              static_cast<long long>(keys_per_read), kColumns, mp50, mp99, np50, np99, mp50 / np50,
-              static_cast<long long>(reads));
+  std::printf(
+      "read %lld keys x %d cols: murr p50 %.1f us p99 %.1f us | naive p50 %.1f us p99 %.1f us | "
+      "murr/naive p50 %.2fx  (%lld reads)\n",
+      static_cast<long long>(keys_per_read), kColumns, mp50, mp99, np50, np99, mp50 / np50,
+      static_cast<long long>(reads));
   naive_index = {};
   naive_cols = {};
 
@@ -314,8 +338,8 @@ int main(int argc, char** argv) {
   char exe[4096];
   ssize_t len = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
   exe[len > 0 ? len : 0] = 0;
-  std::string cmd = std::string(exe) + " --rows " + std::to_string(rows) + " --open-and-scan '" +
-                    dir + "'";
+  std::string cmd =
+      std::string(exe) + " --rows " + std::to_string(rows) + " --open-and-scan '" + dir + "'";
   FILE* p = popen(cmd.c_str(), "r");
   double open_s = -1, ck = 0;
   long long rss_kib = -1;

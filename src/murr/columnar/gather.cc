@@ -133,10 +133,18 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
       out.values = Buffer::Allocate(static_cast<size_t>(n) * w);
       uint8_t* ov = out.values.mutable_data();
       switch (w) {
-        case 1: GatherFixed<uint8_t>(sources, refs, n, ov, &vw); break;
-        case 2: GatherFixed<uint16_t>(sources, refs, n, ov, &vw); break;
-        case 4: GatherFixed<uint32_t>(sources, refs, n, ov, &vw); break;
-        default: GatherFixed<uint64_t>(sources, refs, n, ov, &vw); break;
+        case 1:
+          GatherFixed<uint8_t>(sources, refs, n, ov, &vw);
+          break;
+        case 2:
+          GatherFixed<uint16_t>(sources, refs, n, ov, &vw);
+          break;
+        case 4:
+          GatherFixed<uint32_t>(sources, refs, n, ov, &vw);
+          break;
+        default:
+          GatherFixed<uint64_t>(sources, refs, n, ov, &vw);
+          break;
       }
       break;
     }
@@ -214,13 +222,21 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
             if (*v) SetBit(values[c], i);
             break;
           case DataType::kInt8:
-          case DataType::kUInt8: values[c][i] = *v; break;
+          case DataType::kUInt8:
+            values[c][i] = *v;
+            break;
           case DataType::kInt16:
-          case DataType::kUInt16: std::memcpy(values[c] + i * 2, v, 2); break;
+          case DataType::kUInt16:
+            std::memcpy(values[c] + i * 2, v, 2);
+            break;
           case DataType::kInt32:
           case DataType::kUInt32:
-          case DataType::kFloat32: std::memcpy(values[c] + i * 4, v, 4); break;
-          default: std::memcpy(values[c] + i * 8, v, 8); break;
+          case DataType::kFloat32:
+            std::memcpy(values[c] + i * 4, v, 4);
+            break;
+          default:
+            std::memcpy(values[c] + i * 8, v, 8);
+            break;
         }
       }
     }

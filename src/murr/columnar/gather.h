@@ -28,8 +28,8 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
 namespace murr {
 
 // A column stored inside row-major records: the value of row r of a source is at
-// base + r * stride + offset (the offset is the same in every source); when null_byte >= 0 the row is valid iff
-// (base[r * stride + null_byte] & null_mask) != 0. Bool values are one byte, 0 or 1.
+// base + r * stride + offset (the offset is the same in every source); when null_byte >= 0 the row
+// is valid iff (base[r * stride + null_byte] & null_mask) != 0. Bool values are one byte, 0 or 1.
 struct RecordColumn {
   DataType type;
   uint32_t offset;

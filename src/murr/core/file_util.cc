@@ -130,8 +130,8 @@ Result<std::shared_ptr<MappedFile>> MappedFile::Open(const std::string& path) {
       return s;
     }
     uintptr_t aligned = (reinterpret_cast<uintptr_t>(reserve) + kHuge - 1) & ~(kHuge - 1);
-    void* p = ::mmap(reinterpret_cast<void*>(aligned), size, PROT_READ, MAP_SHARED | MAP_FIXED, fd,
-                     0);
+    void* p =
+        ::mmap(reinterpret_cast<void*>(aligned), size, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0);
     if (p == MAP_FAILED) {
       Status s = ErrnoError("cannot mmap", path);
       ::munmap(reserve, size + kHuge);

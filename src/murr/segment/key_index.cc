@@ -8,7 +8,9 @@
 
 namespace murr {
 
-uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+uint64_t HashKey(std::string_view key) {
+  return XXH3_64bits(key.data(), key.size());
+}
 
 void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashes,
                              const uint32_t* idx, size_t n, int64_t* rows) const {
@@ -76,7 +78,6 @@ std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* 
   }
   return slots;
 }
-
 
 std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_columns,
                                        std::vector<RowRef>* refs) {

@@ -40,7 +40,7 @@ class RecordLayout {
   uint32_t key_width() const { return key_width_; }
 
  private:
-  std::vector<int> slot_;            // schema column -> index into fields_, or -1
+  std::vector<int> slot_;  // schema column -> index into fields_, or -1
   std::vector<RecordField> fields_;
   uint32_t stride_ = 0;
   uint32_t key_len_offset_ = 0;
@@ -48,6 +48,8 @@ class RecordLayout {
 };
 
 // Bool columns take one byte (0 or 1) in a record.
-inline int RecordWidth(DataType t) { return t == DataType::kBool ? 1 : FixedWidth(t); }
+inline int RecordWidth(DataType t) {
+  return t == DataType::kBool ? 1 : FixedWidth(t);
+}
 
 }  // namespace murr

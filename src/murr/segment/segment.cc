@@ -11,7 +11,9 @@
 namespace murr {
 namespace {
 
-uint64_t Checksum(const void* p, size_t n) { return XXH3_64bits(p, n); }
+uint64_t Checksum(const void* p, size_t n) {
+  return XXH3_64bits(p, n);
+}
 
 // A region of the file: offset, length, checksum.
 struct Extent {
@@ -108,13 +110,21 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
           for (int64_t r = b; r < e; ++r) col_base[r * stride] = c.BoolValue(r) ? 1 : 0;
           break;
         case DataType::kInt8:
-        case DataType::kUInt8: CopyIntoRecords<1>(c.values.data(), b, e, col_base, stride); break;
+        case DataType::kUInt8:
+          CopyIntoRecords<1>(c.values.data(), b, e, col_base, stride);
+          break;
         case DataType::kInt16:
-        case DataType::kUInt16: CopyIntoRecords<2>(c.values.data(), b, e, col_base, stride); break;
+        case DataType::kUInt16:
+          CopyIntoRecords<2>(c.values.data(), b, e, col_base, stride);
+          break;
         case DataType::kInt32:
         case DataType::kUInt32:
-        case DataType::kFloat32: CopyIntoRecords<4>(c.values.data(), b, e, col_base, stride); break;
-        default: CopyIntoRecords<8>(c.values.data(), b, e, col_base, stride); break;
+        case DataType::kFloat32:
+          CopyIntoRecords<4>(c.values.data(), b, e, col_base, stride);
+          break;
+        default:
+          CopyIntoRecords<8>(c.values.data(), b, e, col_base, stride);
+          break;
       }
       if (f.null_byte >= 0) {
         for (int64_t r = b; r < e; ++r) {
@@ -192,8 +202,8 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
         values = payload.Add(c.values.data(), BitmapBytes(c.length), &slices);
         break;
       case DataType::kUtf8: {
-        // Offsets are stored rebased to 0 when the column is a slice; the common case is a copy-free
-        // write of the builder's buffers.
+        // Offsets are stored rebased to 0 when the column is a slice; the common case is a
+        // copy-free write of the builder's buffers.
         const int32_t* o = c.offsets();
         if (o[0] != 0) {
           return Status::Internal("segment write: utf8 offsets must start at 0");
@@ -204,7 +214,7 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
       }
       default:
         values = payload.Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type),
-                            &slices);
+                             &slices);
         break;
     }
     footer.PutExtent(validity);
@@ -347,7 +357,8 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
       if (ev.length != 0 || evals.length != 0 || edata.length != 0) {
         return corrupt(what + " is a record column but has payloads of its own");
       }
-      if (null_count > 0 && !cols[i].nullable) return corrupt(what + " is not nullable but has nulls");
+      if (null_count > 0 && !cols[i].nullable)
+        return corrupt(what + " is not nullable but has nulls");
       seg->columns_.push_back(std::move(c));
       continue;
     }
@@ -355,22 +366,23 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
                                       what + " validity", &c.validity));
     switch (c.type) {
       case DataType::kBool:
-        MURR_RETURN_IF_ERROR(check_extent(evals, BitmapBytes(c.length), what + " values", &c.values));
+        MURR_RETURN_IF_ERROR(
+            check_extent(evals, BitmapBytes(c.length), what + " values", &c.values));
         break;
       case DataType::kUtf8: {
-        MURR_RETURN_IF_ERROR(
-            check_extent(evals, (rows + 1) * 4, what + " offsets", &c.values));
+        MURR_RETURN_IF_ERROR(check_extent(evals, (rows + 1) * 4, what + " offsets", &c.values));
         // Data length is known only from the last offset; check it and then the extent.
         int32_t first, last;
         std::memcpy(&first, c.values.data(), 4);
         std::memcpy(&last, c.values.data() + rows * 4, 4);
         if (first != 0 || last < 0) return corrupt(what + ": bad first/last offset");
-        MURR_RETURN_IF_ERROR(check_extent(edata, static_cast<uint64_t>(last), what + " data", &c.data));
+        MURR_RETURN_IF_ERROR(
+            check_extent(edata, static_cast<uint64_t>(last), what + " data", &c.data));
         break;
       }
       default:
-        MURR_RETURN_IF_ERROR(check_extent(evals, rows * FixedWidth(c.type), what + " values",
-                                          &c.values));
+        MURR_RETURN_IF_ERROR(
+            check_extent(evals, rows * FixedWidth(c.type), what + " values", &c.values));
         break;
     }
     Status st = c.Validate();
@@ -407,8 +419,9 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     if (slots[i].row >= rows) return corrupt("key index slot points past the last row");
     ++used;
   }
-  if (used != rows) return corrupt("key index holds " + std::to_string(used) + " keys, expected " +
-                                   std::to_string(rows));
+  if (used != rows)
+    return corrupt("key index holds " + std::to_string(used) + " keys, expected " +
+                   std::to_string(rows));
   if (seg->columns_[seg->key_index_].null_count != 0) return corrupt("key column has nulls");
   // The read path touches the records and the index; the key column is needed only for keys
   // longer than the inline copy, key fetches and compaction. Keep only the former resident.

@@ -1,8 +1,8 @@
 // Segment: one immutable .seg file holding a batch of rows — utf8 columns in Arrow layout,
 // fixed-width and bool columns in a row-major record block (RecordLayout) — plus the key index
-// over them. Written once (temp file, fsync, rename, directory fsync) and opened by mmap; columns are
-// used in place (Buffers borrow the mapping). The byte layout is in docs/format.md.
-// Immutable after Open; thread-safe.
+// over them. Written once (temp file, fsync, rename, directory fsync) and opened by mmap; columns
+// are used in place (Buffers borrow the mapping). The byte layout is in docs/format.md. Immutable
+// after Open; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -150,8 +150,7 @@ Result<int64_t> TableService::Write(const std::string& name, const std::vector<B
   return table->Write(batches);
 }
 
-Result<Batch> TableService::Read(const std::string& name,
-                                 const std::vector<std::string_view>& keys,
+Result<Batch> TableService::Read(const std::string& name, const std::vector<std::string_view>& keys,
                                  const std::vector<std::string>& columns) const {
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
   return table->Read(keys, columns);

@@ -35,7 +35,9 @@ bool ParseSegmentName(const std::string& name, SegmentRange* r) {
   return r->first <= r->last;
 }
 
-std::string TableName(const std::string& dir) { return fs::path(dir).filename().string(); }
+std::string TableName(const std::string& dir) {
+  return fs::path(dir).filename().string();
+}
 
 // Log4 size tier of a segment: segments within a factor of 4 of each other share a tier.
 int Tier(int64_t rows) {
@@ -68,7 +70,8 @@ Column NullColumn(DataType type, int64_t n) {
 // Number of keys of `seg` that none of `older` holds.
 // Gathers schema columns `col_idx` of the rows `refs` out of `segs`, in col_idx order: the
 // record columns in one pass over the records, the utf8 columns one by one.
-std::vector<Column> GatherColumns(const TableSchema& schema, const std::vector<const Segment*>& segs,
+std::vector<Column> GatherColumns(const TableSchema& schema,
+                                  const std::vector<const Segment*>& segs,
                                   const std::vector<int>& col_idx, const RowRef* refs, int64_t n) {
   std::vector<Column> out(col_idx.size());
   if (segs.empty()) {
@@ -154,7 +157,9 @@ int64_t CountNewKeys(const Segment& seg, const std::vector<std::shared_ptr<const
 }  // namespace
 
 Table::Table(std::string dir, TableSchema schema, TableOptions options)
-    : dir_(std::move(dir)), schema_(std::move(schema)), options_(options),
+    : dir_(std::move(dir)),
+      schema_(std::move(schema)),
+      options_(options),
       state_(std::make_shared<TableState>()) {}
 
 Table::~Table() {
@@ -175,8 +180,8 @@ Result<std::shared_ptr<Table>> Table::Create(const std::string& dir, const Table
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create directory '" + dir + "': " + ec.message());
   std::string json = schema.ToJson();
-  MURR_RETURN_IF_ERROR(WriteFileAtomically(dir + "/" + kSchemaFile, {{json.data(), json.size()}},
-                                           options.fsync));
+  MURR_RETURN_IF_ERROR(
+      WriteFileAtomically(dir + "/" + kSchemaFile, {{json.data(), json.size()}}, options.fsync));
   return std::shared_ptr<Table>(new Table(dir, schema, options));
 }
 
@@ -209,9 +214,8 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
   // range lies inside the merged one: they are redundant and go now.
   std::vector<SegmentRange> live;
   for (const auto& r : ranges) {
-    bool covered = std::any_of(ranges.begin(), ranges.end(), [&](const SegmentRange& o) {
-      return !(o == r) && o.Contains(r);
-    });
+    bool covered = std::any_of(ranges.begin(), ranges.end(),
+                               [&](const SegmentRange& o) { return !(o == r) && o.Contains(r); });
     if (covered) {
       fs::remove(SegmentPath(dir, r), ec);
     } else {
@@ -228,9 +232,9 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
   }
   auto state = std::make_shared<TableState>();
   for (const auto& r : live) {
-    MURR_ASSIGN_OR_RETURN(std::shared_ptr<Segment> seg,
-                          Segment::Open(SegmentPath(dir, r), table->schema_,
-                                        options.verify_checksums_on_open));
+    MURR_ASSIGN_OR_RETURN(
+        std::shared_ptr<Segment> seg,
+        Segment::Open(SegmentPath(dir, r), table->schema_, options.verify_checksums_on_open));
     state->segments.push_back(std::move(seg));
     state->ranges.push_back(r);
     state->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(-1));
@@ -408,8 +412,8 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
     next->segments.push_back(std::move(*seg));
     next->ranges.push_back(range);
     // The first write into an empty table needs no counting.
-    next->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(
-        next->segments.size() == 1 ? merged.num_rows : -1));
+    next->new_keys.push_back(
+        std::make_shared<std::atomic<int64_t>>(next->segments.size() == 1 ? merged.num_rows : -1));
     Publish(std::move(next));
     last_write_ = std::chrono::steady_clock::now();
   }
@@ -552,8 +556,7 @@ Status Table::Compact(size_t first, size_t last) {
     next->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(fresh));
     next->segments.insert(next->segments.end(), cur->segments.begin() + last, cur->segments.end());
     next->ranges.insert(next->ranges.end(), cur->ranges.begin() + last, cur->ranges.end());
-    next->new_keys.insert(next->new_keys.end(), cur->new_keys.begin() + last,
-                          cur->new_keys.end());
+    next->new_keys.insert(next->new_keys.end(), cur->new_keys.begin() + last, cur->new_keys.end());
     Publish(std::move(next));
   }
   // The merged segment is durable and covers its inputs' ranges, so they are redundant from
