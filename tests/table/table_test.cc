@@ -333,6 +333,33 @@ TEST(TableTest, InputsLeftBehindByACompactionAreRemovedOnOpen) {
   EXPECT_EQ(out.columns[0].Value<int64_t>(2), 2);
 }
 
+TEST(TableTest, InlineCompactionKeepsTheSegmentCountLogarithmic) {
+  TempDir dir;
+  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
+                                         {"v", DataType::kInt64, false}})
+                    .value();
+  TableOptions opts = FastOptions();
+  opts.background_compaction = false;  // compaction runs inside Write: deterministic
+  auto table = Table::Create(dir / "t", schema, opts).value();
+  for (int64_t w = 0; w < 64; ++w) {
+    Batch b;
+    b.fields = {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, false}};
+    ColumnBuilder k(DataType::kUtf8), v(DataType::kInt64);
+    (void)k.AppendString("k" + std::to_string(w));
+    v.Append<int64_t>(w);
+    b.columns = {k.Finish(), v.Finish()};
+    b.num_rows = 1;
+    ASSERT_TRUE(table->Write({b}).ok());
+    // 4 one-row segments merge into one of 4 rows, 4 of those into 16, ...: after 64 writes the
+    // tiers hold exactly one 64-row segment.
+  }
+  EXPECT_EQ(table->Stats().segments, 1);
+  EXPECT_EQ(table->Stats().rows, 64);
+  auto out = table->Read({"k0", "k63"}, {"v"}).value();
+  EXPECT_EQ(out.columns[0].Value<int64_t>(0), 0);
+  EXPECT_EQ(out.columns[0].Value<int64_t>(1), 63);
+}
+
 TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {
   // Every write stores the same value v in all rows of columns a and b; a reader that ever saw a
   // row whose a != b, or a mix of versions within one read, saw a torn state.

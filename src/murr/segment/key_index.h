@@ -63,8 +63,6 @@ class KeyIndexView {
                InlineKeys inline_keys = {})
       : slots_(slots), capacity_(capacity), keys_(keys), inline_(inline_keys) {}
 
-  void Prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[HomeSlot(hash, capacity_)]); }
-
   // The row holding `key`, or -1. `hash` is HashKey(key).
   int64_t Find(std::string_view key, uint64_t hash) const {
     const uint32_t fp = static_cast<uint32_t>(hash >> 32);
