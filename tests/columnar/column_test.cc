@@ -45,8 +45,10 @@ TEST(ColumnBuilderTest, BuildsStringsAndBools) {
 
   ColumnBuilder b(DataType::kBool);
   for (int i = 0; i < 19; ++i) {
-    if (i == 5) b.AppendNull();
-    else b.AppendBool(i % 3 == 0);
+    if (i == 5)
+      b.AppendNull();
+    else
+      b.AppendBool(i % 3 == 0);
   }
   Column bc = b.Finish();
   ASSERT_TRUE(bc.Validate().ok());

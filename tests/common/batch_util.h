@@ -34,15 +34,33 @@ inline void AppendRandom(ColumnBuilder* b, std::mt19937_64& rng) {
       (void)b->AppendString(s);
       break;
     }
-    case DataType::kBool: b->AppendBool(rng() & 1); break;
-    case DataType::kInt8: b->Append<int8_t>(static_cast<int8_t>(rng())); break;
-    case DataType::kInt16: b->Append<int16_t>(static_cast<int16_t>(rng())); break;
-    case DataType::kInt32: b->Append<int32_t>(static_cast<int32_t>(rng())); break;
-    case DataType::kInt64: b->Append<int64_t>(static_cast<int64_t>(rng())); break;
-    case DataType::kUInt8: b->Append<uint8_t>(static_cast<uint8_t>(rng())); break;
-    case DataType::kUInt16: b->Append<uint16_t>(static_cast<uint16_t>(rng())); break;
-    case DataType::kUInt32: b->Append<uint32_t>(static_cast<uint32_t>(rng())); break;
-    case DataType::kUInt64: b->Append<uint64_t>(rng()); break;
+    case DataType::kBool:
+      b->AppendBool(rng() & 1);
+      break;
+    case DataType::kInt8:
+      b->Append<int8_t>(static_cast<int8_t>(rng()));
+      break;
+    case DataType::kInt16:
+      b->Append<int16_t>(static_cast<int16_t>(rng()));
+      break;
+    case DataType::kInt32:
+      b->Append<int32_t>(static_cast<int32_t>(rng()));
+      break;
+    case DataType::kInt64:
+      b->Append<int64_t>(static_cast<int64_t>(rng()));
+      break;
+    case DataType::kUInt8:
+      b->Append<uint8_t>(static_cast<uint8_t>(rng()));
+      break;
+    case DataType::kUInt16:
+      b->Append<uint16_t>(static_cast<uint16_t>(rng()));
+      break;
+    case DataType::kUInt32:
+      b->Append<uint32_t>(static_cast<uint32_t>(rng()));
+      break;
+    case DataType::kUInt64:
+      b->Append<uint64_t>(rng());
+      break;
     case DataType::kFloat32: {
       int p = pick(rng);
       float v = p == 0   ? std::numeric_limits<float>::quiet_NaN()
@@ -91,8 +109,10 @@ inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
   if (a.type != b.type) return false;
   if (a.IsNull(i) || b.IsNull(j)) return a.IsNull(i) && b.IsNull(j);
   switch (a.type) {
-    case DataType::kUtf8: return a.StringValue(i) == b.StringValue(j);
-    case DataType::kBool: return a.BoolValue(i) == b.BoolValue(j);
+    case DataType::kUtf8:
+      return a.StringValue(i) == b.StringValue(j);
+    case DataType::kBool:
+      return a.BoolValue(i) == b.BoolValue(j);
     default: {
       int w = FixedWidth(a.type);
       return std::memcmp(a.values.data() + i * w, b.values.data() + j * w, w) == 0;
@@ -103,18 +123,30 @@ inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
 inline std::string CellToString(const Column& c, int64_t i) {
   if (c.IsNull(i)) return "null";
   switch (c.type) {
-    case DataType::kUtf8: return "'" + std::string(c.StringValue(i)) + "'";
-    case DataType::kBool: return c.BoolValue(i) ? "true" : "false";
-    case DataType::kInt8: return std::to_string(c.Value<int8_t>(i));
-    case DataType::kInt16: return std::to_string(c.Value<int16_t>(i));
-    case DataType::kInt32: return std::to_string(c.Value<int32_t>(i));
-    case DataType::kInt64: return std::to_string(c.Value<int64_t>(i));
-    case DataType::kUInt8: return std::to_string(c.Value<uint8_t>(i));
-    case DataType::kUInt16: return std::to_string(c.Value<uint16_t>(i));
-    case DataType::kUInt32: return std::to_string(c.Value<uint32_t>(i));
-    case DataType::kUInt64: return std::to_string(c.Value<uint64_t>(i));
-    case DataType::kFloat32: return std::to_string(c.Value<float>(i));
-    case DataType::kFloat64: return std::to_string(c.Value<double>(i));
+    case DataType::kUtf8:
+      return "'" + std::string(c.StringValue(i)) + "'";
+    case DataType::kBool:
+      return c.BoolValue(i) ? "true" : "false";
+    case DataType::kInt8:
+      return std::to_string(c.Value<int8_t>(i));
+    case DataType::kInt16:
+      return std::to_string(c.Value<int16_t>(i));
+    case DataType::kInt32:
+      return std::to_string(c.Value<int32_t>(i));
+    case DataType::kInt64:
+      return std::to_string(c.Value<int64_t>(i));
+    case DataType::kUInt8:
+      return std::to_string(c.Value<uint8_t>(i));
+    case DataType::kUInt16:
+      return std::to_string(c.Value<uint16_t>(i));
+    case DataType::kUInt32:
+      return std::to_string(c.Value<uint32_t>(i));
+    case DataType::kUInt64:
+      return std::to_string(c.Value<uint64_t>(i));
+    case DataType::kFloat32:
+      return std::to_string(c.Value<float>(i));
+    case DataType::kFloat64:
+      return std::to_string(c.Value<double>(i));
   }
   return "?";
 }

@@ -61,10 +61,16 @@ inline int RunCommand(const std::string& command, std::string* output) {
   return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
-inline std::string SourceDir() { return MURR_SOURCE_DIR; }
-inline std::string BinaryDir() { return MURR_BINARY_DIR; }
+inline std::string SourceDir() {
+  return MURR_SOURCE_DIR;
+}
+inline std::string BinaryDir() {
+  return MURR_BINARY_DIR;
+}
 // ../shared/fixtures beside the repository (the CI clone has a copy of shared/ beside it too).
-inline std::string FixturesDir() { return SourceDir() + "/../shared/fixtures"; }
+inline std::string FixturesDir() {
+  return SourceDir() + "/../shared/fixtures";
+}
 
 // Runs `node tests/interop/<script> args...` with the pinned packages of tests/interop, returning
 // the exit code; stdout goes to *output. stderr passes through to the test log.

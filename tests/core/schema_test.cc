@@ -54,10 +54,12 @@ TEST(TableSchemaTest, RejectsBadSchemasWithClearMessages) {
       "unknown field 'extra'");
   ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}}, "x": 1})",
                 "unknown field 'x'");
-  ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "": {"dtype": "bool"}}})",
-                "1..255 bytes");
-  ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"nullable": true}}})",
-                "no 'dtype'");
+  ExpectInvalid(
+      R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "": {"dtype": "bool"}}})",
+      "1..255 bytes");
+  ExpectInvalid(
+      R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"nullable": true}}})",
+      "no 'dtype'");
   ExpectInvalid(
       R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "id": {"dtype": "utf8", "nullable": false}}})",
       "declared twice");

@@ -17,10 +17,10 @@ TEST(RecordLayoutTest, WidestFirstThenValidityBitsThenInlineKey) {
   EXPECT_FALSE(layout.InRecord(0));  // the key
   EXPECT_FALSE(layout.InRecord(3));  // utf8
   ASSERT_TRUE(layout.InRecord(4));
-  EXPECT_EQ(layout.field(4).offset, 0u);   // float64
-  EXPECT_EQ(layout.field(2).offset, 8u);   // float32
-  EXPECT_EQ(layout.field(5).offset, 12u);  // int16
-  EXPECT_EQ(layout.field(1).offset, 14u);  // bool, one byte
+  EXPECT_EQ(layout.field(4).offset, 0u);     // float64
+  EXPECT_EQ(layout.field(2).offset, 8u);     // float32
+  EXPECT_EQ(layout.field(5).offset, 12u);    // int16
+  EXPECT_EQ(layout.field(1).offset, 14u);    // bool, one byte
   EXPECT_EQ(layout.field(2).null_byte, -1);  // not nullable
   // Nullable record columns in record order (d, s, b) take bits 0, 1, 2 of byte 15.
   EXPECT_EQ(layout.field(4).null_byte, 15);

@@ -101,8 +101,17 @@ TEST(TableServiceTest, TablesSurviveRestart) {
 TEST(TableServiceTest, InvalidTableNamesNeverEscapeTheCacheDir) {
   TempDir dir;
   auto svc = OpenService(dir / "cache");
-  std::vector<std::string> bads = {"",    ".",   "..",     ".hidden", "../x", "a/b", "a b",
-                                   "é",   "x\\y", std::string(129, 'a'), std::string("a\0b", 3)};
+  std::vector<std::string> bads = {"",
+                                   ".",
+                                   "..",
+                                   ".hidden",
+                                   "../x",
+                                   "a/b",
+                                   "a b",
+                                   "é",
+                                   "x\\y",
+                                   std::string(129, 'a'),
+                                   std::string("a\0b", 3)};
   for (const std::string& bad : bads) {
     Status st = svc->CreateTable(bad, Schema());
     EXPECT_EQ(st.code(), StatusCode::kInvalidArgument) << "'" << bad << "'";

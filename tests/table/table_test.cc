@@ -6,8 +6,8 @@
 #include <unistd.h>
 
 #include <atomic>
-#include <map>
 #include <filesystem>
+#include <map>
 #include <thread>
 
 #include "common/batch_util.h"
@@ -93,9 +93,9 @@ TEST(TableTest, ReadsReturnRequestedColumnsInRequestOrder) {
 
 TEST(TableTest, LastWriteWinsAcrossSegmentsAndWithinABatch) {
   TempDir dir;
-  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
-                                         {"v", DataType::kInt64, true}})
-                    .value();
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, true}})
+          .value();
   TableOptions opts = FastOptions();
   opts.tier_fan_in = 1000;  // keep segments apart
   auto table = Table::Create(dir / "t", schema, opts).value();
@@ -225,9 +225,9 @@ TEST(TableTest, AbsentNullableColumnIsAllNullsAndDeclaredNullableBatchColumnsAre
 
 TEST(TableTest, ManySmallWritesAreCompactedToFewSegments) {
   TempDir dir;
-  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
-                                         {"v", DataType::kUInt32, true}})
-                    .value();
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kUInt32, true}})
+          .value();
   auto table = Table::Create(dir / "t", schema, FastOptions()).value();
   for (uint32_t i = 0; i < 1000; ++i) {
     Batch b;
@@ -259,9 +259,9 @@ TEST(TableTest, ManySmallWritesAreCompactedToFewSegments) {
 
 TEST(TableTest, KeysLongerThanTheInlineCopyAndSharedPrefixesAreTellApart) {
   TempDir dir;
-  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
-                                         {"v", DataType::kInt32, false}})
-                    .value();
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kInt32, false}})
+          .value();
   auto table = Table::Create(dir / "t", schema, FastOptions()).value();
   std::vector<std::string> keys;
   for (int len = 0; len <= 80; ++len) keys.push_back(std::string(len, 'a'));
@@ -297,9 +297,9 @@ TEST(TableTest, InputsLeftBehindByACompactionAreRemovedOnOpen) {
   // Simulates a crash after a compaction wrote its merged segment but before it deleted the
   // inputs: the inputs' files are put back, and open must ignore and remove them.
   TempDir dir;
-  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
-                                         {"v", DataType::kInt64, true}})
-                    .value();
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, true}})
+          .value();
   TableOptions opts = FastOptions();
   opts.tier_fan_in = 1000;
   auto table = Table::Create(dir / "t", schema, opts).value();
@@ -335,9 +335,9 @@ TEST(TableTest, InputsLeftBehindByACompactionAreRemovedOnOpen) {
 
 TEST(TableTest, InlineCompactionKeepsTheSegmentCountLogarithmic) {
   TempDir dir;
-  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
-                                         {"v", DataType::kInt64, false}})
-                    .value();
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, false}})
+          .value();
   TableOptions opts = FastOptions();
   opts.background_compaction = false;  // compaction runs inside Write: deterministic
   auto table = Table::Create(dir / "t", schema, opts).value();
@@ -375,7 +375,8 @@ TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {
   for (int i = 0; i < kRows; ++i) keys.push_back("k" + std::to_string(i));
   auto write_version = [&](int64_t v) {
     Batch b;
-    b.fields = {{"id", DataType::kUtf8, false}, {"a", DataType::kInt64, false},
+    b.fields = {{"id", DataType::kUtf8, false},
+                {"a", DataType::kInt64, false},
                 {"b", DataType::kInt64, false}};
     ColumnBuilder k(DataType::kUtf8), a(DataType::kInt64), bb(DataType::kInt64);
     for (int i = 0; i < kRows; ++i) {
@@ -397,7 +398,10 @@ TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {
       int64_t last_seen = 0;
       while (!stop.load()) {
         auto out = table->Read(views, {"a", "b"});
-        if (!out.ok()) { ++torn; continue; }
+        if (!out.ok()) {
+          ++torn;
+          continue;
+        }
         int64_t v0 = out->columns[0].Value<int64_t>(0);
         for (int i = 0; i < kRows; ++i) {
           if (out->columns[0].IsNull(i) || out->columns[0].Value<int64_t>(i) != v0 ||
@@ -428,9 +432,9 @@ TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {
 TEST(TableTest, SigkillDuringWritesKeepsEveryAcknowledgedWrite) {
   if (std::getenv("MURR_SANITIZED")) GTEST_SKIP() << "fork + SIGKILL under ASan is not useful";
   TempDir dir;
-  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
-                                         {"v", DataType::kInt64, false}})
-                    .value();
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, false}})
+          .value();
   ASSERT_TRUE(Table::Create(dir / "t", schema, TableOptions()).ok());
   int fds[2];
   ASSERT_EQ(pipe(fds), 0);

@@ -30,7 +30,9 @@ Buffer Buffer::Copy(const void* data, size_t size) {
   return b;
 }
 
-BufferBuilder::~BufferBuilder() { std::free(data_); }
+BufferBuilder::~BufferBuilder() {
+  std::free(data_);
+}
 
 BufferBuilder::BufferBuilder(BufferBuilder&& o) noexcept
     : data_(o.data_), size_(o.size_), capacity_(o.capacity_) {
@@ -73,9 +75,8 @@ Buffer BufferBuilder::Finish() {
   size_t n = size_;
   data_ = nullptr;
   size_ = capacity_ = 0;
-  return Buffer(p, n, std::shared_ptr<const void>(p, [](const void* q) {
-                  std::free(const_cast<void*>(q));
-                }));
+  return Buffer(
+      p, n, std::shared_ptr<const void>(p, [](const void* q) { std::free(const_cast<void*>(q)); }));
 }
 
 int64_t CountSetBits(const uint8_t* bits, int64_t n) {

@@ -13,7 +13,9 @@ namespace murr {
 
 inline constexpr size_t kBufferAlignment = 64;
 
-inline constexpr size_t RoundUp64(size_t n) { return (n + 63) & ~size_t{63}; }
+inline constexpr size_t RoundUp64(size_t n) {
+  return (n + 63) & ~size_t{63};
+}
 
 class Buffer {
  public:
@@ -37,7 +39,9 @@ class Buffer {
     return reinterpret_cast<const T*>(data_);
   }
   // A view of [offset, offset+length) sharing the same owner. The caller checks the bounds.
-  Buffer Slice(size_t offset, size_t length) const { return Buffer(data_ + offset, length, owner_); }
+  Buffer Slice(size_t offset, size_t length) const {
+    return Buffer(data_ + offset, length, owner_);
+  }
   const std::shared_ptr<const void>& owner() const { return owner_; }
 
  private:
@@ -89,12 +93,18 @@ class BufferBuilder {
 };
 
 // Bitmap helpers (Arrow layout: LSB-first within each byte).
-inline bool GetBit(const uint8_t* bits, int64_t i) { return (bits[i >> 3] >> (i & 7)) & 1; }
-inline void SetBit(uint8_t* bits, int64_t i) { bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7)); }
+inline bool GetBit(const uint8_t* bits, int64_t i) {
+  return (bits[i >> 3] >> (i & 7)) & 1;
+}
+inline void SetBit(uint8_t* bits, int64_t i) {
+  bits[i >> 3] |= static_cast<uint8_t>(1u << (i & 7));
+}
 inline void ClearBit(uint8_t* bits, int64_t i) {
   bits[i >> 3] &= static_cast<uint8_t>(~(1u << (i & 7)));
 }
-inline size_t BitmapBytes(int64_t n) { return static_cast<size_t>((n + 7) / 8); }
+inline size_t BitmapBytes(int64_t n) {
+  return static_cast<size_t>((n + 7) / 8);
+}
 // Number of set bits among the first n bits.
 int64_t CountSetBits(const uint8_t* bits, int64_t n);
 

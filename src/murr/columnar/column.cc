@@ -12,8 +12,9 @@ Status Column::Validate() const {
   }
   if (!validity.empty()) {
     if (validity.size() < BitmapBytes(length)) {
-      return Status::InvalidArgument("validity bitmap too short: " + std::to_string(validity.size()) +
-                                     " bytes for " + std::to_string(length) + " rows");
+      return Status::InvalidArgument(
+          "validity bitmap too short: " + std::to_string(validity.size()) + " bytes for " +
+          std::to_string(length) + " rows");
     }
     int64_t valid = CountSetBits(validity.data(), length);
     if (length - valid != null_count) {
@@ -56,10 +57,9 @@ Status Column::Validate() const {
     default: {
       size_t need = static_cast<size_t>(length) * FixedWidth(type);
       if (values.size() < need) {
-        return Status::InvalidArgument(std::string(DataTypeName(type)) +
-                                       " values buffer too short: " +
-                                       std::to_string(values.size()) + " bytes for " +
-                                       std::to_string(length) + " rows");
+        return Status::InvalidArgument(
+            std::string(DataTypeName(type)) + " values buffer too short: " +
+            std::to_string(values.size()) + " bytes for " + std::to_string(length) + " rows");
       }
       return Status::OK();
     }
@@ -99,12 +99,16 @@ Status Batch::Validate() const {
 void ColumnBuilder::Reserve(int64_t rows, int64_t string_bytes) {
   int64_t total = length_ + rows;
   switch (type_) {
-    case DataType::kBool: values_.Reserve(BitmapBytes(total)); break;
+    case DataType::kBool:
+      values_.Reserve(BitmapBytes(total));
+      break;
     case DataType::kUtf8:
       values_.Reserve(static_cast<size_t>(total + 1) * 4);
       data_.Reserve(data_.size() + static_cast<size_t>(string_bytes));
       break;
-    default: values_.Reserve(static_cast<size_t>(total) * FixedWidth(type_)); break;
+    default:
+      values_.Reserve(static_cast<size_t>(total) * FixedWidth(type_));
+      break;
   }
 }
 
@@ -125,14 +129,18 @@ void ColumnBuilder::AppendNull() {
   ClearBit(validity_.data(), length_);
   ++null_count_;
   switch (type_) {
-    case DataType::kBool: values_.Resize(BitmapBytes(length_ + 1)); break;
+    case DataType::kBool:
+      values_.Resize(BitmapBytes(length_ + 1));
+      break;
     case DataType::kUtf8: {
       int32_t last;
       std::memcpy(&last, values_.data() + values_.size() - 4, 4);
       values_.AppendValue<int32_t>(last);
       break;
     }
-    default: values_.AppendZeros(FixedWidth(type_)); break;
+    default:
+      values_.AppendZeros(FixedWidth(type_));
+      break;
   }
   ++length_;
 }

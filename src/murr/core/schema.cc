@@ -43,8 +43,7 @@ Result<TableSchema> TableSchema::Make(std::string key, std::vector<ColumnSchema>
                                    std::string(DataTypeName(k.type)));
   }
   if (k.nullable) {
-    return Status::InvalidArgument("key column '" + key +
-                                   "' must be declared \"nullable\": false");
+    return Status::InvalidArgument("key column '" + key + "' must be declared \"nullable\": false");
   }
   s.key_ = std::move(key);
   s.columns_ = std::move(columns);
@@ -67,7 +66,8 @@ Result<TableSchema> TableSchema::FromJson(std::string_view json) {
   for (auto [field, value] : obj) {
     if (field == "key") {
       std::string_view k;
-      if (value.get_string().get(k)) return Status::InvalidArgument("schema 'key' must be a string");
+      if (value.get_string().get(k))
+        return Status::InvalidArgument("schema 'key' must be a string");
       key = std::string(k);
       have_key = true;
     } else if (field == "columns") {

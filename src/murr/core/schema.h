@@ -1,6 +1,6 @@
 // TableSchema: a table's key column and typed columns, in declaration order, with its JSON form
-// {"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"dtype": "float32"}}}.
-// Immutable value after construction; thread-safe to share.
+// {"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"dtype":
+// "float32"}}}. Immutable value after construction; thread-safe to share.
 #pragma once
 
 #include <string>

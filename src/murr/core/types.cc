@@ -5,12 +5,14 @@
 namespace murr {
 namespace {
 constexpr std::array<std::string_view, kNumDataTypes> kNames = {
-    "utf8", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-    "float32", "float64"};
+    "utf8",  "bool",   "int8",   "int16",  "int32",   "int64",
+    "uint8", "uint16", "uint32", "uint64", "float32", "float64"};
 constexpr std::array<int, kNumDataTypes> kWidths = {0, 0, 1, 2, 4, 8, 1, 2, 4, 8, 4, 8};
 }  // namespace
 
-std::string_view DataTypeName(DataType type) { return kNames[static_cast<int>(type)]; }
+std::string_view DataTypeName(DataType type) {
+  return kNames[static_cast<int>(type)];
+}
 
 std::optional<DataType> ParseDataType(std::string_view name) {
   for (int i = 0; i < kNumDataTypes; ++i) {
@@ -19,6 +21,8 @@ std::optional<DataType> ParseDataType(std::string_view name) {
   return std::nullopt;
 }
 
-int FixedWidth(DataType type) { return kWidths[static_cast<int>(type)]; }
+int FixedWidth(DataType type) {
+  return kWidths[static_cast<int>(type)];
+}
 
 }  // namespace murr

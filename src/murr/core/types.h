@@ -32,8 +32,14 @@ std::optional<DataType> ParseDataType(std::string_view name);
 // Bytes per value for fixed-width numeric types; 0 for utf8 and bool (bool is bit-packed).
 int FixedWidth(DataType type);
 
-inline bool IsInteger(DataType t) { return t >= DataType::kInt8 && t <= DataType::kUInt64; }
-inline bool IsSignedInteger(DataType t) { return t >= DataType::kInt8 && t <= DataType::kInt64; }
-inline bool IsFloat(DataType t) { return t == DataType::kFloat32 || t == DataType::kFloat64; }
+inline bool IsInteger(DataType t) {
+  return t >= DataType::kInt8 && t <= DataType::kUInt64;
+}
+inline bool IsSignedInteger(DataType t) {
+  return t >= DataType::kInt8 && t <= DataType::kInt64;
+}
+inline bool IsFloat(DataType t) {
+  return t == DataType::kFloat32 || t == DataType::kFloat64;
+}
 
 }  // namespace murr

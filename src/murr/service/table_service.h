@@ -41,7 +41,7 @@ class TableService {
   static Status ValidateTableName(std::string_view name);
 
   Status CreateTable(const std::string& name, const TableSchema& schema);  // AlreadyExists
-  Status DropTable(const std::string& name);                              // NotFound
+  Status DropTable(const std::string& name);                               // NotFound
   // Every table, sorted by name.
   std::vector<TableInfo> ListTables() const;
   Result<TableSchema> GetSchema(const std::string& name) const;

@@ -11,9 +11,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <thread>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "murr/columnar/column.h"
@@ -52,9 +52,9 @@ struct TableOptions {
 };
 
 struct TableStats {
-  int64_t rows = 0;            // distinct live keys
+  int64_t rows = 0;  // distinct live keys
   int64_t segments = 0;
-  int64_t bytes = 0;           // segment file bytes on disk
+  int64_t bytes = 0;  // segment file bytes on disk
 };
 
 class Table {
@@ -100,10 +100,10 @@ class Table {
   std::string dir_;
   TableSchema schema_;
   TableOptions options_;
-  mutable std::mutex state_mu_;   // guards state_ pointer only
+  mutable std::mutex state_mu_;  // guards state_ pointer only
   std::shared_ptr<const TableState> state_;
-  std::mutex write_mu_;     // serializes writers and the compactor's state swap
-  std::mutex compact_mu_;   // one compaction at a time
+  std::mutex write_mu_;    // serializes writers and the compactor's state swap
+  std::mutex compact_mu_;  // one compaction at a time
   uint64_t next_segment_id_ = 1;
 
   // Background compaction.
