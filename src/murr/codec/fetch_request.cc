@@ -17,7 +17,9 @@ namespace od = simdjson::ondemand;
 
 constexpr size_t kMaxQuotedName = 64;
 
-std::string Quote(std::string_view s) { return QuoteForMessage(s, kMaxQuotedName); }
+std::string Quote(std::string_view s) {
+  return QuoteForMessage(s, kMaxQuotedName);
+}
 
 constexpr std::string_view kShape =
     "expected {\"keys\": [\"<key>\", ...], \"columns\": [\"<column>\", ...]}";

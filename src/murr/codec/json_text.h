@@ -12,12 +12,18 @@ namespace murr {
 inline std::string_view JsonTypeName(simdjson::ondemand::json_type t) {
   using simdjson::ondemand::json_type;
   switch (t) {
-    case json_type::array: return "array";
-    case json_type::object: return "object";
-    case json_type::number: return "number";
-    case json_type::string: return "string";
-    case json_type::boolean: return "bool";
-    case json_type::null: return "null";
+    case json_type::array:
+      return "array";
+    case json_type::object:
+      return "object";
+    case json_type::number:
+      return "number";
+    case json_type::string:
+      return "string";
+    case json_type::boolean:
+      return "bool";
+    case json_type::null:
+      return "null";
   }
   return "unknown";
 }
