@@ -2,6 +2,8 @@
 // (floats by bit pattern), exact-size input buffers. Single-threaded test code.
 #pragma once
 
+#include "common/batch_util.h"
+
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -180,34 +182,7 @@ inline Batch RandomBatch(int64_t rows, std::mt19937_64& rng, double null_fractio
 
 // Row `i` of `c` as text that distinguishes every value (floats by bit pattern).
 inline std::string ValueString(const Column& c, int64_t i) {
-  if (c.IsNull(i)) return "null";
-  switch (c.type) {
-    case DataType::kUtf8:
-      return "\"" + std::string(c.StringValue(i)) + "\"";
-    case DataType::kBool:
-      return c.BoolValue(i) ? "true" : "false";
-    case DataType::kInt8:
-      return std::to_string(c.Value<int8_t>(i));
-    case DataType::kInt16:
-      return std::to_string(c.Value<int16_t>(i));
-    case DataType::kInt32:
-      return std::to_string(c.Value<int32_t>(i));
-    case DataType::kInt64:
-      return std::to_string(c.Value<int64_t>(i));
-    case DataType::kUInt8:
-      return std::to_string(c.Value<uint8_t>(i));
-    case DataType::kUInt16:
-      return std::to_string(c.Value<uint16_t>(i));
-    case DataType::kUInt32:
-      return std::to_string(c.Value<uint32_t>(i));
-    case DataType::kUInt64:
-      return std::to_string(c.Value<uint64_t>(i));
-    case DataType::kFloat32:
-      return "f32:" + std::to_string(c.Value<uint32_t>(i));
-    case DataType::kFloat64:
-      return "f64:" + std::to_string(c.Value<uint64_t>(i));
-  }
-  return "?";
+  return testing::CellToString(c, i);
 }
 
 // Expects rows [0, length) of `actual` to equal rows [offset, offset + length) of `expected`.

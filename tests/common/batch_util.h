@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstring>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -120,11 +121,14 @@ inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
   }
 }
 
-inline std::string CellToString(const Column& c, int64_t i) {
-  if (c.IsNull(i)) return "null";
+// The canonical text of a cell, shared by every test that compares values as text (and with the
+// interop node scripts): nullopt for null, utf8 as is, integers in decimal, floats by bit pattern
+// ("f32:<bits>", "f64:<bits>") so that NaN payloads and -0.0 are told apart.
+inline std::optional<std::string> CellText(const Column& c, int64_t i) {
+  if (c.IsNull(i)) return std::nullopt;
   switch (c.type) {
     case DataType::kUtf8:
-      return "'" + std::string(c.StringValue(i)) + "'";
+      return std::string(c.StringValue(i));
     case DataType::kBool:
       return c.BoolValue(i) ? "true" : "false";
     case DataType::kInt8:
@@ -144,11 +148,18 @@ inline std::string CellToString(const Column& c, int64_t i) {
     case DataType::kUInt64:
       return std::to_string(c.Value<uint64_t>(i));
     case DataType::kFloat32:
-      return std::to_string(c.Value<float>(i));
+      return "f32:" + std::to_string(c.Value<uint32_t>(i));
     case DataType::kFloat64:
-      return std::to_string(c.Value<double>(i));
+      return "f64:" + std::to_string(c.Value<uint64_t>(i));
   }
-  return "?";
+  return std::nullopt;
+}
+
+// A cell for failure messages: null, quoted strings, CellText otherwise.
+inline std::string CellToString(const Column& c, int64_t i) {
+  auto text = CellText(c, i);
+  if (!text) return "null";
+  return c.type == DataType::kUtf8 ? "\"" + *text + "\"" : *text;
 }
 
 inline std::vector<std::string> ColumnNames(const TableSchema& s) {

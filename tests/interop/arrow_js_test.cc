@@ -11,6 +11,7 @@
 #include <simdjson.h>
 
 #include "codec/arrow_ipc_test_util.h"
+#include "common/batch_util.h"
 #include "common/test_util.h"
 #include "murr/codec/arrow_ipc.h"
 
@@ -26,34 +27,7 @@ using testing::WriteStringToFile;
 
 // The canonical text of a value shared with the node scripts; nullopt for null.
 std::optional<std::string> Canonical(const Column& c, int64_t i) {
-  if (c.IsNull(i)) return std::nullopt;
-  switch (c.type) {
-    case DataType::kUtf8:
-      return std::string(c.StringValue(i));
-    case DataType::kBool:
-      return c.BoolValue(i) ? "true" : "false";
-    case DataType::kInt8:
-      return std::to_string(c.Value<int8_t>(i));
-    case DataType::kInt16:
-      return std::to_string(c.Value<int16_t>(i));
-    case DataType::kInt32:
-      return std::to_string(c.Value<int32_t>(i));
-    case DataType::kInt64:
-      return std::to_string(c.Value<int64_t>(i));
-    case DataType::kUInt8:
-      return std::to_string(c.Value<uint8_t>(i));
-    case DataType::kUInt16:
-      return std::to_string(c.Value<uint16_t>(i));
-    case DataType::kUInt32:
-      return std::to_string(c.Value<uint32_t>(i));
-    case DataType::kUInt64:
-      return std::to_string(c.Value<uint64_t>(i));
-    case DataType::kFloat32:
-      return "f32:" + std::to_string(c.Value<uint32_t>(i));
-    case DataType::kFloat64:
-      return "f64:" + std::to_string(c.Value<uint64_t>(i));
-  }
-  return std::nullopt;
+  return testing::CellText(c, i);
 }
 
 std::optional<std::string> JsonValue(simdjson::dom::element e) {
