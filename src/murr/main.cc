@@ -46,6 +46,7 @@ int Serve(const std::string& config_file) {
 
   murr::ServiceOptions service_options;
   service_options.cache_dir = config.cache_dir;
+  service_options.table.idle_compaction_seconds = config.idle_compaction_seconds;
   auto service = murr::TableService::Open(service_options);
   if (!service.ok()) {
     spdlog::error("cannot open the cache: {}", service.status().ToString());

@@ -26,13 +26,15 @@ TEST(Config, Defaults) {
   EXPECT_EQ(c->http.worker_threads, 0);
   EXPECT_FALSE(c->http.access_log);
   EXPECT_EQ(c->cache_dir, "");
+  EXPECT_EQ(c->idle_compaction_seconds, 30);
 }
 
 TEST(Config, FileThenEnvironment) {
   TempDir dir;
   WriteStringToFile(dir / "m.yaml",
                     "server:\n  http:\n    port: 9000\n    access_log: yes\n"
-                    "  grpc:\n    port: 9001\nstorage:\n  cache_dir: /from/file\n");
+                    "  grpc:\n    port: 9001\nstorage:\n  cache_dir: /from/file\n"
+                    "  idle_compaction_seconds: 5\n");
   Result<Config> c = LoadConfig(dir / "m.yaml", {{"MURR_SERVER_HTTP_PORT", "9090"},
                                                  {"MURR_STORAGE_CACHE_DIR", "/data"},
                                                  {"MURR_SERVER_HTTP_WORKER_THREADS", "3"},
@@ -44,6 +46,7 @@ TEST(Config, FileThenEnvironment) {
   EXPECT_TRUE(c->http.access_log);
   EXPECT_EQ(c->cache_dir, "/data");
   EXPECT_EQ(c->http.worker_threads, 3);
+  EXPECT_EQ(c->idle_compaction_seconds, 5);
 }
 
 TEST(Config, EveryKeyHasItsEnvironmentName) {
@@ -53,7 +56,7 @@ TEST(Config, EveryKeyHasItsEnvironmentName) {
     EXPECT_EQ(k.env, expected);
     EXPECT_FALSE(k.description.empty()) << k.path;
   }
-  EXPECT_EQ(ConfigKeys().size(), 13u);
+  EXPECT_EQ(ConfigKeys().size(), 14u);
 }
 
 TEST(Config, StrictErrorsNameTheKey) {

@@ -165,6 +165,12 @@ std::vector<KeyDef> BuildKeyDefs() {
              "directory of the tables (default: first writable of ./murr, /var/lib/murr/murr, "
              "/data/murr, $TMPDIR/murr)",
              [](Config* c) { return &c->cache_dir; });
+  add_int(
+      "storage.idle_compaction_seconds",
+      "seconds without writes after which a table is merged into one segment; 0 = never "
+      "(default 30)",
+      0, 86400, [](Config* c, int64_t v) { c->idle_compaction_seconds = static_cast<int>(v); },
+      [](const Config& c) { return int64_t{c.idle_compaction_seconds}; });
   return defs;
 }
 

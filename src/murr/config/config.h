@@ -56,6 +56,9 @@ struct Config {
   // Directory holding the tables. Empty means the first writable of <cwd>/murr,
   // /var/lib/murr/murr, /data/murr, <tmp>/murr (see ResolveCacheDir).
   std::string cache_dir;
+  // Seconds without writes after which a table's segments are merged into one; 0 = never
+  // (TableOptions::idle_compaction_seconds).
+  int idle_compaction_seconds = 30;
 };
 
 // One configuration key: its dotted path in the YAML file ("server.http.port"), the environment
