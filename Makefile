@@ -37,11 +37,15 @@ test: test-release test-asan
 run: build
 	$(RELEASE_DIR)/murr serve
 
+# Murr side by side with Redis and PostgreSQL (bench/results/full.md and .png), then the engine's
+# own benchmark. See docs/benchmarks.md.
 bench: build
+	$(RELEASE_DIR)/murr_compare --config bench/compare/full.yaml
 	$(RELEASE_DIR)/murr_bench
 
+# The same comparison on 1M rows (bench/results/quick.md and .png), within 5 minutes.
 bench-quick: build
-	$(RELEASE_DIR)/murr_bench --rows 1000000 --reads 2000
+	$(RELEASE_DIR)/murr_compare --config bench/compare/quick.yaml
 
 fuzz:
 	@scripts/install-deps

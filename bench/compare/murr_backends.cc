@@ -87,10 +87,11 @@ std::vector<std::string> ColumnNames(const Workload& w) {
   return names;
 }
 
-// The fetch request body: {"keys":[...],"columns":[...]}, built into a reused string.
+// The fetch request: {"keys":[...],"columns":[...]} (Flight tickets also name the table), built
+// into a reused string.
 void FetchBody(const std::vector<std::string>& keys, const std::string& columns_json,
-               std::string* out) {
-  out->assign("{\"keys\":[");
+               bool with_table, std::string* out) {
+  out->assign(with_table ? std::string("{\"table\":\"") + kTable + "\",\"keys\":[" : "{\"keys\":[");
   for (size_t i = 0; i < keys.size(); ++i) {
     if (i) out->push_back(',');
     out->push_back('"');
@@ -298,7 +299,7 @@ class HttpFetchClient : public Client {
   }
 
   Status Read(const std::vector<std::string>& keys, ReadResult* out) override {
-    FetchBody(keys, columns_json_, &request_);
+    FetchBody(keys, columns_json_, false, &request_);
     MURR_ASSIGN_OR_RETURN(int status, http_.Request("POST", target_, headers_, request_));
     if (status != 200) return Status::IOError("murr fetch: " + std::string(http_.body()));
     std::string_view body = http_.body();
@@ -367,7 +368,7 @@ class FlightClient : public Client {
   }
 
   Status Read(const std::vector<std::string>& keys, ReadResult* out) override {
-    FetchBody(keys, columns_json_, &request_);
+    FetchBody(keys, columns_json_, true, &request_);
     pb::Ticket ticket;
     ticket.set_ticket(request_);
     grpc::ClientContext ctx;
