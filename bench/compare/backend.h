@@ -1,8 +1,8 @@
 // The interface each store in the side-by-side benchmark implements (see docs/benchmarks.md).
 // A Backend owns a server (or, for Murr in process, the engine) for one run: Start it in an empty
-// folder, Write the workload's batches, Finish, Connect clients, Stop. The runner times Write +
-// Finish for ingestion and Client::Read for latency; Read must leave the whole answer decoded into
-// columns, as a model's client would need it.
+// folder, Write the workload's batches, Finish, Settle, Connect clients, Stop. The runner times
+// Write + Finish for ingestion and Client::Read for latency; Read must leave the whole answer
+// decoded into columns, as a model's client would need it.
 #pragma once
 
 #include <sys/types.h>
@@ -48,8 +48,13 @@ class Backend {
   virtual Status Start(const Workload& w, const std::string& dir) = 0;
   // Writes one batch of rows. Called in order, rows never repeat.
   virtual Status Write(const DataBatch& batch) = 0;
-  // After the last Write: whatever makes the data fully readable (indexes, statistics, flushes).
+  // After the last Write: whatever the store needs before it can serve reads as designed
+  // (PostgreSQL: the primary key and statistics). Timed as part of ingestion.
   virtual Status Finish() { return Status::OK(); }
+  // After Finish: waits for background maintenance the store does by itself to settle (Murr:
+  // the merge into one segment), so that reads are measured in the steady state. Timed and
+  // reported on its own, not part of ingestion: the data is readable before it.
+  virtual Status Settle() { return Status::OK(); }
   // A new client with its own connection; safe to use from one thread while others use theirs.
   virtual Result<std::unique_ptr<Client>> Connect() = 0;
   // The server's main process (its children count too), or -1 when the store runs in process.

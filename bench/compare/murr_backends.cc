@@ -148,8 +148,8 @@ class EngineBackend : public Backend {
   Status Write(const DataBatch& batch) override {
     return service_->Write(kTable, {ToMurrBatch(batch)}).status();
   }
-  // The load is done when the table is one segment (the idle merge after 1 s without writes).
-  Status Finish() override {
+  // Settled when the table is one segment (the idle merge after 1 s without writes).
+  Status Settle() override {
     auto deadline = std::chrono::steady_clock::now() + kCompactionWait;
     for (;;) {
       MURR_ASSIGN_OR_RETURN(TableStats stats, service_->GetStats(kTable));
@@ -342,7 +342,7 @@ class HttpBackend : public Backend {
     return server_.Start(w, dir);
   }
   Status Write(const DataBatch& batch) override { return server_.Write(batch); }
-  Status Finish() override { return server_.WaitCompacted(); }
+  Status Settle() override { return server_.WaitCompacted(); }
   Result<std::unique_ptr<Client>> Connect() override {
     MURR_ASSIGN_OR_RETURN(HttpClient http, HttpClient::Connect(server_.http_port()));
     return std::unique_ptr<Client>(new HttpFetchClient(std::move(http), w_, arrow_));
@@ -414,7 +414,7 @@ class FlightBackend : public Backend {
     return server_.Start(w, dir);
   }
   Status Write(const DataBatch& batch) override { return server_.Write(batch); }
-  Status Finish() override { return server_.WaitCompacted(); }
+  Status Settle() override { return server_.WaitCompacted(); }
   Result<std::unique_ptr<Client>> Connect() override {
     MURR_ASSIGN_OR_RETURN(int fd, ConnectLoopback(server_.grpc_port()));
     return std::unique_ptr<Client>(new FlightClient(fd, w_));

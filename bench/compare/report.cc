@@ -86,8 +86,15 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
        << " |\n";
   }
   md << "\nLatency is the time until the client has the whole answer decoded into columns. "
-        "Ingestion covers every write plus what makes the data fully readable (Murr: merge into "
-        "one segment; PostgreSQL: primary key and VACUUM ANALYZE). Server memory is the "
+        "Ingestion covers every write until acknowledged plus what the store needs before it "
+        "serves reads as designed (PostgreSQL: the primary key and VACUUM ANALYZE). Murr's "
+        "writes are readable when acknowledged; its background merge into one segment then took";
+  for (const auto& b : report.backends) {
+    if (b.error.empty() && b.settle_seconds > 0.01) {
+      md << " " << Fmt("%.1f s", b.settle_seconds) << " (" << b.name << ")";
+    }
+  }
+  md << ", and reads were measured after it. Server memory is the "
         "proportional set size of the server's processes after loading and the timed reads. "
         "Bytes are TCP payload per read in each direction (requests, replies and protocol "
         "framing). The harness and the servers share the machine's cores.\n\n";

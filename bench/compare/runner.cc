@@ -154,6 +154,13 @@ BackendReport RunBackend(Backend* backend, const Workload& w, const std::string&
   r.rows_per_second = static_cast<double>(w.rows) / load;
   say("loaded %lld rows in %.2f s (%.0f rows/s)", static_cast<long long>(w.rows), load,
       r.rows_per_second);
+  {
+    auto start = Clock::now();
+    Status st = backend->Settle();
+    r.settle_seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    if (!st.ok()) return fail(st);
+    if (r.settle_seconds > 0.01) say("settled in %.2f s", r.settle_seconds);
+  }
 
   // Latency: one client, read_keys keys per read.
   auto client = backend->Connect();

@@ -25,6 +25,7 @@ struct BackendReport {
   std::string error;        // set when the backend failed; the figures before it are kept
   double load_seconds = 0;  // Write of every batch + Finish
   double rows_per_second = 0;
+  double settle_seconds = 0;  // Backend::Settle after the load (Murr: merging into one segment)
   uint64_t memory_bytes = 0;  // server PSS (process tree) after loading and the latency reads;
                               // in process: growth of the harness's own PSS
   bool in_process = false;

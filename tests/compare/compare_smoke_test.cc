@@ -70,6 +70,8 @@ TEST(CompareSmoke, EveryBackendAnswersTheSameValues) {
     }
     st = backend->Finish();
     ASSERT_TRUE(st.ok()) << st.ToString();
+    st = backend->Settle();
+    ASSERT_TRUE(st.ok()) << st.ToString();
     auto client = backend->Connect();
     ASSERT_TRUE(client.ok()) << client.status().ToString();
     ReadResult r;

@@ -1,5 +1,9 @@
 #include "murr/table/table.h"
 
+#if defined(__GLIBC__)
+#include <malloc.h>
+#endif
+
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -465,6 +469,12 @@ void Table::CompactionLoop() {
         (void)CompactByPolicy();
       }
     }
+#if defined(__GLIBC__)
+    // A merge allocates and frees about twice the merged rows' size. glibc keeps freed heap (its
+    // mmap threshold rises after large frees), which would stay in the server's RSS for good;
+    // hand it back to the kernel.
+    malloc_trim(0);
+#endif
     lock.lock();
     bg_running_ = false;
     bg_cv_.notify_all();
