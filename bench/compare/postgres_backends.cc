@@ -354,10 +354,12 @@ class PostgresBackend : public Backend {
     SpawnOptions server;
     server.argv = {postgres, "-D", data_dir, "-p", std::to_string(port_), "-k", socket_dir};
     // A throwaway server: no durability (the runner never crashes it), a cache that holds the
-    // 10M-row table, and sessions for the throughput phase's clients.
+    // 10M-row table, memory to sort the primary key's index in one pass, and sessions for the
+    // throughput phase's clients.
     for (const char* setting :
          {"listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off",
-          "full_page_writes=off", "shared_buffers=1GB", "max_connections=100"}) {
+          "full_page_writes=off", "shared_buffers=1GB", "maintenance_work_mem=1GB",
+          "max_connections=100"}) {
       server.argv.insert(server.argv.end(), {"-c", setting});
     }
     server.log_path = dir + "/postgres.log";

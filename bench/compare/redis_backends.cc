@@ -139,22 +139,10 @@ std::string ParseRedisVersion(std::string_view info) {
   return "Redis " + std::string(info.substr(pos, end == std::string_view::npos ? end : end - pos));
 }
 
-// redis-server: the workload's path if given, else the first of PATH's, /usr/bin, /usr/local/bin.
+// redis-server: the workload's path if given, else the first on PATH, /usr/bin, /usr/local/bin.
 Result<std::string> FindRedisServer(const Workload& w) {
   if (!w.redis_server.empty()) return FindProgram({w.redis_server});
-  std::vector<std::string> candidates;
-  if (const char* path = std::getenv("PATH"); path != nullptr) {
-    std::string_view rest(path);
-    while (!rest.empty()) {
-      size_t colon = rest.find(':');
-      std::string_view dir = rest.substr(0, colon);
-      if (!dir.empty()) candidates.push_back(std::string(dir) + "/redis-server");
-      rest = colon == std::string_view::npos ? std::string_view() : rest.substr(colon + 1);
-    }
-  }
-  candidates.push_back("/usr/bin/redis-server");
-  candidates.push_back("/usr/local/bin/redis-server");
-  return FindProgram(candidates);
+  return FindProgram({"redis-server", "/usr/bin/redis-server", "/usr/local/bin/redis-server"});
 }
 
 // The server side both layouts share: start, stop, version, one connection for the writes.
