@@ -6,7 +6,7 @@
 //     std::vector<float> per column, gathering into freshly allocated output columns),
 //   - in a fresh process: time to open the table, and RSS after every row was read once.
 // Usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep] [--reuse]
-//                   [--no-baseline] [--no-compaction]
+//                   [--no-baseline] [--no-compaction] [--no-fsync]
 //        murr_bench --parquet FILE [--dir PATH]     (Parquet ingestion throughput)
 #include <absl/container/flat_hash_map.h>
 #include <unistd.h>
@@ -173,7 +173,7 @@ int IngestParquet(const std::string& file, std::string dir) {
 int main(int argc, char** argv) {
   int64_t rows = 10000000, reads = 5000, keys_per_read = 1000;
   std::string dir;
-  bool keep = false, reuse = false, baseline = true, compaction = true;
+  bool keep = false, reuse = false, baseline = true, compaction = true, fsync = true;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -199,6 +199,8 @@ int main(int argc, char** argv) {
       baseline = false;
     else if (a == "--no-compaction")
       compaction = false;  // isolates the write path itself
+    else if (a == "--no-fsync")
+      fsync = false;  // storage.fsync: false
     else if (a == "--parquet")
       return IngestParquet(next(), dir);
     else if (a == "--open-and-scan")
@@ -214,6 +216,7 @@ int main(int argc, char** argv) {
 
   ServiceOptions o;
   o.cache_dir = dir;
+  o.table.fsync = fsync;
   if (!compaction) {
     o.table.tier_fan_in = 1 << 30;
     o.table.max_segments = 1 << 30;
@@ -246,9 +249,9 @@ int main(int argc, char** argv) {
     int64_t segments_after_writes = static_cast<int64_t>(table->Snapshot()->segments.size());
     std::printf(
         "write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync "
-        "on; %lld segments at the end, %s)\n",
+        "%s; %lld segments at the end, %s)\n",
         rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds,
-        static_cast<long long>(segments_after_writes),
+        fsync ? "on" : "off", static_cast<long long>(segments_after_writes),
         compaction ? "background compaction running" : "compaction off");
     // What a quiet table converges to: the tiering finishes, then everything is merged (the
     // server does this by itself after idle_compaction_seconds without writes).
