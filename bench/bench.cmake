@@ -7,3 +7,5 @@ foreach(src ${MURR_BENCH_SOURCES})
   target_link_libraries(${name} PRIVATE murr)
 endforeach()
 include(${CMAKE_SOURCE_DIR}/bench/compare/compare.cmake)
+# flight_bench times HTTP next to Flight with the harness's HTTP client.
+target_link_libraries(flight_bench PRIVATE murr_compare_lib)

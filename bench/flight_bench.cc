@@ -6,10 +6,6 @@
 // asked in both phases. Each reply is decoded once to check its row count.
 //   flight_bench [--rows 1000000] [--keys 1000] [--columns 10] [--requests 5000]
 //                [--grpc-port P --http-port Q (use a running server; the table is created there)]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -25,6 +21,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "bench/compare/http_client.h"
 #include "murr/api/flight/flight.grpc.pb.h"
 #include "murr/api/flight/flight_server.h"
 #include "murr/api/http/http_server.h"
@@ -47,65 +44,6 @@ struct Args {
   int requests = 5000;
   int grpc_port = 0;
   int http_port = 0;
-};
-
-// A minimal blocking HTTP/1.1 client on one keep-alive connection.
-class HttpClient {
- public:
-  explicit HttpClient(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      std::perror("connect");
-      std::exit(1);
-    }
-  }
-  ~HttpClient() { ::close(fd_); }
-
-  int Post(const std::string& target, const std::string& payload, std::string* body) {
-    std::string req = "POST " + target +
-                      " HTTP/1.1\r\nHost: b\r\nContent-Type: application/json\r\n"
-                      "Accept: application/vnd.apache.arrow.stream\r\nContent-Length: " +
-                      std::to_string(payload.size()) + "\r\n\r\n" + payload;
-    for (size_t off = 0; off < req.size();) {
-      ssize_t n = ::send(fd_, req.data() + off, req.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return 0;
-      off += static_cast<size_t>(n);
-    }
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill()) return 0;
-    }
-    int status = std::atoi(buf_.c_str() + 9);
-    std::string head = buf_.substr(0, end);
-    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t cl = head.find("content-length:");
-    size_t length =
-        cl == std::string::npos ? 0 : std::strtoull(head.c_str() + cl + 15, nullptr, 10);
-    buf_.erase(0, end + 4);
-    while (buf_.size() < length) {
-      if (!Fill()) return 0;
-    }
-    body->assign(buf_, 0, length);
-    buf_.erase(0, length);
-    return status;
-  }
-
- private:
-  bool Fill() {
-    char tmp[1 << 16];
-    ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
-  }
-  int fd_;
-  std::string buf_;
 };
 
 std::string Key(int64_t i) {
@@ -302,15 +240,25 @@ int main(int argc, char** argv) {
   std::printf("fetch %d random keys x %d float32 columns, Arrow replies, one connection each:\n",
               a.keys, a.columns);
   {
-    HttpClient http(a.http_port);
+    auto connected = murr::compare::HttpClient::Connect(a.http_port);
+    if (!connected.ok()) {
+      std::fprintf(stderr, "%s\n", connected.status().ToString().c_str());
+      return 1;
+    }
+    murr::compare::HttpClient http = std::move(connected).value();
     std::vector<double> us;
     int failures = 0;
     size_t bytes = 0;
-    std::string reply;
     std::string target = "/api/v1/table/" + std::string(kTable) + "/fetch";
     for (int i = 0; i < static_cast<int>(bodies.size()); ++i) {
+      std::string body = bodies[i] + "}";
       auto s = std::chrono::steady_clock::now();
-      int code = http.Post(target, bodies[i] + "}", &reply);
+      auto status = http.Request("POST", target,
+                                 "Content-Type: application/json\r\n"
+                                 "Accept: application/vnd.apache.arrow.stream\r\n",
+                                 body);
+      int code = status.ok() ? *status : 0;
+      std::string_view reply = http.body();
       double t =
           std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - s).count();
       if (code != 200) {
