@@ -14,8 +14,11 @@
 #include <vector>
 
 #include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
@@ -143,10 +146,15 @@ std::string_view View(beast::string_view s) {
 class Session;
 
 struct HttpServer::Impl {
-  Impl(const HttpConfig& cfg, TableService* service)
-      : config(cfg),
-        router(service, &metrics, RouterOptions{cfg.max_fetch_keys}),
-        acceptor(net::make_strand(ioc)) {}
+  Impl(const HttpConfig& cfg, TableService* service, int threads)
+      : config(cfg), router(service, &metrics, RouterOptions{cfg.max_fetch_keys}) {
+    for (int i = 0; i < threads; ++i) {
+      // Hint 1: one thread runs each context (posts from other threads stay safe).
+      contexts.push_back(std::make_unique<net::io_context>(1));
+      guards.emplace_back(contexts.back()->get_executor());
+    }
+    acceptor.emplace(contexts[0]->get_executor());
+  }
 
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
@@ -168,14 +176,21 @@ struct HttpServer::Impl {
   Clock::time_point shutdown_started;
   std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
 
-  net::io_context ioc;
-  tcp::acceptor acceptor;
+  // One io_context per worker thread; a connection lives on one of them (round-robin at accept),
+  // so its handlers never hop threads. Declared after `sessions`: destroying a context destroys
+  // the handlers that keep sessions alive, and a session unregisters itself.
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  // Keep each context's run() going while it has no connection.
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::optional<tcp::acceptor> acceptor;  // on contexts[0]
+  size_t next_context = 0;                // touched by Accept only (contexts[0]'s thread)
   std::vector<std::thread> threads;
   bool joined = false;
 };
 
 // One connection: reads requests one after the other (keep-alive), hands each to the router on
-// the worker thread that read it, writes the reply. All its handlers run on its strand.
+// the worker thread that read it, writes the reply. All its handlers run on the one thread of its
+// io_context, so they never run concurrently and need no strand.
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(HttpServer::Impl* server, tcp::socket socket)
@@ -423,12 +438,15 @@ class Session : public std::enable_shared_from_this<Session> {
 };
 
 void HttpServer::Impl::Accept() {
-  acceptor.async_accept(net::make_strand(ioc), beast::bind_front_handler(&Impl::OnAccept, this));
+  net::io_context& ioc = *contexts[next_context];
+  next_context = (next_context + 1) % contexts.size();
+  acceptor->async_accept(net::any_io_executor(ioc.get_executor()),
+                         beast::bind_front_handler(&Impl::OnAccept, this));
 }
 
 void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   if (ec) {
-    if (ec == net::error::operation_aborted || !acceptor.is_open()) return;  // shutting down
+    if (ec == net::error::operation_aborted || !acceptor->is_open()) return;  // shutting down
     // Out of descriptors and the like: log, back off a little, keep serving.
     spdlog::error("accept failed: {}", ec.message());
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -461,11 +479,14 @@ HttpServer::~HttpServer() {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpConfig& config,
                                                       TableService* service) {
-  auto impl = std::make_unique<Impl>(config, service);
+  int threads = config.worker_threads > 0
+                    ? config.worker_threads
+                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
+  auto impl = std::make_unique<Impl>(config, service, threads);
   const std::string& host = config.endpoint.host;
   std::string where = host + ":" + std::to_string(config.endpoint.port);
   beast::error_code ec;
-  tcp::resolver resolver(impl->ioc);
+  tcp::resolver resolver(*impl->contexts[0]);
   auto results = resolver.resolve(host, std::to_string(config.endpoint.port),
                                   tcp::resolver::passive | tcp::resolver::numeric_service, ec);
   if (ec || results.empty()) {
@@ -473,7 +494,7 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpConfig& config,
                                    "': " + ec.message());
   }
   tcp::endpoint endpoint = results.begin()->endpoint();
-  tcp::acceptor& acceptor = impl->acceptor;
+  tcp::acceptor& acceptor = *impl->acceptor;
   acceptor.open(endpoint.protocol(), ec);
   if (!ec) acceptor.set_option(net::socket_base::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
@@ -482,16 +503,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpConfig& config,
   impl->host = host;
   impl->port = acceptor.local_endpoint(ec).port();
 
-  int threads = config.worker_threads > 0
-                    ? config.worker_threads
-                    : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
   impl->Accept();
-  Impl* raw = impl.get();
   for (int i = 0; i < threads; ++i) {
-    impl->threads.emplace_back([raw] {
+    net::io_context* ioc = impl->contexts[i].get();
+    impl->threads.emplace_back([ioc] {
       for (;;) {
         try {
-          raw->ioc.run();
+          ioc->run();
           return;
         } catch (const std::exception& e) {
           // A handler threw (allocation failure): that connection is gone, the server goes on.
@@ -523,9 +541,9 @@ void HttpServer::Shutdown() {
     impl_->cv.notify_all();
   }
   Impl* impl = impl_.get();
-  net::post(impl->acceptor.get_executor(), [impl] {
+  net::post(impl->acceptor->get_executor(), [impl] {
     beast::error_code ec;
-    impl->acceptor.close(ec);
+    impl->acceptor->close(ec);
   });
   for (auto& s : live) {
     net::post(s->executor(), [s] { s->OnShutdown(); });
@@ -546,7 +564,7 @@ void HttpServer::Wait() {
           impl_->sessions.size(), impl_->config.shutdown_timeout_ms);
     }
   }
-  impl_->ioc.stop();
+  for (auto& ioc : impl_->contexts) ioc->stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->joined = true;
 }

@@ -1,7 +1,8 @@
-// HttpServer: the HTTP/1.1 front of a TableService (Boost.Beast on one Asio io_context run by a
-// fixed pool of worker threads). Keep-alive connections, header/idle/io timeouts, a body limit
-// enforced from the declared Content-Length before any body byte is read, and a graceful
-// shutdown: stop accepting, close idle connections, let requests in flight finish.
+// HttpServer: the HTTP/1.1 front of a TableService (Boost.Beast on Asio: a fixed pool of worker
+// threads, each running its own io_context; a connection stays on one). Keep-alive connections,
+// header/idle/io timeouts, a body limit enforced from the declared Content-Length before any body
+// byte is read, and a graceful shutdown: stop accepting, close idle connections, let requests in
+// flight finish.
 // Thread-safe: Shutdown may be called from any thread (a signal-waiting thread), once or more.
 #pragma once
 
