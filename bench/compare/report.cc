@@ -37,6 +37,16 @@ std::string Bytes(double b) {
   return Fmt("%.0f B", b);
 }
 
+// 10000000 -> "10,000,000".
+std::string Count(int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
 const BackendReport* Find(const RunReport& r, const std::string& name) {
   for (const auto& b : r.backends) {
     if (b.name == name && b.error.empty()) return &b;
@@ -59,11 +69,12 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
   std::ostringstream md;
   md << "# murr_compare: " << w.name << "\n\n";
   md << "Run " << report.started << " on " << report.machine << ".\n\n";
-  md << "Workload: " << w.rows << " rows (key = row number as a decimal string) × " << w.columns
-     << " float32 columns, loaded in batches of " << w.batch_rows << " rows; reads of "
-     << w.read_keys << " keys drawn uniformly at random, all columns, " << w.warmup_reads
-     << " warm-up reads then " << w.reads << " timed reads on one connection; " << w.clients
-     << " concurrent clients for " << w.throughput_seconds
+  md << "Workload: " << Count(w.rows) << " rows (key = row number as a decimal string) × "
+     << w.columns << " float32 columns, loaded in batches of " << Count(w.batch_rows)
+     << " rows; reads of " << Count(w.read_keys) << " keys drawn uniformly at random, all columns, "
+     << w.warmup_reads << " warm-up reads then " << Count(w.reads)
+     << " timed reads on one connection; " << w.clients << " concurrent clients for "
+     << w.throughput_seconds
      << " s for throughput. Every answer of the single-client phases was checked value for "
         "value against the data written.\n\n";
 
@@ -191,8 +202,8 @@ Result<std::vector<std::string>> WriteReport(const RunReport& report) {
     std::ofstream p(plt);
     p << "set terminal pngcairo size 1100,650 font 'sans,11'\n"
       << "set output '" << png << "'\n"
-      << "set title 'p50 read latency by keys per read (" << w.rows << " rows × " << w.columns
-      << " float32, " << report.started.substr(0, 10) << ")'\n"
+      << "set title 'p50 read latency by keys per read (" << Count(w.rows) << " rows × "
+      << w.columns << " float32, " << report.started.substr(0, 10) << ")'\n"
       << "set logscale xy\nset grid\nset key outside right\n"
       << "set xlabel 'keys per read'\nset ylabel 'p50 latency (µs)'\n"
       << "plot for [i=2:" << series + 1 << "] '" << dat
