@@ -157,6 +157,43 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
 }  // namespace murr
 
 namespace murr {
+namespace {
+
+// One column of a group of records (rows [begin, end) of the output; recs[i - begin] is the
+// record of row i, or null when its key is missing) into `values` (Width bytes per value; 0 means
+// bool, one bit per value) and the validity bitmap, written a byte at a time. `begin` is a
+// multiple of 8. Returns the number of nulls.
+template <int Width>
+int64_t GatherRecordColumn(const uint8_t* const* recs, int64_t begin, int64_t end,
+                           const RecordColumn& rc, uint8_t* __restrict values,
+                           uint8_t* __restrict validity) {
+  const uint32_t offset = rc.offset;
+  const int32_t null_byte = rc.null_byte;
+  const uint8_t null_mask = rc.null_mask;
+  int64_t valid_count = 0;
+  for (int64_t i8 = begin; i8 < end; i8 += 8) {
+    const int64_t stop = std::min(end, i8 + 8);
+    uint8_t valid_bits = 0;
+    uint8_t bool_bits = 0;
+    for (int64_t i = i8; i < stop; ++i) {
+      const uint8_t* rec = recs[i - begin];
+      if (rec == nullptr || (null_byte >= 0 && (rec[null_byte] & null_mask) == 0)) continue;
+      const int bit = static_cast<int>(i - i8);
+      valid_bits |= static_cast<uint8_t>(1u << bit);
+      if constexpr (Width == 0) {
+        bool_bits |= static_cast<uint8_t>((rec[offset] != 0 ? 1u : 0u) << bit);
+      } else {
+        std::memcpy(values + i * Width, rec + offset, Width);
+      }
+    }
+    validity[i8 / 8] = valid_bits;
+    if constexpr (Width == 0) values[i8 / 8] = bool_bits;
+    valid_count += __builtin_popcount(valid_bits);
+  }
+  return (end - begin) - valid_count;
+}
+
+}  // namespace
 
 std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
                                   const std::vector<uint32_t>& strides,
@@ -189,55 +226,48 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
     validity[c] = arena.mutable_data() + at;
     at += RoundUp64(BitmapBytes(n));
   }
+  // Rows go in groups: fetch every record of the group (the cache misses overlap), then copy one
+  // column at a time across the group, so the type dispatch and the output pointers stay out of
+  // the per-value loop. A group's records (256 x a record of tens of bytes) stay in L1 for the
+  // column passes.
   constexpr int64_t kGroup = 256;
+  static_assert(kGroup % 8 == 0, "groups start on validity byte boundaries");
+  const uint8_t* recs[kGroup];
   for (int64_t g = 0; g < n; g += kGroup) {
     const int64_t end = std::min(n, g + kGroup);
-    // Fetch every record of the group first so that the cache misses overlap.
     for (int64_t i = g; i < end; ++i) {
       const RowRef& r = refs[i];
+      const uint8_t* rec = nullptr;
       if (r.source != kMissingSource) {
         const uint32_t stride = strides[r.source];
-        const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
+        rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
         __builtin_prefetch(rec);
         __builtin_prefetch(rec + stride - 1);
       }
+      recs[i - g] = rec;
     }
-    for (int64_t i = g; i < end; ++i) {
-      const RowRef& r = refs[i];
-      if (r.source == kMissingSource) {
-        for (size_t c = 0; c < nc; ++c) ++nulls[c];
-        continue;
-      }
-      const uint8_t* rec = bases[r.source] + static_cast<size_t>(r.row) * strides[r.source];
-      for (size_t c = 0; c < nc; ++c) {
-        const RecordColumn& rc = columns[c];
-        if (rc.null_byte >= 0 && (rec[rc.null_byte] & rc.null_mask) == 0) {
-          ++nulls[c];
-          continue;
-        }
-        SetBit(validity[c], i);
-        const uint8_t* v = rec + rc.offset;
-        switch (rc.type) {
-          case DataType::kBool:
-            if (*v) SetBit(values[c], i);
-            break;
-          case DataType::kInt8:
-          case DataType::kUInt8:
-            values[c][i] = *v;
-            break;
-          case DataType::kInt16:
-          case DataType::kUInt16:
-            std::memcpy(values[c] + i * 2, v, 2);
-            break;
-          case DataType::kInt32:
-          case DataType::kUInt32:
-          case DataType::kFloat32:
-            std::memcpy(values[c] + i * 4, v, 4);
-            break;
-          default:
-            std::memcpy(values[c] + i * 8, v, 8);
-            break;
-        }
+    for (size_t c = 0; c < nc; ++c) {
+      const RecordColumn& rc = columns[c];
+      switch (rc.type) {
+        case DataType::kBool:
+          nulls[c] += GatherRecordColumn<0>(recs, g, end, rc, values[c], validity[c]);
+          break;
+        case DataType::kInt8:
+        case DataType::kUInt8:
+          nulls[c] += GatherRecordColumn<1>(recs, g, end, rc, values[c], validity[c]);
+          break;
+        case DataType::kInt16:
+        case DataType::kUInt16:
+          nulls[c] += GatherRecordColumn<2>(recs, g, end, rc, values[c], validity[c]);
+          break;
+        case DataType::kInt32:
+        case DataType::kUInt32:
+        case DataType::kFloat32:
+          nulls[c] += GatherRecordColumn<4>(recs, g, end, rc, values[c], validity[c]);
+          break;
+        default:
+          nulls[c] += GatherRecordColumn<8>(recs, g, end, rc, values[c], validity[c]);
+          break;
       }
     }
   }

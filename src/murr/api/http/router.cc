@@ -81,6 +81,13 @@ HttpResponse UnsupportedMediaType(const HttpRequest& request, std::string_view e
                                         request.content_type, expected));
 }
 
+// Arrow replies up to this size are copied into one buffer; larger ones go to the socket as
+// scatter-gather slices of the gathered columns. A reply is ~25 slices (message prefixes,
+// metadata, a validity and a values buffer per column), and walking them through Beast's
+// serializer and Asio's buffer sequences costs ~20k instructions per write (callgrind), while
+// copying 256 KiB costs a few thousand cycles from cache.
+constexpr size_t kCopyArrowReplyBytes = 256 * 1024;
+
 // Keeps an encoded Arrow stream (and the batch its slices point into) alive while it is written.
 struct ArrowReply {
   Batch batch;
@@ -243,8 +250,12 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
     if (!parts.ok()) return StatusResponse(parts.status().WithContext("encoding the reply"));
     reply->parts = std::move(parts).value();
     response.content_type = std::string(kArrowStream);
-    response.slices = reply->parts.Slices();
-    response.owner = std::move(reply);
+    if (reply->parts.WireSize() <= kCopyArrowReplyBytes) {
+      response.body = reply->parts.Concatenate();
+    } else {
+      response.slices = reply->parts.Slices();
+      response.owner = std::move(reply);
+    }
   } else {
     // One allocation for typical replies: ~12 bytes per value plus the names.
     response.body.reserve(64 + static_cast<size_t>(batch->num_rows) * batch->columns.size() * 12);
