@@ -327,34 +327,6 @@ class HttpFetchClient : public Client {
   std::string request_;
 };
 
-class HttpBackend : public Backend {
- public:
-  explicit HttpBackend(const Workload& w, bool arrow) : w_(w), arrow_(arrow) {}
-  std::string name() const override { return arrow_ ? "murr-http-arrow" : "murr-http-json"; }
-  std::string description() const override {
-    return std::string("murr server, POST /fetch with ") +
-           (arrow_ ? "an Arrow IPC reply" : "a JSON reply") + " on a keep-alive connection";
-  }
-  std::string version() const override { return std::string("Murr ") + MURR_VERSION; }
-  pid_t server_pid() const override { return server_.pid(); }
-  Status Start(const Workload& w, const std::string& dir) override {
-    w_ = w;
-    return server_.Start(w, dir);
-  }
-  Status Write(const DataBatch& batch) override { return server_.Write(batch); }
-  Status Settle() override { return server_.WaitCompacted(); }
-  Result<std::unique_ptr<Client>> Connect() override {
-    MURR_ASSIGN_OR_RETURN(HttpClient http, HttpClient::Connect(server_.http_port()));
-    return std::unique_ptr<Client>(new HttpFetchClient(std::move(http), w_, arrow_));
-  }
-  void Stop() override { server_.Stop(); }
-
- private:
-  Workload w_;
-  bool arrow_;
-  MurrServer server_;
-};
-
 // ---------------------------------------------------------------------------------------------
 // Arrow Flight DoGet, on a gRPC channel over a socket of our own (so its bytes can be counted).
 
@@ -400,12 +372,31 @@ class FlightClient : public Client {
   pb::FlightData data_;
 };
 
-class FlightBackend : public Backend {
+// One backend per read path over the same kind of server: HTTP with Arrow or JSON replies, or
+// Flight. Each starts its own server and loads it over HTTP.
+enum class ReadPath { kHttpArrow, kHttpJson, kFlight };
+
+class ServerBackend : public Backend {
  public:
-  explicit FlightBackend(const Workload& w) : w_(w) {}
-  std::string name() const override { return "murr-flight"; }
+  ServerBackend(const Workload& w, ReadPath path) : w_(w), path_(path) {}
+  std::string name() const override {
+    switch (path_) {
+      case ReadPath::kHttpArrow:
+        return "murr-http-arrow";
+      case ReadPath::kHttpJson:
+        return "murr-http-json";
+      case ReadPath::kFlight:
+        break;
+    }
+    return "murr-flight";
+  }
   std::string description() const override {
-    return "murr server, Arrow Flight DoGet with a JSON ticket (gRPC)";
+    if (path_ == ReadPath::kFlight) {
+      return "murr server, Arrow Flight DoGet with a JSON ticket (gRPC)";
+    }
+    return std::string("murr server, POST /fetch with ") +
+           (path_ == ReadPath::kHttpArrow ? "an Arrow IPC reply" : "a JSON reply") +
+           " on a keep-alive connection";
   }
   std::string version() const override { return std::string("Murr ") + MURR_VERSION; }
   pid_t server_pid() const override { return server_.pid(); }
@@ -416,13 +407,19 @@ class FlightBackend : public Backend {
   Status Write(const DataBatch& batch) override { return server_.Write(batch); }
   Status Settle() override { return server_.WaitCompacted(); }
   Result<std::unique_ptr<Client>> Connect() override {
-    MURR_ASSIGN_OR_RETURN(int fd, ConnectLoopback(server_.grpc_port()));
-    return std::unique_ptr<Client>(new FlightClient(fd, w_));
+    if (path_ == ReadPath::kFlight) {
+      MURR_ASSIGN_OR_RETURN(int fd, ConnectLoopback(server_.grpc_port()));
+      return std::unique_ptr<Client>(new FlightClient(fd, w_));
+    }
+    MURR_ASSIGN_OR_RETURN(HttpClient http, HttpClient::Connect(server_.http_port()));
+    return std::unique_ptr<Client>(
+        new HttpFetchClient(std::move(http), w_, path_ == ReadPath::kHttpArrow));
   }
   void Stop() override { server_.Stop(); }
 
  private:
   Workload w_;
+  ReadPath path_;
   MurrServer server_;
 };
 
@@ -432,10 +429,11 @@ std::unique_ptr<Backend> MakeMurrEngineBackend(const Workload& w) {
   return std::make_unique<EngineBackend>(w);
 }
 std::unique_ptr<Backend> MakeMurrHttpBackend(const Workload& w, bool arrow_replies) {
-  return std::make_unique<HttpBackend>(w, arrow_replies);
+  return std::make_unique<ServerBackend>(
+      w, arrow_replies ? ReadPath::kHttpArrow : ReadPath::kHttpJson);
 }
 std::unique_ptr<Backend> MakeMurrFlightBackend(const Workload& w) {
-  return std::make_unique<FlightBackend>(w);
+  return std::make_unique<ServerBackend>(w, ReadPath::kFlight);
 }
 
 }  // namespace murr::compare

@@ -68,16 +68,6 @@ Status Exec(PGconn* conn, const std::string& sql) {
   return Status::OK();
 }
 
-// The last `max_bytes` of a file (initdb's log has no ChildProcess to ask).
-std::string FileTail(const std::string& path, size_t max_bytes = 2000) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  std::string s = ss.str();
-  if (s.size() > max_bytes) s = "..." + s.substr(s.size() - max_bytes);
-  return s;
-}
-
 // "15" -> {15}, "9.6" -> {9, 6}; empty when the name is not a version number.
 std::vector<int> ParseVersion(const std::string& name) {
   std::vector<int> parts;
@@ -356,10 +346,9 @@ class PostgresBackend : public Backend {
     // A throwaway server: no durability (the runner never crashes it), a cache that holds the
     // 10M-row table, memory to sort the primary key's index in one pass, and sessions for the
     // throughput phase's clients.
-    for (const char* setting :
-         {"listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off",
-          "full_page_writes=off", "shared_buffers=1GB", "maintenance_work_mem=1GB",
-          "max_connections=100"}) {
+    for (const char* setting : {"listen_addresses=127.0.0.1", "fsync=off", "synchronous_commit=off",
+                                "full_page_writes=off", "shared_buffers=1GB",
+                                "maintenance_work_mem=1GB", "max_connections=100"}) {
       server.argv.insert(server.argv.end(), {"-c", setting});
     }
     server.log_path = dir + "/postgres.log";

@@ -133,7 +133,11 @@ void ChildProcess::Stop(int signal, std::chrono::milliseconds timeout) {
 }
 
 std::string ChildProcess::LogTail(size_t max_bytes) const {
-  std::ifstream in(log_path_, std::ios::binary);
+  return FileTail(log_path_, max_bytes);
+}
+
+std::string FileTail(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
   std::stringstream ss;
   ss << in.rdbuf();
   std::string s = ss.str();

@@ -61,6 +61,9 @@ struct SocketBytes {
 };
 SocketBytes SocketByteCounts(int fd);
 
+// The last `max_bytes` of a file (a server's log, for error messages); empty if unreadable.
+std::string FileTail(const std::string& path, size_t max_bytes = 2000);
+
 // The first of `candidates` that exists and is executable, else NotFound naming them all.
 Result<std::string> FindProgram(const std::vector<std::string>& candidates);
 // Runs a program to completion (as SpawnOptions says), returning its exit code.
