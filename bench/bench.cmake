@@ -7,5 +7,6 @@ foreach(src ${MURR_BENCH_SOURCES})
   target_link_libraries(${name} PRIVATE murr)
 endforeach()
 include(${CMAKE_SOURCE_DIR}/bench/compare/compare.cmake)
-# flight_bench times HTTP next to Flight with the harness's HTTP client.
+# http_bench and flight_bench use the harness's HTTP client.
+target_link_libraries(http_bench PRIVATE murr_compare_lib)
 target_link_libraries(flight_bench PRIVATE murr_compare_lib)

@@ -4,10 +4,6 @@
 // --keys random keys with Arrow replies on keep-alive connections (--connections threads).
 //   http_bench [--rows 1000000] [--keys 1000] [--columns 10] [--requests 5000]
 //              [--connections 1] [--port P (use a running server; the table is created there)]
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -22,6 +18,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/compare/http_client.h"
 #include "murr/api/http/http_server.h"
 #include "murr/codec/arrow_ipc.h"
 #include "murr/columnar/column.h"
@@ -39,65 +36,31 @@ struct Args {
   int port = 0;
 };
 
-// A minimal blocking HTTP/1.1 client on one keep-alive connection.
+// One keep-alive connection through the harness's HTTP client. Request returns the status (0 on
+// an I/O error) and copies the body into *body.
 class Client {
  public:
-  explicit Client(int port) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd_, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(static_cast<uint16_t>(port));
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
-      std::perror("connect");
-      std::exit(1);
-    }
-  }
-  ~Client() { ::close(fd_); }
+  explicit Client(int port) : http_(Connect(port)) {}
 
-  // Returns the status; the body goes to *body.
   int Request(const std::string& method, const std::string& target, const std::string& headers,
               const std::string& payload, std::string* body) {
-    std::string req = method + " " + target + " HTTP/1.1\r\nHost: b\r\n" + headers +
-                      "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n";
-    req += payload;
-    size_t off = 0;
-    while (off < req.size()) {
-      ssize_t n = ::send(fd_, req.data() + off, req.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return 0;
-      off += static_cast<size_t>(n);
-    }
-    size_t end;
-    while ((end = buf_.find("\r\n\r\n")) == std::string::npos) {
-      if (!Fill()) return 0;
-    }
-    int status = std::atoi(buf_.c_str() + 9);
-    std::string head = buf_.substr(0, end);
-    for (auto& c : head) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-    size_t cl = head.find("content-length:");
-    size_t length =
-        cl == std::string::npos ? 0 : std::strtoull(head.c_str() + cl + 15, nullptr, 10);
-    buf_.erase(0, end + 4);
-    while (buf_.size() < length) {
-      if (!Fill()) return 0;
-    }
-    body->assign(buf_, 0, length);
-    buf_.erase(0, length);
-    return status;
+    auto status = http_.Request(method, target, headers, payload);
+    if (!status.ok()) return 0;
+    body->assign(http_.body());
+    return *status;
   }
 
  private:
-  bool Fill() {
-    char tmp[1 << 16];
-    ssize_t n = ::recv(fd_, tmp, sizeof(tmp), 0);
-    if (n <= 0) return false;
-    buf_.append(tmp, static_cast<size_t>(n));
-    return true;
+  static murr::compare::HttpClient Connect(int port) {
+    auto c = murr::compare::HttpClient::Connect(port);
+    if (!c.ok()) {
+      std::fprintf(stderr, "%s\n", c.status().ToString().c_str());
+      std::exit(1);
+    }
+    return std::move(c).value();
   }
-  int fd_;
-  std::string buf_;
+
+  murr::compare::HttpClient http_;
 };
 
 std::string Key(int64_t i) {
