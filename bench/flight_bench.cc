@@ -22,6 +22,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "bench/compare/http_client.h"
+#include "bench/float_table.h"
 #include "murr/api/flight/flight.grpc.pb.h"
 #include "murr/api/flight/flight_server.h"
 #include "murr/api/http/http_server.h"
@@ -46,11 +47,7 @@ struct Args {
   int http_port = 0;
 };
 
-std::string Key(int64_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "user-%010lld", static_cast<long long>(i));
-  return buf;
-}
+using murr::bench::FloatTableKey;
 
 double Percentile(std::vector<double> v, double p) {
   if (v.empty()) return 0;
@@ -148,11 +145,7 @@ int main(int argc, char** argv) {
   auto stub = pb::FlightService::NewStub(channel);
 
   // Load through Flight: create_table, then one DoPut of rows x columns float32.
-  std::string schema = R"({"key":"key","columns":{"key":{"dtype":"utf8","nullable":false})";
-  for (int c = 0; c < a.columns; ++c) {
-    schema += ",\"f" + std::to_string(c) + "\":{\"dtype\":\"float32\"}";
-  }
-  schema += "}}";
+  std::string schema = murr::bench::FloatTableSchemaJson(a.columns);
   for (const char* type : {"drop_table", "create_table"}) {
     grpc::ClientContext ctx;
     pb::Action action;
@@ -170,21 +163,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  murr::Batch batch;
-  batch.num_rows = a.rows;
-  murr::ColumnBuilder keys(murr::DataType::kUtf8);
-  keys.Reserve(a.rows, a.rows * 15);
-  for (int64_t i = 0; i < a.rows; ++i) (void)keys.AppendString(Key(i));
-  batch.fields.push_back({"key", murr::DataType::kUtf8, false});
-  batch.columns.push_back(keys.Finish());
-  std::mt19937_64 rng(1);
-  for (int c = 0; c < a.columns; ++c) {
-    murr::ColumnBuilder b(murr::DataType::kFloat32);
-    b.Reserve(a.rows);
-    for (int64_t i = 0; i < a.rows; ++i) b.Append<float>(static_cast<float>(rng() % 1000) / 7.0f);
-    batch.fields.push_back({"f" + std::to_string(c), murr::DataType::kFloat32, true});
-    batch.columns.push_back(b.Finish());
-  }
+  murr::Batch batch = murr::bench::FloatTableBatch(a.rows, a.columns);
   auto t0 = std::chrono::steady_clock::now();
   {
     auto parts = murr::EncodeArrowIpcStream(batch, size_t{3} << 20);
@@ -231,7 +210,7 @@ int main(int argc, char** argv) {
   for (int i = 0; i < a.requests + kWarmup; ++i) {
     std::string req = "{\"keys\":[";
     for (int k = 0; k < a.keys; ++k) {
-      req += (k ? ",\"" : "\"") + Key(static_cast<int64_t>(r() % a.rows)) + "\"";
+      req += (k ? ",\"" : "\"") + FloatTableKey(static_cast<int64_t>(r() % a.rows)) + "\"";
     }
     req += "],\"columns\":" + columns;
     bodies.push_back(std::move(req));

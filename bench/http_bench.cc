@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "bench/compare/http_client.h"
+#include "bench/float_table.h"
 #include "murr/api/http/http_server.h"
 #include "murr/codec/arrow_ipc.h"
 #include "murr/columnar/column.h"
@@ -63,11 +64,7 @@ class Client {
   murr::compare::HttpClient http_;
 };
 
-std::string Key(int64_t i) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "user-%010lld", static_cast<long long>(i));
-  return buf;
-}
+using murr::bench::FloatTableKey;
 
 double Percentile(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -131,31 +128,14 @@ int main(int argc, char** argv) {
   // Load: one Arrow write of rows x columns float32.
   Client setup(port);
   std::string body;
-  std::string schema = R"({"key":"key","columns":{"key":{"dtype":"utf8","nullable":false})";
-  for (int c = 0; c < a.columns; ++c)
-    schema += ",\"f" + std::to_string(c) + "\":{\"dtype\":\"float32\"}";
-  schema += "}}";
+  std::string schema = murr::bench::FloatTableSchemaJson(a.columns);
   setup.Request("DELETE", "/api/v1/table/http_bench", "", "", &body);
   if (setup.Request("PUT", "/api/v1/table/http_bench", "Content-Type: application/json\r\n", schema,
                     &body) != 201) {
     std::fprintf(stderr, "create: %s\n", body.c_str());
     return 1;
   }
-  murr::Batch batch;
-  batch.num_rows = a.rows;
-  murr::ColumnBuilder keys(murr::DataType::kUtf8);
-  keys.Reserve(a.rows, a.rows * 15);
-  for (int64_t i = 0; i < a.rows; ++i) (void)keys.AppendString(Key(i));
-  batch.fields.push_back({"key", murr::DataType::kUtf8, false});
-  batch.columns.push_back(keys.Finish());
-  std::mt19937_64 rng(1);
-  for (int c = 0; c < a.columns; ++c) {
-    murr::ColumnBuilder b(murr::DataType::kFloat32);
-    b.Reserve(a.rows);
-    for (int64_t i = 0; i < a.rows; ++i) b.Append<float>(static_cast<float>(rng() % 1000) / 7.0f);
-    batch.fields.push_back({"f" + std::to_string(c), murr::DataType::kFloat32, true});
-    batch.columns.push_back(b.Finish());
-  }
+  murr::Batch batch = murr::bench::FloatTableBatch(a.rows, a.columns);
   auto t0 = std::chrono::steady_clock::now();
   int st = setup.Request("PUT", "/api/v1/table/http_bench/write",
                          "Content-Type: application/vnd.apache.arrow.stream\r\n",
@@ -185,7 +165,7 @@ int main(int argc, char** argv) {
       for (int i = 0; i < n + 20; ++i) {  // the first 20 warm up
         std::string req = "{\"keys\":[";
         for (int k = 0; k < a.keys; ++k) {
-          req += (k ? ",\"" : "\"") + Key(static_cast<int64_t>(r() % a.rows)) + "\"";
+          req += (k ? ",\"" : "\"") + FloatTableKey(static_cast<int64_t>(r() % a.rows)) + "\"";
         }
         req += "],\"columns\":" + columns + "}";
         auto s = std::chrono::steady_clock::now();
