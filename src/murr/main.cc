@@ -46,7 +46,11 @@ int Serve(const std::string& config_file) {
 
   murr::ServiceOptions service_options;
   service_options.cache_dir = config.cache_dir;
+  service_options.adopt_cache_dir = config.adopt_cache_dir;
   service_options.table.idle_compaction_seconds = config.idle_compaction_seconds;
+  service_options.table.tier_fan_in = config.tier_fan_in;
+  service_options.table.max_segments = config.max_segments;
+  service_options.table.verify_checksums_on_open = config.verify_checksums_on_open;
   auto service = murr::TableService::Open(service_options);
   if (!service.ok()) {
     spdlog::error("cannot open the cache: {}", service.status().ToString());
@@ -60,6 +64,8 @@ int Serve(const std::string& config_file) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // A file-size limit (ulimit -f) then fails the write with EFBIG (507) instead of killing us.
+  signal(SIGXFSZ, SIG_IGN);
 
   auto server = murr::http::HttpServer::Start(config.http, service->get());
   if (!server.ok()) {
@@ -79,6 +85,10 @@ int Serve(const std::string& config_file) {
   }
   spdlog::info("murr Arrow Flight listening on grpc://{}:{}", (*flight)->host(), (*flight)->port());
 
+  for (const murr::QuarantinedTable& q : (*service)->QuarantinedTables()) {
+    spdlog::error("serving without quarantined table '{}' (503 until dropped): {}", q.name,
+                  q.reason);
+  }
   spdlog::info("murr listening on http://{}:{} (cache_dir {})", (*server)->host(),
                (*server)->port(), config.cache_dir);
 

@@ -663,6 +663,7 @@ const std::vector<std::pair<std::string, std::string>> kServedRoutes = {
     {"get", "/api/v1/table/{name}/schema"},
     {"post", "/api/v1/table/{name}/fetch"},
     {"put", "/api/v1/table/{name}/write"},
+    {"get", "/api/v1/table/{name}/status"},
 };
 
 TEST_F(HttpApiTest, OpenApiDocumentsEveryRoute) {

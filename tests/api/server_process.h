@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,8 +36,9 @@ inline std::string MurrBinary() {
 
 // Runs murr with `args` and `env` (added to this process's environment without its MURR_*
 // variables), output to `log_path`. Returns the pid.
+// A non-zero `file_size_limit` sets RLIMIT_FSIZE in the child (a full disk, without privileges).
 inline pid_t SpawnMurr(const std::vector<std::string>& args, const std::vector<std::string>& env,
-                       const std::string& log_path) {
+                       const std::string& log_path, long file_size_limit = 0) {
   std::vector<std::string> envs;
   for (char** e = environ; e && *e; ++e) {
     if (std::strncmp(*e, "MURR_", 5) != 0) envs.emplace_back(*e);
@@ -51,6 +53,11 @@ inline pid_t SpawnMurr(const std::vector<std::string>& args, const std::vector<s
       dup2(fd, 1);
       dup2(fd, 2);
       close(fd);
+    }
+    if (file_size_limit > 0) {
+      struct rlimit lim = {static_cast<rlim_t>(file_size_limit),
+                           static_cast<rlim_t>(file_size_limit)};
+      setrlimit(RLIMIT_FSIZE, &lim);
     }
     std::vector<char*> argv, envp;
     for (auto& a : argv_s) argv.push_back(a.data());
@@ -121,7 +128,8 @@ class ServerProcess {
   // Writes `yaml` to <dir>/murr-N.yaml, starts `murr <args> --config it`, waits for the
   // "listening on" line. False (with the log in log()) if it exits or never listens.
   bool Start(const std::string& dir, const std::string& yaml,
-             const std::vector<std::string>& env = {}, std::vector<std::string> args = {"serve"}) {
+             const std::vector<std::string>& env = {}, std::vector<std::string> args = {"serve"},
+             long file_size_limit = 0) {
     static int counter = 0;
     ++counter;
     std::string base = dir + "/murr-" + std::to_string(::getpid()) + "-" + std::to_string(counter);
@@ -130,7 +138,7 @@ class ServerProcess {
     WriteStringToFile(config, yaml);
     args.push_back("--config");
     args.push_back(config);
-    pid_ = SpawnMurr(args, env, log_path_);
+    pid_ = SpawnMurr(args, env, log_path_, file_size_limit);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
       // "murr listening on http://<host>:<port> ..."

@@ -56,7 +56,7 @@ TEST(Config, EveryKeyHasItsEnvironmentName) {
     EXPECT_EQ(k.env, expected);
     EXPECT_FALSE(k.description.empty()) << k.path;
   }
-  EXPECT_EQ(ConfigKeys().size(), 14u);
+  EXPECT_EQ(ConfigKeys().size(), 19u);
 }
 
 TEST(Config, StrictErrorsNameTheKey) {
@@ -78,6 +78,11 @@ TEST(Config, StrictErrorsNameTheKey) {
       {"", {{"MURR_SERVER_GRPC_PORT", "x"}}, "server.grpc.port"},
       {"", {{"MURR_STORAGE_CACHEDIR", "/x"}}, "MURR_STORAGE_CACHEDIR"},
       {"", {{"MURR_SERVER_HTTP_ACCESS_LOG", "sometimes"}}, "server.http.access_log"},
+      // tier_fan_in 1 would make compaction delete the segment it has just published.
+      {"storage:\n  tier_fan_in: 1\n", {}, "storage.tier_fan_in"},
+      {"storage:\n  max_segments: 1\n", {}, "storage.max_segments"},
+      {"", {{"MURR_STORAGE_ADOPT_CACHE_DIR", "maybe"}}, "storage.adopt_cache_dir"},
+      {"server:\n  http:\n    max_decoded_bytes: 0\n", {}, "server.http.max_decoded_bytes"},
   };
   for (const Case& k : cases) {
     std::string file;

@@ -123,6 +123,13 @@ std::vector<KeyDef> BuildKeyDefs() {
       [](Config* c, int64_t v) { c->http.max_body_bytes = static_cast<uint64_t>(v); },
       [](const Config& c) { return static_cast<int64_t>(c.http.max_body_bytes); });
   add_int(
+      "server.http.max_decoded_bytes",
+      "largest decoded size of one Parquet write, checked before decoding (default 8589934592 = "
+      "8 GiB)",
+      1, std::numeric_limits<int64_t>::max(),
+      [](Config* c, int64_t v) { c->http.max_decoded_bytes = static_cast<uint64_t>(v); },
+      [](const Config& c) { return static_cast<int64_t>(c.http.max_decoded_bytes); });
+  add_int(
       "server.http.max_fetch_keys", "most keys in one fetch request (default 100000)", 1,
       std::numeric_limits<int64_t>::max(),
       [](Config* c, int64_t v) { c->http.max_fetch_keys = static_cast<uint64_t>(v); },
@@ -171,6 +178,27 @@ std::vector<KeyDef> BuildKeyDefs() {
       "(default 30)",
       0, 86400, [](Config* c, int64_t v) { c->idle_compaction_seconds = static_cast<int>(v); },
       [](const Config& c) { return int64_t{c.idle_compaction_seconds}; });
+  add_bool(
+      "storage.adopt_cache_dir",
+      "use a non-empty cache_dir that is not marked as Murr's; what Murr did not create in it "
+      "stays untouched (default false)",
+      [](Config* c, bool v) { c->adopt_cache_dir = v; },
+      [](const Config& c) { return c.adopt_cache_dir; });
+  add_int(
+      "storage.tier_fan_in",
+      "segments of one size tier that compaction merges into one, 2..64 (default 4)", 2, 64,
+      [](Config* c, int64_t v) { c->tier_fan_in = static_cast<int>(v); },
+      [](const Config& c) { return int64_t{c.tier_fan_in}; });
+  add_int(
+      "storage.max_segments",
+      "segments of a table above which all are merged into one, 2..1024 (default 24)", 2, 1024,
+      [](Config* c, int64_t v) { c->max_segments = static_cast<int>(v); },
+      [](const Config& c) { return int64_t{c.max_segments}; });
+  add_bool(
+      "storage.verify_checksums_on_open",
+      "verify every segment checksum at start-up (default true)",
+      [](Config* c, bool v) { c->verify_checksums_on_open = v; },
+      [](const Config& c) { return c.verify_checksums_on_open; });
   return defs;
 }
 

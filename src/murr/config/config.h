@@ -26,6 +26,10 @@ struct HttpConfig {
   // the memory one request can take; 1 GiB fits a Parquet partition of a few million rows.
   // A declared Content-Length above it is refused (413) before the body is read.
   uint64_t max_body_bytes = uint64_t{1} << 30;
+  // Largest decoded size of one Parquet write body (fixed-width values and string offsets the
+  // file's footer claims), checked before anything is allocated. A compressed 1 GiB file may
+  // claim tens of GiB; 8 GiB keeps one write well inside a server's memory.
+  uint64_t max_decoded_bytes = uint64_t{8} << 30;
   // Most keys in one fetch. Inference asks for hundreds to a few thousand; 100,000 keeps one
   // reply's memory bounded (x columns x width) while leaving room for batch scoring jobs.
   uint64_t max_fetch_keys = 100000;
@@ -59,6 +63,14 @@ struct Config {
   // Seconds without writes after which a table's segments are merged into one; 0 = never
   // (TableOptions::idle_compaction_seconds).
   int idle_compaction_seconds = 30;
+  // Use a non-empty cache_dir that is not marked as Murr's (its other entries stay untouched).
+  // Off by default, so that a typo in cache_dir cannot point Murr at a user's data.
+  bool adopt_cache_dir = false;
+  // Compaction tiering and segment cap (TableOptions::tier_fan_in, max_segments).
+  int tier_fan_in = 4;
+  int max_segments = 24;
+  // Verify every checksum of every segment at start-up (TableOptions::verify_checksums_on_open).
+  bool verify_checksums_on_open = true;
 };
 
 // One configuration key: its dotted path in the YAML file ("server.http.port"), the environment

@@ -6,6 +6,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -15,7 +18,7 @@ Status ErrnoError(std::string_view what, const std::string& path) {
   int e = errno;
   std::string msg(what);
   msg += " '" + path + "': " + std::strerror(e);
-  if (e == ENOSPC || e == EDQUOT) return Status::ResourceExhausted(msg);
+  if (e == ENOSPC || e == EDQUOT || e == EFBIG) return Status::NoSpace(msg);
   return Status::IOError(msg);
 }
 
@@ -26,6 +29,41 @@ Status SyncDirectory(const std::string& dir) {
   ::close(fd);
   if (rc != 0) return ErrnoError("cannot fsync directory", dir);
   return Status::OK();
+}
+
+Result<std::vector<DirEntry>> ListDirectory(const std::string& dir) {
+  DIR* d = ::opendir(dir.c_str());
+  if (!d) return ErrnoError("cannot list directory", dir);
+  std::vector<DirEntry> out;
+  for (;;) {
+    errno = 0;
+    struct dirent* e = ::readdir(d);
+    if (!e) break;
+    std::string_view name(e->d_name);
+    if (name == "." || name == "..") continue;
+    DirEntry entry;
+    entry.name = std::string(name);
+    struct stat st;
+    if (::fstatat(::dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+      entry.is_dir = S_ISDIR(st.st_mode);
+      entry.is_file = S_ISREG(st.st_mode);
+    }
+    out.push_back(std::move(entry));
+  }
+  int e = errno;
+  ::closedir(d);
+  if (e != 0) {
+    errno = e;
+    return ErrnoError("cannot list directory", dir);
+  }
+  std::sort(out.begin(), out.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  return out;
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st;
+  return ::lstat(path.c_str(), &st) == 0;
 }
 
 static std::string ParentDir(const std::string& path) {
@@ -83,7 +121,16 @@ Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice
     ::unlink(tmp.c_str());
     return st;
   }
-  if (sync) return SyncDirectory(ParentDir(path));
+  if (sync) {
+    Status st = SyncDirectory(ParentDir(path));
+    if (!st.ok()) {
+      // The rename may or may not survive a crash, and the caller is told the write failed:
+      // take the file back so that a restart cannot resurrect what was never acknowledged.
+      ::unlink(path.c_str());
+      (void)SyncDirectory(ParentDir(path));
+      return st;
+    }
+  }
   return Status::OK();
 }
 

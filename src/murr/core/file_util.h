@@ -23,6 +23,17 @@ struct ConstSlice {
 Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,
                            bool sync);
 Status SyncDirectory(const std::string& dir);
+
+// One entry of a directory listing ("." and ".." excluded). Symbolic links are reported as
+// neither directory nor regular file, so that nothing follows them out of the cache.
+struct DirEntry {
+  std::string name;
+  bool is_dir = false;
+  bool is_file = false;
+};
+// The entries of `dir`, sorted by name. Never throws; an unreadable directory is an IOError.
+Result<std::vector<DirEntry>> ListDirectory(const std::string& dir);
+bool PathExists(const std::string& path);
 Status ReadFile(const std::string& path, std::string* out);
 
 // A read-only private mapping of a whole file. The memory lives as long as the object.

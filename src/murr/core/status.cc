@@ -18,6 +18,10 @@ std::string_view StatusCodeName(StatusCode code) {
       return "IOError";
     case StatusCode::kResourceExhausted:
       return "ResourceExhausted";
+    case StatusCode::kNoSpace:
+      return "NoSpace";
+    case StatusCode::kUnavailable:
+      return "Unavailable";
     case StatusCode::kUnimplemented:
       return "Unimplemented";
     case StatusCode::kInternal:

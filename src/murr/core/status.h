@@ -17,7 +17,9 @@ enum class StatusCode {
   kAlreadyExists,
   kCorruption,
   kIOError,
-  kResourceExhausted,
+  kResourceExhausted,  // a limit of Murr's (request size, rows, decoded bytes): HTTP 413
+  kNoSpace,            // the disk or a quota is full (ENOSPC, EDQUOT, EFBIG): HTTP 507
+  kUnavailable,        // the table cannot serve now (quarantined): HTTP 503
   kUnimplemented,
   kInternal,
 };
@@ -41,6 +43,10 @@ class [[nodiscard]] Status {
   static Status IOError(std::string msg) { return {StatusCode::kIOError, std::move(msg)}; }
   static Status ResourceExhausted(std::string msg) {
     return {StatusCode::kResourceExhausted, std::move(msg)};
+  }
+  static Status NoSpace(std::string msg) { return {StatusCode::kNoSpace, std::move(msg)}; }
+  static Status Unavailable(std::string msg) {
+    return {StatusCode::kUnavailable, std::move(msg)};
   }
   static Status Unimplemented(std::string msg) {
     return {StatusCode::kUnimplemented, std::move(msg)};

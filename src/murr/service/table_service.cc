@@ -1,24 +1,28 @@
 #include "murr/service/table_service.h"
 
-#include <algorithm>
-#include <filesystem>
-#include <map>
-#include <shared_mutex>
-
+#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <map>
+#include <filesystem>
+#include <shared_mutex>
+
+#include <spdlog/spdlog.h>
 
 #include "murr/core/file_util.h"
+#include "murr/service/cache_dir.h"
 
 namespace murr {
-namespace fs = std::filesystem;
 
 struct TableService::Catalog {
-  // Guards the map only: held for a lookup or an insert/erase, never across table I/O on the
-  // read path. Create and drop are serialized by ddl_mu.
+  // Guards the maps only: held for a lookup or an insert/erase, never across table I/O.
+  // Create and drop are serialized by ddl_mu.
   mutable std::shared_mutex mu;
   std::map<std::string, std::shared_ptr<Table>> tables;
+  std::map<std::string, QuarantinedTable> quarantined;
   std::mutex ddl_mu;
 };
 
@@ -46,30 +50,100 @@ Status TableService::ValidateTableName(std::string_view name) {
   return Status::OK();
 }
 
+std::string TableService::UniquePath(const std::string& dir, const std::string& base) const {
+  for (uint64_t n = 1;; ++n) {
+    std::string path = dir + "/" + base + "." + std::to_string(n);
+    if (!PathExists(path)) return path;
+  }
+}
+
+namespace {
+
+// Finishes what an interrupted create or drop left: Murr's files go, anything else stays.
+void CleanUpOwnFolder(const std::string& path) {
+  auto kept = RemoveTableFolder(path);
+  if (!kept.ok()) {
+    spdlog::warn("cannot clean up '{}': {}", path, kept.status().message());
+  } else if (!kept->empty()) {
+    spdlog::warn("'{}' holds {} entries Murr did not create (first: '{}'); they are left in place",
+                 path, kept->size(), kept->front());
+  }
+}
+
+std::string UtcStamp() {
+  time_t now = ::time(nullptr);
+  struct tm tm;
+  ::gmtime_r(&now, &tm);
+  char buf[32];
+  ::strftime(buf, sizeof(buf), "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<TableService>> TableService::Open(ServiceOptions options) {
   if (options.cache_dir.empty()) return Status::InvalidArgument("cache_dir is empty");
+  MURR_RETURN_IF_ERROR(ValidateTableOptions(options.table));
   std::error_code ec;
-  fs::create_directories(options.cache_dir, ec);
+  std::filesystem::create_directories(options.cache_dir, ec);
   if (ec) {
     return Status::IOError("cannot create cache_dir '" + options.cache_dir + "': " + ec.message());
   }
+  MURR_RETURN_IF_ERROR(
+      ClaimCacheDir(options.cache_dir, options.adopt_cache_dir, options.table.fsync));
   std::unique_ptr<TableService> svc(new TableService(std::move(options)));
   const std::string& root = svc->options_.cache_dir;
-  for (const auto& entry : fs::directory_iterator(root, ec)) {
-    if (!entry.is_directory()) continue;
-    std::string name = entry.path().filename().string();
-    if (!ValidateTableName(name).ok()) continue;  // not ours
-    if (!fs::exists(entry.path() / "table.json")) {
-      // A create that never finished or a drop that was interrupted: nothing acknowledged.
-      fs::remove_all(entry.path(), ec);
+  MURR_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListDirectory(root));
+  for (const DirEntry& entry : entries) {
+    const std::string& name = entry.name;
+    const std::string path = root + "/" + name;
+    if (name == kCacheMarkerName || (name == kQuarantineDirName && entry.is_dir)) continue;
+    if (entry.is_dir && (name.starts_with(kCreatingPrefix) || name.starts_with(kDroppedPrefix))) {
+      CleanUpOwnFolder(path);  // a create that never finished or a drop that was interrupted
       continue;
     }
-    auto table = Table::Open(entry.path().string(), svc->options_.table);
-    if (!table.ok()) return table.status().WithContext("cannot open table '" + name + "'");
-    svc->catalog_->tables.emplace(name, std::move(*table));
+    if (entry.is_dir && ValidateTableName(name).ok() && PathExists(path + "/table.json")) {
+      auto table = Table::Open(path, svc->options_.table);
+      if (table.ok()) {
+        svc->catalog_->tables.emplace(name, std::move(*table));
+      } else {
+        svc->Quarantine(name, table.status());
+      }
+      continue;
+    }
+    spdlog::warn("leaving '{}' alone: it is not a Murr table", path);
+    svc->foreign_entries_.push_back(path);
   }
-  if (ec) return Status::IOError("cannot list cache_dir '" + root + "': " + ec.message());
   return svc;
+}
+
+void TableService::Quarantine(const std::string& name, const Status& why) {
+  const std::string& root = options_.cache_dir;
+  const std::string qdir = root + "/" + std::string(kQuarantineDirName);
+  const std::string from = root + "/" + name;
+  QuarantinedTable q{name, why.ToString(), from};
+  if (::mkdir(qdir.c_str(), 0755) != 0 && errno != EEXIST) {
+    spdlog::error("cannot create '{}': {}; table '{}' stays where it is", qdir,
+                  ErrnoError("mkdir", qdir).message(), name);
+  } else {
+    std::string to = UniquePath(qdir, name + "." + UtcStamp());
+    if (::rename(from.c_str(), to.c_str()) == 0) {
+      q.moved_to = to;
+      if (options_.table.fsync) {
+        (void)SyncDirectory(root);
+        (void)SyncDirectory(qdir);
+      }
+    } else {
+      spdlog::error("{}; table '{}' stays where it is",
+                    ErrnoError("cannot move the table to", to).message(), name);
+    }
+  }
+  spdlog::error(
+      "table '{}' is QUARANTINED and answers 503: {}. Its files are in '{}' (never deleted). "
+      "Every other table serves; drop the table to clear it.",
+      name, q.reason, q.moved_to);
+  std::unique_lock lock(catalog_->mu);
+  catalog_->quarantined[name] = std::move(q);
 }
 
 Status TableService::CreateTable(const std::string& name, const TableSchema& schema) {
@@ -80,11 +154,36 @@ Status TableService::CreateTable(const std::string& name, const TableSchema& sch
     if (catalog_->tables.count(name)) {
       return Status::AlreadyExists("table '" + name + "' already exists");
     }
+    if (catalog_->quarantined.count(name)) {
+      return Status::AlreadyExists("table '" + name +
+                                   "' already exists and is quarantined; drop it first");
+    }
   }
-  std::string dir = options_.cache_dir + "/" + name;
-  std::error_code ec;
-  fs::remove_all(dir, ec);  // leftovers of an unfinished create or drop
-  MURR_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, Table::Create(dir, schema, options_.table));
+  const std::string& root = options_.cache_dir;
+  const std::string dir = root + "/" + name;
+  if (PathExists(dir)) {
+    return Status::AlreadyExists("cannot create table '" + name + "': '" + dir +
+                                 "' already exists and is not a Murr table (Murr leaves it "
+                                 "alone); move it away or choose another name");
+  }
+  // The table is built under a staging name and renamed into place once table.json is durable,
+  // so that a folder named like a table is always a whole table.
+  const std::string staging = root + "/" + std::string(kCreatingPrefix) + name;
+  if (PathExists(staging)) {
+    MURR_ASSIGN_OR_RETURN(std::vector<std::string> kept, RemoveTableFolder(staging));
+    if (!kept.empty()) {
+      return Status::IOError("cannot create table '" + name + "': '" + staging +
+                             "' holds files Murr did not create; move them away");
+    }
+  }
+  MURR_RETURN_IF_ERROR(Table::Create(staging, schema, options_.table).status());
+  if (::rename(staging.c_str(), dir.c_str()) != 0) {
+    Status st = ErrnoError("cannot move the new table into place at", dir);
+    (void)RemoveTableFolder(staging);
+    return st;
+  }
+  if (options_.table.fsync) MURR_RETURN_IF_ERROR(SyncDirectory(root));
+  MURR_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, Table::Open(dir, options_.table));
   std::unique_lock lock(catalog_->mu);
   catalog_->tables.emplace(name, std::move(table));
   return Status::OK();
@@ -96,43 +195,78 @@ Status TableService::DropTable(const std::string& name) {
   std::shared_ptr<Table> table;
   {
     std::unique_lock lock(catalog_->mu);
+    if (catalog_->quarantined.erase(name)) return Status::OK();
     auto it = catalog_->tables.find(name);
     if (it == catalog_->tables.end()) return Status::NotFound("table '" + name + "' not found");
     table = std::move(it->second);
     catalog_->tables.erase(it);
   }
-  // No write or compaction of the old table touches the folder from here on. Removing
-  // table.json first makes the drop durable; the rest is garbage collected now or on the next
-  // start. Readers still holding the table keep their mappings.
+  // No write or compaction of the old table touches the folder from here on. Renaming the
+  // folder makes the drop durable and frees the name at once; its files are then removed. Readers
+  // still holding the table keep their mappings.
   table->MarkDropped();
-  std::string dir = table->dir();
-  if (::unlink((dir + "/table.json").c_str()) != 0 && errno != ENOENT) {
-    return ErrnoError("cannot remove", dir + "/table.json");
+  const std::string& root = options_.cache_dir;
+  const std::string dropped = UniquePath(root, std::string(kDroppedPrefix) + name);
+  if (::rename(table->dir().c_str(), dropped.c_str()) != 0) {
+    return ErrnoError("cannot drop table '" + name + "': cannot rename", table->dir());
   }
-  if (options_.table.fsync) MURR_RETURN_IF_ERROR(SyncDirectory(dir));
-  std::error_code ec;
-  fs::remove_all(dir, ec);
+  if (options_.table.fsync) MURR_RETURN_IF_ERROR(SyncDirectory(root));
+  CleanUpOwnFolder(dropped);
   return Status::OK();
 }
 
 Result<std::shared_ptr<Table>> TableService::GetTable(const std::string& name) const {
   std::shared_lock lock(catalog_->mu);
   auto it = catalog_->tables.find(name);
-  if (it == catalog_->tables.end()) {
-    lock.unlock();
-    MURR_RETURN_IF_ERROR(ValidateTableName(name));
-    return Status::NotFound("table '" + name + "' not found");
+  if (it != catalog_->tables.end()) return it->second;
+  auto q = catalog_->quarantined.find(name);
+  if (q != catalog_->quarantined.end()) {
+    return Status::Unavailable("table '" + name + "' is quarantined: " + q->second.reason +
+                               " (its files were moved to '" + q->second.moved_to +
+                               "'; drop the table to clear it)");
   }
-  return it->second;
+  lock.unlock();
+  MURR_RETURN_IF_ERROR(ValidateTableName(name));
+  return Status::NotFound("table '" + name + "' not found");
 }
 
 std::vector<TableInfo> TableService::ListTables() const {
+  std::vector<std::pair<std::string, std::shared_ptr<Table>>> tables;
+  {
+    std::shared_lock lock(catalog_->mu);
+    tables.assign(catalog_->tables.begin(), catalog_->tables.end());
+  }
+  // Stats may count keys (once per segment); never under the catalog lock.
   std::vector<TableInfo> out;
-  std::shared_lock lock(catalog_->mu);
-  for (const auto& [name, table] : catalog_->tables) {
+  out.reserve(tables.size());
+  for (const auto& [name, table] : tables) {
     out.push_back({name, table->schema(), table->Stats()});
   }
   return out;
+}
+
+std::vector<QuarantinedTable> TableService::QuarantinedTables() const {
+  std::vector<QuarantinedTable> out;
+  std::shared_lock lock(catalog_->mu);
+  for (const auto& [name, q] : catalog_->quarantined) out.push_back(q);
+  return out;
+}
+
+Result<TableStatus> TableService::GetStatus(const std::string& name) const {
+  TableStatus st;
+  st.name = name;
+  {
+    std::shared_lock lock(catalog_->mu);
+    auto q = catalog_->quarantined.find(name);
+    if (q != catalog_->quarantined.end()) {
+      st.quarantined = true;
+      st.quarantine = q->second;
+      return st;
+    }
+  }
+  MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
+  st.stats = table->Stats();
+  return st;
 }
 
 Result<TableSchema> TableService::GetSchema(const std::string& name) const {

@@ -18,8 +18,11 @@
 namespace murr {
 
 struct ServiceOptions {
-  // Directory holding one folder per table. Created if missing.
+  // Directory holding one folder per table. Created if missing. Murr marks it as its own
+  // (cache_dir.h) and refuses a non-empty directory that is not marked, unless adopt_cache_dir.
   std::string cache_dir;
+  // Use a non-empty directory that holds other things than Murr's (they are left untouched).
+  bool adopt_cache_dir = false;
   // Tuning of every table opened by this service.
   TableOptions table;
 };
@@ -30,10 +33,26 @@ struct TableInfo {
   TableStats stats;
 };
 
+// A table that could not be opened: moved aside, answered with Unavailable until dropped.
+struct QuarantinedTable {
+  std::string name;
+  std::string reason;    // the error that opening it gave
+  std::string moved_to;  // where its folder now is (its files are never deleted)
+};
+
+// What GET /api/v1/table/{name}/status shows.
+struct TableStatus {
+  std::string name;
+  bool quarantined = false;
+  QuarantinedTable quarantine;  // when quarantined
+  TableStats stats;             // when serving
+};
+
 class TableService {
  public:
-  // Opens cache_dir and every table in it. A table folder that fails to open is an error that
-  // names it (the cache can be rebuilt: delete the folder).
+  // Claims cache_dir (ClaimCacheDir) and opens every table in it. A table that fails to open is
+  // quarantined: its folder is moved to cache_dir/.murr-quarantine/, the failure is logged, and
+  // every other table serves. Entries that are not Murr's are logged and left alone.
   static Result<std::unique_ptr<TableService>> Open(ServiceOptions options);
   ~TableService();
 
@@ -41,11 +60,19 @@ class TableService {
   static Status ValidateTableName(std::string_view name);
 
   Status CreateTable(const std::string& name, const TableSchema& schema);  // AlreadyExists
+  // Removes the table's own files; anything else found in its folder is kept (and logged).
+  // Dropping a quarantined table forgets it; its moved-aside files stay.
   Status DropTable(const std::string& name);                               // NotFound
   // Every table, sorted by name.
   std::vector<TableInfo> ListTables() const;
   Result<TableSchema> GetSchema(const std::string& name) const;
   Result<TableStats> GetStats(const std::string& name) const;
+  // Serving or quarantined; NotFound for an unknown table.
+  Result<TableStatus> GetStatus(const std::string& name) const;
+  // The quarantined tables, sorted by name.
+  std::vector<QuarantinedTable> QuarantinedTables() const;
+  // Entries of cache_dir found at open that are not Murr's (left alone), as paths.
+  const std::vector<std::string>& foreign_entries() const { return foreign_entries_; }
   // All batches become one durable segment, or nothing changes. Returns rows written.
   Result<int64_t> Write(const std::string& name, const std::vector<Batch>& batches);
   // Rows in `keys` order (nulls for missing keys), `columns` in request order with the table's
@@ -60,8 +87,13 @@ class TableService {
  private:
   explicit TableService(ServiceOptions options);
   struct Catalog;
+  // Moves a table folder that failed to open aside and records it.
+  void Quarantine(const std::string& name, const Status& why);
+  // A fresh "<prefix><name>.<n>" path under cache_dir that does not exist yet.
+  std::string UniquePath(const std::string& dir, const std::string& base) const;
 
   ServiceOptions options_;
+  std::vector<std::string> foreign_entries_;
   std::unique_ptr<Catalog> catalog_;
 };
 

@@ -7,8 +7,13 @@
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
+#include <charconv>
 #include <cstdio>
 #include <filesystem>
+
+#include <unistd.h>
+
+#include <spdlog/spdlog.h>
 
 #include "murr/columnar/gather.h"
 #include "murr/core/file_util.h"
@@ -18,25 +23,60 @@
 namespace murr {
 namespace fs = std::filesystem;
 
+std::string SegmentFileName(const SegmentRange& r) {
+  char name[64];
+  std::snprintf(name, sizeof(name), "%020" PRIu64 "-%020" PRIu64 ".seg", r.first, r.last);
+  return name;
+}
+
+bool ParseSegmentFileName(std::string_view name, SegmentRange* r) {
+  // "<20 digits>-<20 digits>.seg"
+  if (name.size() != 45 || name[20] != '-' || !name.ends_with(".seg")) return false;
+  auto number = [&](size_t pos, uint64_t* out) {
+    const char* first = name.data() + pos;
+    for (size_t i = 0; i < 20; ++i) {
+      if (first[i] < '0' || first[i] > '9') return false;
+    }
+    auto [ptr, ec] = std::from_chars(first, first + 20, *out);
+    return ec == std::errc() && ptr == first + 20;  // fails on values above 2^64-1
+  };
+  return number(0, &r->first) && number(21, &r->last) && r->first <= r->last;
+}
+
+bool IsTableTempFileName(std::string_view name) {
+  if (!name.ends_with(".tmp")) return false;
+  std::string_view base = name.substr(0, name.size() - 4);
+  SegmentRange r;
+  return base == "table.json" || ParseSegmentFileName(base, &r);
+}
+
+bool IsTableFileName(std::string_view name) {
+  SegmentRange r;
+  return name == "table.json" || ParseSegmentFileName(name, &r) || IsTableTempFileName(name);
+}
+
+Status ValidateTableOptions(const TableOptions& o) {
+  if (o.tier_fan_in < 2) {
+    return Status::InvalidArgument("tier_fan_in must be at least 2 (a merge needs two segments), got " +
+                                   std::to_string(o.tier_fan_in));
+  }
+  if (o.max_segments < 2) {
+    return Status::InvalidArgument("max_segments must be at least 2, got " +
+                                   std::to_string(o.max_segments));
+  }
+  if (o.idle_compaction_seconds < 0) {
+    return Status::InvalidArgument("idle_compaction_seconds must be 0 (never) or more, got " +
+                                   std::to_string(o.idle_compaction_seconds));
+  }
+  return Status::OK();
+}
+
 namespace {
 
 constexpr const char* kSchemaFile = "table.json";
 
 std::string SegmentPath(const std::string& dir, const SegmentRange& r) {
-  char name[64];
-  std::snprintf(name, sizeof(name), "%020" PRIu64 "-%020" PRIu64 ".seg", r.first, r.last);
-  return dir + "/" + name;
-}
-
-bool ParseSegmentName(const std::string& name, SegmentRange* r) {
-  // "<20 digits>-<20 digits>.seg"
-  if (name.size() != 45 || name[20] != '-' || !name.ends_with(".seg")) return false;
-  for (int i = 0; i < 41; ++i) {
-    if (i != 20 && (name[i] < '0' || name[i] > '9')) return false;
-  }
-  r->first = std::stoull(name.substr(0, 20));
-  r->last = std::stoull(name.substr(21, 20));
-  return r->first <= r->last;
+  return dir + "/" + SegmentFileName(r);
 }
 
 std::string TableName(const std::string& dir) {
@@ -177,10 +217,11 @@ Table::~Table() {
 
 Result<std::shared_ptr<Table>> Table::Create(const std::string& dir, const TableSchema& schema,
                                              const TableOptions& options) {
-  std::error_code ec;
-  if (fs::exists(dir + "/" + kSchemaFile, ec)) {
+  MURR_RETURN_IF_ERROR(ValidateTableOptions(options));
+  if (PathExists(dir + "/" + kSchemaFile)) {
     return Status::AlreadyExists("table '" + TableName(dir) + "' already exists");
   }
+  std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) return Status::IOError("cannot create directory '" + dir + "': " + ec.message());
   std::string json = schema.ToJson();
@@ -190,6 +231,7 @@ Result<std::shared_ptr<Table>> Table::Create(const std::string& dir, const Table
 }
 
 Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOptions& options) {
+  MURR_RETURN_IF_ERROR(ValidateTableOptions(options));
   std::string json;
   MURR_RETURN_IF_ERROR(ReadFile(dir + "/" + kSchemaFile, &json));
   auto schema = TableSchema::FromJson(json);
@@ -197,34 +239,29 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
     return Status::Corruption("'" + dir + "/" + kSchemaFile + "': " + schema.status().message());
   }
   std::shared_ptr<Table> table(new Table(dir, *schema, options));
+  MURR_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListDirectory(dir));
   std::vector<SegmentRange> ranges;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir, ec)) {
-    std::string name = entry.path().filename().string();
-    if (name.size() > 4 && name.ends_with(".tmp")) {
-      // A write or compaction that never finished: it was not acknowledged.
-      fs::remove(entry.path(), ec);
-      continue;
-    }
-    if (!name.ends_with(".seg")) continue;
+  for (const DirEntry& entry : entries) {
+    const std::string path = dir + "/" + entry.name;
     SegmentRange r;
-    if (!ParseSegmentName(name, &r)) {
-      return Status::Corruption("unexpected segment file name '" + entry.path().string() + "'");
+    if (entry.is_file && IsTableTempFileName(entry.name)) {
+      // Murr's own temporary file of a write or compaction that never finished: it was not
+      // acknowledged.
+      ::unlink(path.c_str());
+    } else if (entry.is_file && ParseSegmentFileName(entry.name, &r)) {
+      ranges.push_back(r);
+    } else if (entry.name != kSchemaFile || !entry.is_file) {
+      spdlog::warn("leaving '{}' alone: it is not a file Murr wrote", path);
     }
-    ranges.push_back(r);
   }
-  if (ec) return Status::IOError("cannot list '" + dir + "': " + ec.message());
   // A compaction that finished but crashed before deleting its inputs leaves segments whose
-  // range lies inside the merged one: they are redundant and go now.
-  std::vector<SegmentRange> live;
+  // range lies inside the merged one: they are redundant (and Murr's, by their names), and go
+  // once the rest has opened (a table that fails to open keeps every file).
+  std::vector<SegmentRange> live, covered;
   for (const auto& r : ranges) {
-    bool covered = std::any_of(ranges.begin(), ranges.end(),
-                               [&](const SegmentRange& o) { return !(o == r) && o.Contains(r); });
-    if (covered) {
-      fs::remove(SegmentPath(dir, r), ec);
-    } else {
-      live.push_back(r);
-    }
+    bool inside = std::any_of(ranges.begin(), ranges.end(),
+                              [&](const SegmentRange& o) { return !(o == r) && o.Contains(r); });
+    (inside ? covered : live).push_back(r);
   }
   std::sort(live.begin(), live.end(),
             [](const SegmentRange& a, const SegmentRange& b) { return a.last < b.last; });
@@ -244,6 +281,7 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
     state->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(-1));
     table->next_segment_id_ = r.last + 1;
   }
+  for (const auto& r : covered) ::unlink(SegmentPath(dir, r).c_str());
   table->state_ = std::move(state);
   return table;
 }
@@ -411,7 +449,11 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
     std::string path = SegmentPath(dir_, range);
     MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
     auto seg = Segment::Open(path, schema_, /*verify_checksums=*/false);
-    if (!seg.ok()) return seg.status();
+    if (!seg.ok()) {
+      // Durable but unusable: the write fails, so the file must not come back on a restart.
+      RemoveUnpublished(path);
+      return seg.status();
+    }
     auto next = std::make_shared<TableState>(*Snapshot());
     next->segments.push_back(std::move(*seg));
     next->ranges.push_back(range);
@@ -424,6 +466,11 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   // The write is durable and visible; compaction (and its failure) cannot undo it.
   ScheduleCompaction();
   return merged.num_rows;
+}
+
+void Table::RemoveUnpublished(const std::string& path) const {
+  ::unlink(path.c_str());
+  if (options_.fsync) (void)SyncDirectory(dir_);
 }
 
 void Table::ScheduleCompaction() {
@@ -546,7 +593,13 @@ Status Table::Compact(size_t first, size_t last) {
   const SegmentRange range{s->ranges[first].first, s->ranges[last - 1].last};
   const std::string path = SegmentPath(dir_, range);
   MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
-  MURR_ASSIGN_OR_RETURN(std::shared_ptr<Segment> seg, Segment::Open(path, schema_, false));
+  auto opened = Segment::Open(path, schema_, /*verify_checksums=*/false);
+  if (!opened.ok()) {
+    // Never published: left behind it would overlap the segments written after it.
+    RemoveUnpublished(path);
+    return opened.status();
+  }
+  std::shared_ptr<Segment> seg = std::move(opened).value();
   {
     std::lock_guard<std::mutex> wlock(write_mu_);
     auto cur = Snapshot();
@@ -572,8 +625,7 @@ Status Table::Compact(size_t first, size_t last) {
   // The merged segment is durable and covers its inputs' ranges, so they are redundant from
   // here on; a crash before they are gone leaves files that the next open deletes. Readers still
   // holding the old state keep their mappings (unlinking a mapped file is safe).
-  std::error_code ec;
-  for (size_t i = first; i < last; ++i) fs::remove(SegmentPath(dir_, s->ranges[i]), ec);
+  for (size_t i = first; i < last; ++i) ::unlink(SegmentPath(dir_, s->ranges[i]).c_str());
   return Status::OK();
 }
 

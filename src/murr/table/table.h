@@ -51,6 +51,10 @@ struct TableOptions {
   bool verify_checksums_on_open = true;
 };
 
+// InvalidArgument naming the option when one is out of range (tier_fan_in < 2 would make
+// compaction merge a segment with itself and delete what it just published).
+Status ValidateTableOptions(const TableOptions& options);
+
 struct TableStats {
   int64_t rows = 0;  // distinct live keys
   int64_t segments = 0;
@@ -96,6 +100,8 @@ class Table {
   Status CompactByPolicy();
   // Merges the segments [first, last) of the current state. Caller holds compact_mu_.
   Status Compact(size_t first, size_t last);
+  // Deletes a segment file this table wrote but never published, durably.
+  void RemoveUnpublished(const std::string& path) const;
 
   std::string dir_;
   TableSchema schema_;

@@ -6,6 +6,8 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "murr/segment/segment.h"
@@ -21,6 +23,14 @@ struct SegmentRange {
   bool Contains(const SegmentRange& o) const { return first <= o.first && o.last <= last; }
   bool operator==(const SegmentRange&) const = default;
 };
+
+// "<first>-<last>.seg" with both numbers as 20 digits, and its parser (false for any other name).
+std::string SegmentFileName(const SegmentRange& r);
+bool ParseSegmentFileName(std::string_view name, SegmentRange* r);
+// The names Murr writes inside a table folder: table.json, segment files, and the ".tmp" files
+// of an atomic write of either. Anything else in a table folder is not Murr's and is left alone.
+bool IsTableFileName(std::string_view name);
+bool IsTableTempFileName(std::string_view name);
 
 struct TableState {
   std::vector<std::shared_ptr<const Segment>> segments;  // oldest first; later ones win

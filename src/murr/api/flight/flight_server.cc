@@ -53,7 +53,10 @@ grpc::Status ToGrpc(const Status& st) {
     case StatusCode::kUnimplemented:
       return {grpc::StatusCode::UNIMPLEMENTED, st.message()};
     case StatusCode::kResourceExhausted:
+    case StatusCode::kNoSpace:
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, st.message()};
+    case StatusCode::kUnavailable:
+      return {grpc::StatusCode::UNAVAILABLE, st.message()};
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
     case StatusCode::kInternal:

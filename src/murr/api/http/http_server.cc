@@ -147,7 +147,7 @@ class Session;
 
 struct HttpServer::Impl {
   Impl(const HttpConfig& cfg, TableService* service, int threads)
-      : config(cfg), router(service, &metrics, RouterOptions{cfg.max_fetch_keys}) {
+      : config(cfg), router(service, &metrics, RouterOptions{cfg.max_fetch_keys, cfg.max_decoded_bytes}) {
     for (int i = 0; i < threads; ++i) {
       // Hint 1: one thread runs each context (posts from other threads stay safe).
       contexts.push_back(std::make_unique<net::io_context>(1));

@@ -60,7 +60,8 @@ constexpr std::string_view kDocument = R"JSON({
           "400": {"$ref": "#/components/responses/BadRequest"},
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/TooLarge"},
-          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+          "507": {"$ref": "#/components/responses/InsufficientStorage"}
         }
       },
       "delete": {
@@ -85,6 +86,19 @@ constexpr std::string_view kDocument = R"JSON({
         }
       }
     },
+    "/api/v1/table/{name}/status": {
+      "parameters": [{"$ref": "#/components/parameters/TableName"}],
+      "get": {
+        "summary": "Whether a table serves, and its size",
+        "description": "state is serving (with rows, segments and bytes) or quarantined (with the reason and where its files were moved; the table answers 503 until dropped).",
+        "operationId": "getStatus",
+        "responses": {
+          "200": {"description": "The table's status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableStatus"}}}},
+          "400": {"$ref": "#/components/responses/BadRequest"},
+          "404": {"$ref": "#/components/responses/NotFound"}
+        }
+      }
+    },
     "/api/v1/table/{name}/fetch": {
       "parameters": [{"$ref": "#/components/parameters/TableName"}],
       "post": {
@@ -103,7 +117,8 @@ constexpr std::string_view kDocument = R"JSON({
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "413": {"$ref": "#/components/responses/TooLarge"},
-          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
@@ -126,7 +141,9 @@ constexpr std::string_view kDocument = R"JSON({
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "413": {"$ref": "#/components/responses/TooLarge"},
-          "415": {"$ref": "#/components/responses/UnsupportedMediaType"}
+          "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
+          "503": {"$ref": "#/components/responses/Unavailable"},
+          "507": {"$ref": "#/components/responses/InsufficientStorage"}
         }
       }
     }
@@ -170,13 +187,28 @@ constexpr std::string_view kDocument = R"JSON({
         "required": ["keys", "columns"],
         "additionalProperties": false
       },
-      "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]}
+      "Error": {"type": "object", "properties": {"error": {"type": "string"}}, "required": ["error"]},
+      "TableStatus": {
+        "type": "object",
+        "properties": {
+          "table": {"type": "string"},
+          "state": {"type": "string", "enum": ["serving", "quarantined"]},
+          "rows": {"type": "integer", "minimum": 0},
+          "segments": {"type": "integer", "minimum": 0},
+          "bytes": {"type": "integer", "minimum": 0},
+          "reason": {"type": "string"},
+          "moved_to": {"type": "string"}
+        },
+        "required": ["table", "state"]
+      }
     },
     "responses": {
       "BadRequest": {"description": "Malformed body, unknown column, type mismatch or invalid table name", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "NotFound": {"description": "No such table", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Conflict": {"description": "The table exists", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "TooLarge": {"description": "The body is over server.http.max_body_bytes", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "TooLarge": {"description": "The body is over server.http.max_body_bytes, or a Parquet body decodes to more than server.http.max_decoded_bytes", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Unavailable": {"description": "The table is quarantined (it could not be opened); the message says why", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "InsufficientStorage": {"description": "The disk is full; nothing was written", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "UnsupportedMediaType": {"description": "Content-Type not accepted by this route", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
     }
   }

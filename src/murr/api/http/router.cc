@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <exception>
+#include <limits>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -110,9 +111,16 @@ int HttpStatusFor(const Status& status) {
       return 409;
     case StatusCode::kResourceExhausted:
       return 413;
-    default:
+    case StatusCode::kNoSpace:
+      return 507;
+    case StatusCode::kUnavailable:
+      return 503;
+    case StatusCode::kCorruption:
+    case StatusCode::kIOError:
+    case StatusCode::kInternal:
       return 500;
   }
+  return 500;
 }
 
 HttpResponse ErrorResponse(int http_status, std::string_view message) {
@@ -156,6 +164,9 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
           break;
         case kRouteSchema:
           response = GetSchema(table);
+          break;
+        case kRouteStatus:
+          response = GetStatus(table);
           break;
         case kRouteFetch:
           response = Fetch(table, request);
@@ -283,7 +294,10 @@ HttpResponse Router::Write(const std::string& name, const HttpRequest& request) 
     }
     batches = std::move(read).value();
   } else if (media == kParquet) {
-    Result<Batch> batch = ReadParquet(request.body);
+    ParquetReadOptions parquet;
+    parquet.max_output_bytes = static_cast<int64_t>(
+        std::min<uint64_t>(options_.max_decoded_bytes, std::numeric_limits<int64_t>::max()));
+    Result<Batch> batch = ReadParquet(request.body, {}, parquet);
     if (!batch.ok()) {
       return ErrorResponse(HttpStatusFor(batch.status()),
                            "invalid Parquet file: " + batch.status().message());
@@ -296,6 +310,25 @@ HttpResponse Router::Write(const std::string& name, const HttpRequest& request) 
   Result<int64_t> rows = service_->Write(name, batches);
   if (!rows.ok()) return StatusResponse(rows.status());
   return JsonResponse(200, fmt::format("{{\"rows\":{}}}", *rows));
+}
+
+HttpResponse Router::GetStatus(const std::string& name) const {
+  Result<TableStatus> st = service_->GetStatus(name);
+  if (!st.ok()) return StatusResponse(st.status());
+  std::string body = "{\"table\":";
+  AppendJsonString(&body, name);
+  if (st->quarantined) {
+    body.append(",\"state\":\"quarantined\",\"reason\":");
+    AppendJsonString(&body, st->quarantine.reason);
+    body.append(",\"moved_to\":");
+    AppendJsonString(&body, st->quarantine.moved_to);
+  } else {
+    fmt::format_to(std::back_inserter(body),
+                   ",\"state\":\"serving\",\"rows\":{},\"segments\":{},\"bytes\":{}",
+                   st->stats.rows, st->stats.segments, st->stats.bytes);
+  }
+  body.push_back('}');
+  return JsonResponse(200, std::move(body));
 }
 
 HttpResponse Router::Metrics() const {
@@ -324,6 +357,22 @@ HttpResponse Router::Metrics() const {
                      t.stats.*g.field);
     }
   }
+  std::vector<QuarantinedTable> quarantined = service_->QuarantinedTables();
+  out.append(
+      "# HELP murr_tables_quarantined Tables that could not be opened and answer 503.\n"
+      "# TYPE murr_tables_quarantined gauge\n");
+  fmt::format_to(std::back_inserter(out), "murr_tables_quarantined {}\n", quarantined.size());
+  out.append(
+      "# HELP murr_table_quarantined 1 for each quarantined table.\n"
+      "# TYPE murr_table_quarantined gauge\n");
+  for (const QuarantinedTable& q : quarantined) {
+    fmt::format_to(std::back_inserter(out), "murr_table_quarantined{{table=\"{}\"}} 1\n", q.name);
+  }
+  out.append(
+      "# HELP murr_cache_foreign_entries Entries of cache_dir that are not Murr's (left alone).\n"
+      "# TYPE murr_cache_foreign_entries gauge\n");
+  fmt::format_to(std::back_inserter(out), "murr_cache_foreign_entries {}\n",
+                 service_->foreign_entries().size());
   return response;
 }
 

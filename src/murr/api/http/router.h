@@ -17,10 +17,12 @@ namespace murr::http {
 struct RouterOptions {
   // Most keys accepted in one fetch (HttpConfig::max_fetch_keys).
   uint64_t max_fetch_keys = 100000;
+  // Largest decoded size of a Parquet write (HttpConfig::max_decoded_bytes).
+  uint64_t max_decoded_bytes = uint64_t{8} << 30;
 };
 
 // The HTTP status for a Status code: InvalidArgument and Unimplemented 400, NotFound 404,
-// AlreadyExists 409, ResourceExhausted 413, everything else 500.
+// AlreadyExists 409, ResourceExhausted 413, Unavailable 503, NoSpace 507, everything else 500.
 int HttpStatusFor(const Status& status);
 
 // A {"error": "..."} reply.
@@ -38,6 +40,7 @@ class Router {
   HttpResponse CreateTable(const std::string& name, const HttpRequest& request) const;
   HttpResponse DropTable(const std::string& name) const;
   HttpResponse GetSchema(const std::string& name) const;
+  HttpResponse GetStatus(const std::string& name) const;
   HttpResponse Fetch(const std::string& name, const HttpRequest& request) const;
   HttpResponse Write(const std::string& name, const HttpRequest& request) const;
   HttpResponse Metrics() const;

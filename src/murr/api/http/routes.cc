@@ -18,6 +18,7 @@ constexpr RouteDef kRoutes[kNumRoutes] = {
     {"/api/v1/table/{name}/schema", "GET"},
     {"/api/v1/table/{name}/fetch", "POST"},
     {"/api/v1/table/{name}/write", "PUT"},
+    {"/api/v1/table/{name}/status", "GET"},
 };
 
 constexpr std::string_view kTablePrefix = "/api/v1/table/";
@@ -58,6 +59,8 @@ RouteMatch MatchRoute(std::string_view target) {
         m.route = kRouteFetch;
       } else if (action == "write") {
         m.route = kRouteWrite;
+      } else if (action == "status") {
+        m.route = kRouteStatus;
       } else {
         return m;
       }

@@ -16,6 +16,7 @@ enum Route : int {
   kRouteSchema,      // GET /api/v1/table/{name}/schema
   kRouteFetch,       // POST /api/v1/table/{name}/fetch
   kRouteWrite,       // PUT /api/v1/table/{name}/write
+  kRouteStatus,      // GET /api/v1/table/{name}/status
   kNumRoutes,
 };
 
