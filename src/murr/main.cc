@@ -67,7 +67,18 @@ int Serve(const std::string& config_file) {
   // A file-size limit (ulimit -f) then fails the write with EFBIG (507) instead of killing us.
   signal(SIGXFSZ, SIG_IGN);
 
-  auto server = murr::http::HttpServer::Start(config.http, service->get());
+  auto tokens = murr::TokenAuth::Load(config.auth.tokens, config.auth.tokens_file);
+  if (!tokens.ok()) {
+    spdlog::error("configuration error: {}", tokens.status().message());
+    return kExitConfig;
+  }
+  murr::AccessControl access{&*tokens, config.auth.open_health, config.auth.open_metrics};
+  if (access.enabled()) {
+    spdlog::info("authentication on: {} bearer token(s); /health {}, /metrics {}", tokens->size(),
+                 access.open_health ? "open" : "needs a token",
+                 access.open_metrics ? "open" : "needs a token");
+  }
+  auto server = murr::http::HttpServer::Start(config.http, service->get(), access);
   if (!server.ok()) {
     spdlog::error("cannot start the HTTP server: {}", server.status().message());
     return kExitStart;
@@ -78,18 +89,24 @@ int Serve(const std::string& config_file) {
   flight_options.endpoint = config.grpc;
   flight_options.max_fetch_keys = config.http.max_fetch_keys;
   flight_options.max_write_bytes = config.http.max_body_bytes;
+  flight_options.stream_timeout_ms = config.grpc_stream_timeout_ms;
+  flight_options.tls = config.http.tls;
+  flight_options.access = access;
   auto flight = murr::flight::FlightServer::Start(flight_options, service->get());
   if (!flight.ok()) {
     spdlog::error("cannot start the Arrow Flight server: {}", flight.status().message());
     return kExitStart;
   }
-  spdlog::info("murr Arrow Flight listening on grpc://{}:{}", (*flight)->host(), (*flight)->port());
+  spdlog::info("murr Arrow Flight listening on {}://{}:{}",
+               config.http.tls.enabled() ? "grpc+tls" : "grpc", (*flight)->host(),
+               (*flight)->port());
 
   for (const murr::QuarantinedTable& q : (*service)->QuarantinedTables()) {
     spdlog::error("serving without quarantined table '{}' (503 until dropped): {}", q.name,
                   q.reason);
   }
-  spdlog::info("murr listening on http://{}:{} (cache_dir {})", (*server)->host(),
+  spdlog::info("murr listening on {}://{}:{} (cache_dir {})",
+               config.http.tls.enabled() ? "https" : "http", (*server)->host(),
                (*server)->port(), config.cache_dir);
 
   int sig = 0;

@@ -141,12 +141,12 @@ class ServerProcess {
     pid_ = SpawnMurr(args, env, log_path_, file_size_limit);
     auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
     while (std::chrono::steady_clock::now() < deadline) {
-      // "murr listening on http://<host>:<port> ..."
+      // "murr listening on http://<host>:<port> ..." (https:// with TLS)
       std::string text = log();
-      constexpr std::string_view kListening = "listening on http://";
-      size_t at = text.find(kListening);
-      if (at != std::string::npos) {
-        size_t end = text.find_first_of(" \n", at + kListening.size());
+      size_t at = text.find("murr listening on http");
+      size_t scheme_end = at == std::string::npos ? at : text.find("://", at);
+      if (scheme_end != std::string::npos) {
+        size_t end = text.find_first_of(" \n", scheme_end + 3);
         if (end != std::string::npos) {
           size_t colon = text.rfind(':', end);
           port_ = std::atoi(text.c_str() + colon + 1);

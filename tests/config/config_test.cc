@@ -56,7 +56,7 @@ TEST(Config, EveryKeyHasItsEnvironmentName) {
     EXPECT_EQ(k.env, expected);
     EXPECT_FALSE(k.description.empty()) << k.path;
   }
-  EXPECT_EQ(ConfigKeys().size(), 19u);
+  EXPECT_EQ(ConfigKeys().size(), 31u);
 }
 
 TEST(Config, StrictErrorsNameTheKey) {
@@ -118,6 +118,18 @@ TEST(Config, ResolveCacheDir) {
   ASSERT_TRUE(resolved.ok()) << resolved.ToString();
   EXPECT_EQ(d.cache_dir, dir / "murr");
   EXPECT_TRUE(std::filesystem::is_directory(d.cache_dir));
+}
+
+TEST(Config, TokensAreNeverShownAndTlsNeedsBothFiles) {
+  auto c = LoadConfig("", {{"MURR_AUTH_TOKENS", "read:0123456789abcdefXYZ,write:fedcba9876543210QQQ"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::string described = DescribeConfig(*c);
+  EXPECT_EQ(described.find("0123456789abcdef"), std::string::npos) << described;
+  EXPECT_EQ(described.find("fedcba9876543210"), std::string::npos) << described;
+  EXPECT_NE(described.find("auth.tokens=(2 redacted)"), std::string::npos) << described;
+  auto half = LoadConfig("", {{"MURR_SERVER_TLS_CERT_FILE", "/x.pem"}});
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("server.tls.key_file"), std::string::npos);
 }
 
 TEST(Config, DescribeListsEveryKey) {

@@ -158,16 +158,76 @@ std::vector<KeyDef> BuildKeyDefs() {
       "server.http.worker_threads", "threads serving HTTP; 0 = one per hardware thread (default 0)",
       0, 1024, [](Config* c, int64_t v) { c->http.worker_threads = static_cast<int>(v); },
       [](const Config& c) { return int64_t{c.http.worker_threads}; });
+  add_int(
+      "server.http.work_threads",
+      "threads running writes, create, drop and listings, apart from fetches (default 2)", 1,
+      1024, [](Config* c, int64_t v) { c->http.work_threads = static_cast<int>(v); },
+      [](const Config& c) { return int64_t{c.http.work_threads}; });
+  add_int(
+      "server.http.max_queued_work",
+      "slow requests that may wait for a work thread before new ones get 503 (default 64)", 1,
+      1000000, [](Config* c, int64_t v) { c->http.max_queued_work = static_cast<uint64_t>(v); },
+      [](const Config& c) { return static_cast<int64_t>(c.http.max_queued_work); });
   add_bool(
       "server.http.access_log", "log one line per request (default false)",
       [](Config* c, bool v) { c->http.access_log = v; },
       [](const Config& c) { return c.http.access_log; });
+  add_int(
+      "server.http.max_connections",
+      "most connections open at once; past it accepting pauses (default 10000)", 1, 1000000,
+      [](Config* c, int64_t v) { c->http.max_connections = v; },
+      [](const Config& c) { return c.http.max_connections; });
+  add_int(
+      "server.http.max_target_bytes", "longest request target (path and query) (default 8192)",
+      16, 16384, [](Config* c, int64_t v) { c->http.max_target_bytes = v; },
+      [](const Config& c) { return c.http.max_target_bytes; });
+  add_int(
+      "server.http.max_header_count", "most header fields in one request (default 100)", 1, 10000,
+      [](Config* c, int64_t v) { c->http.max_header_count = v; },
+      [](const Config& c) { return c.http.max_header_count; });
+  add_string("server.tls.cert_file",
+             "PEM certificate chain; with key_file, HTTP and Flight serve TLS only (default: none)",
+             [](Config* c) { return &c->http.tls.cert_file; });
+  add_string("server.tls.key_file", "PEM private key of server.tls.cert_file (default: none)",
+             [](Config* c) { return &c->http.tls.key_file; });
   add_string("server.grpc.host", "address the Arrow Flight API listens on (default 0.0.0.0)",
              [](Config* c) { return &c->grpc.host; });
   add_int(
       "server.grpc.port", "Arrow Flight port, 0..65535; 0 picks a free port (default 8081)", 0,
       65535, [](Config* c, int64_t v) { c->grpc.port = static_cast<int>(v); },
       [](const Config& c) { return int64_t{c.grpc.port}; });
+  add_int(
+      "server.grpc.stream_timeout_ms",
+      "milliseconds a Flight stream may last before it is cancelled (default 300000)", 1,
+      kMaxTimeoutMs, [](Config* c, int64_t v) { c->grpc_stream_timeout_ms = v; },
+      [](const Config& c) { return c.grpc_stream_timeout_ms; });
+  {
+    // A secret: the effective configuration shows how many entries it has, never the text.
+    KeyDef def;
+    def.key = {"auth.tokens", EnvName("auth.tokens"), "string",
+               "bearer tokens, 'read:<token>,write:<token>,...'; none = no authentication "
+               "(default: none)"};
+    def.set = [](Config* c, std::string_view text) -> Status {
+      c->auth.tokens = std::string(text);
+      return Status::OK();
+    };
+    def.get = [](const Config& c) {
+      if (c.auth.tokens.empty()) return std::string();
+      size_t n = 1 + static_cast<size_t>(std::count(c.auth.tokens.begin(), c.auth.tokens.end(), ','));
+      return "(" + std::to_string(n) + " redacted)";
+    };
+    defs.push_back(std::move(def));
+  }
+  add_string("auth.tokens_file", "file of 'scope:token' lines (default: none)",
+             [](Config* c) { return &c->auth.tokens_file; });
+  add_bool(
+      "auth.open_health", "GET /health answers without a token (default true)",
+      [](Config* c, bool v) { c->auth.open_health = v; },
+      [](const Config& c) { return c.auth.open_health; });
+  add_bool(
+      "auth.open_metrics", "GET /metrics answers without a token (default false)",
+      [](Config* c, bool v) { c->auth.open_metrics = v; },
+      [](const Config& c) { return c.auth.open_metrics; });
   add_string("storage.cache_dir",
              "directory of the tables (default: first writable of ./murr, /var/lib/murr/murr, "
              "/data/murr, $TMPDIR/murr)",
@@ -326,6 +386,10 @@ Result<Config> LoadConfig(const std::string& file,
                                      "MURR_SERVER_HTTP_PORT for server.http.port)");
     }
     MURR_RETURN_IF_ERROR(def->set(&config, value).WithContext("environment variable " + name));
+  }
+  if (config.http.tls.cert_file.empty() != config.http.tls.key_file.empty()) {
+    return Status::InvalidArgument(
+        "server.tls.cert_file and server.tls.key_file must be set together (TLS needs both)");
   }
   return config;
 }

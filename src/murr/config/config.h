@@ -20,6 +20,25 @@ struct EndpointConfig {
   int port = 0;
 };
 
+// TLS from PEM files: both set, or neither (plaintext). Served by HTTP and Arrow Flight alike.
+struct TlsConfig {
+  std::string cert_file;  // the certificate chain, leaf first
+  std::string key_file;   // its private key
+  bool enabled() const { return !cert_file.empty(); }
+};
+
+// Bearer tokens (TokenAuth). No token at all means no authentication.
+struct AuthConfig {
+  // "read:<token>,write:<token>,...". A secret: never logged (DescribeConfig redacts it).
+  std::string tokens;
+  // A file of "scope:token" lines; keeps tokens out of the config and the environment.
+  std::string tokens_file;
+  // Whether GET /health answers without a token: load balancers probe it without credentials.
+  bool open_health = true;
+  // Whether GET /metrics answers without a token. Off: it names every table.
+  bool open_metrics = false;
+};
+
 struct HttpConfig {
   EndpointConfig endpoint{"0.0.0.0", 8080};
   // Largest request body accepted. A write is one whole batch held in memory, so this bounds
@@ -45,18 +64,38 @@ struct HttpConfig {
   // On SIGINT/SIGTERM, requests in flight get this long to finish before the process exits.
   // A write is durable before it is acknowledged, so cutting it short never tears a table.
   int64_t shutdown_timeout_ms = 30000;
-  // Threads running the server's event loop and handlers (writes fsync on these threads).
+  // Threads running the server's event loop, the fetches and the other quick requests.
   // 0 means one per hardware thread.
   int worker_threads = 0;
+  // Threads running the slow requests (writes: decode + fsync; create, drop, listings), so that
+  // a fetch never waits behind them. It also bounds how many writes hold their decoded batch in
+  // memory at once. 2 keeps a disk busy while a second write decodes.
+  int work_threads = 2;
+  // Slow requests allowed to wait for a work thread; past it they are answered 503 at once
+  // rather than piling up bodies in memory.
+  uint64_t max_queued_work = 64;
   // One log line per request (method, target, status, bytes, microseconds). Off by default: at
   // tens of thousands of requests per second the log would cost more than the requests.
   bool access_log = false;
+  // Most connections open at once; past it the server stops accepting (new clients wait in the
+  // kernel's backlog) until one closes. Each costs a socket and a read buffer; 10,000 is far
+  // above what an inference fleet keeps open to one worker, far below the descriptor limit.
+  int64_t max_connections = 10000;
+  // Limits on a request's head, on top of the 16 KiB for all headers together: real targets are
+  // a few dozen bytes and real requests carry about ten headers.
+  int64_t max_target_bytes = 8192;
+  int64_t max_header_count = 100;
+  TlsConfig tls;
 };
 
 struct Config {
   HttpConfig http;
+  AuthConfig auth;
   // Arrow Flight (gRPC) endpoint; served by the Flight API layer.
   EndpointConfig grpc{"0.0.0.0", 8081};
+  // A Flight stream (DoPut or DoGet) that has not finished after this long is cancelled, so a
+  // stalled client cannot hold a gRPC thread and a write's memory forever (like io_timeout_ms).
+  int64_t grpc_stream_timeout_ms = 300000;
   // Directory holding the tables. Empty means the first writable of <cwd>/murr,
   // /var/lib/murr/murr, /data/murr, <tmp>/murr (see ResolveCacheDir).
   std::string cache_dir;

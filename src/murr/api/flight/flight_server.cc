@@ -5,12 +5,14 @@
 #include <atomic>
 #include <chrono>
 #include <climits>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -24,6 +26,7 @@
 #include "murr/api/flight/flight_wire.h"
 #include "murr/codec/arrow_ipc.h"
 #include "murr/codec/fetch_request.h"
+#include "murr/core/file_util.h"
 #include "murr/core/json_util.h"
 
 namespace murr::flight {
@@ -230,37 +233,88 @@ class FlightServiceImpl final : public pb::FlightService::Service {
             }));
   }
 
-  // Counts an RPC as in flight for its lifetime; RPCs that start once draining began are refused.
+  // Counts an RPC as in flight for its lifetime and puts it under the stream deadline; refuses
+  // RPCs that start once draining began, and those the bearer token does not allow.
   class RpcScope {
    public:
-    explicit RpcScope(FlightServiceImpl* service) : service_(service) { ++service_->active_; }
-    ~RpcScope() { --service_->active_; }
+    RpcScope(FlightServiceImpl* service, grpc::ServerContext* context, AccessScope needed)
+        : service_(service), context_(context) {
+      ++service_->active_;
+      if (service_->draining_) {
+        refusal_ = ShuttingDown();
+        return;
+      }
+      if (service_->options_.access.enabled()) {
+        std::string_view authorization;
+        auto it = context->client_metadata().find("authorization");
+        if (it != context->client_metadata().end()) {
+          authorization = std::string_view(it->second.data(), it->second.size());
+        }
+        switch (service_->options_.access.tokens->Check(authorization, needed)) {
+          case TokenAuth::Verdict::kAllowed:
+            break;
+          case TokenAuth::Verdict::kUnauthenticated:
+            refusal_ = {grpc::StatusCode::UNAUTHENTICATED,
+                        std::string(TokenAuth::kUnauthenticatedMessage) +
+                            " (gRPC metadata 'authorization')"};
+            return;
+          case TokenAuth::Verdict::kForbidden:
+            refusal_ = {grpc::StatusCode::PERMISSION_DENIED,
+                        std::string(TokenAuth::kForbiddenMessage)};
+            return;
+        }
+      }
+      service_->Track(context_);
+    }
+    ~RpcScope() {
+      if (refusal_.ok()) service_->Untrack(context_);
+      --service_->active_;
+    }
     RpcScope(const RpcScope&) = delete;
     RpcScope& operator=(const RpcScope&) = delete;
-    bool refused() const { return service_->draining_; }
+    bool admitted() const { return refusal_.ok(); }
+    const grpc::Status& refusal() const { return refusal_; }
 
    private:
     FlightServiceImpl* service_;
+    grpc::ServerContext* context_;
+    grpc::Status refusal_;
   };
+
+  // Cancels every RPC that has run longer than the stream timeout (a stalled client). Called
+  // every few hundred milliseconds by the server's watchdog thread.
+  void CancelOverdue() {
+    auto now = std::chrono::steady_clock::now();
+    auto limit = std::chrono::milliseconds(options_.stream_timeout_ms);
+    std::lock_guard<std::mutex> lock(tracked_mu_);
+    for (auto& [context, started] : tracked_) {
+      if (now - started > limit) {
+        spdlog::warn("flight: cancelling an RPC from {} after server.grpc.stream_timeout_ms={}",
+                     context->peer(), options_.stream_timeout_ms);
+        context->TryCancel();
+        started = now + std::chrono::hours(24 * 365);  // cancel once
+      }
+    }
+  }
 
   // Refuses new RPCs; RPCs in flight go on (see FlightServer::Shutdown).
   void StartDraining() { draining_ = true; }
   int active() const { return active_; }
 
-  grpc::Status Handshake(
-      grpc::ServerContext*,
+  grpc::Status Handshake(grpc::ServerContext* context,
       grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>*) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     return {grpc::StatusCode::UNIMPLEMENTED,
-            "Handshake is not supported: Murr's Flight API needs no authentication; call the "
-            "other RPCs directly"};
+            "Handshake is not supported: when auth.tokens is set, send the metadata "
+            "'authorization: Bearer <token>' with every call; otherwise no authentication is "
+            "needed"};
   }
 
   grpc::Status ListFlights(grpc::ServerContext* context, const pb::Criteria* criteria,
                            grpc::ServerWriter<pb::FlightInfo>* writer) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     // A non-empty expression is a table name prefix.
     const std::string& prefix = criteria->expression();
     for (const TableInfo& t : service_->ListTables()) {
@@ -272,10 +326,10 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status GetFlightInfo(grpc::ServerContext*, const pb::FlightDescriptor* descriptor,
+  grpc::Status GetFlightInfo(grpc::ServerContext* context, const pb::FlightDescriptor* descriptor,
                              pb::FlightInfo* info) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     auto name = TableFromDescriptor(*descriptor);
     if (!name.ok()) return ToGrpc(name.status());
     auto schema = service_->GetSchema(*name);
@@ -286,18 +340,18 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status PollFlightInfo(grpc::ServerContext*, const pb::FlightDescriptor*,
+  grpc::Status PollFlightInfo(grpc::ServerContext* context, const pb::FlightDescriptor*,
                               pb::PollInfo*) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     return {grpc::StatusCode::UNIMPLEMENTED,
             "PollFlightInfo is not supported: Murr answers GetFlightInfo at once"};
   }
 
-  grpc::Status GetSchema(grpc::ServerContext*, const pb::FlightDescriptor* descriptor,
+  grpc::Status GetSchema(grpc::ServerContext* context, const pb::FlightDescriptor* descriptor,
                          pb::SchemaResult* result) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     auto name = TableFromDescriptor(*descriptor);
     if (!name.ok()) return ToGrpc(name.status());
     auto schema = service_->GetSchema(*name);
@@ -308,8 +362,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status DoPut(grpc::ServerContext* context,
                      grpc::ServerReaderWriter<pb::PutResult, pb::FlightData>* stream) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kWrite);
+    if (!scope.admitted()) return scope.refusal();
     pb::FlightData data;
     if (!stream->Read(&data)) {
       return InvalidArgument(
@@ -371,18 +425,18 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status DoExchange(grpc::ServerContext*,
+  grpc::Status DoExchange(grpc::ServerContext* context,
                           grpc::ServerReaderWriter<pb::FlightData, pb::FlightData>*) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     return {grpc::StatusCode::UNIMPLEMENTED,
             "DoExchange is not supported: use DoGet to read and DoPut to write"};
   }
 
-  grpc::Status DoAction(grpc::ServerContext*, const pb::Action* action,
+  grpc::Status DoAction(grpc::ServerContext* context, const pb::Action* action,
                         grpc::ServerWriter<pb::Result>* writer) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kWrite);
+    if (!scope.admitted()) return scope.refusal();
     pb::Result result;
     if (action->type() == "create_table") {
       auto parsed = ParseCreateTable(action->body());
@@ -404,10 +458,10 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     return grpc::Status::OK;
   }
 
-  grpc::Status ListActions(grpc::ServerContext*, const pb::Empty*,
+  grpc::Status ListActions(grpc::ServerContext* context, const pb::Empty*,
                            grpc::ServerWriter<pb::ActionType>* writer) override {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     pb::ActionType create;
     create.set_type("create_table");
     create.set_description(
@@ -426,8 +480,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
  private:
   grpc::Status DoGetRaw(grpc::ServerContext* context,
                         grpc::ServerSplitStreamer<pb::Ticket, grpc::ByteBuffer>* stream) {
-    RpcScope scope(this);
-    if (scope.refused()) return ShuttingDown();
+    RpcScope scope(this, context, AccessScope::kRead);
+    if (!scope.admitted()) return scope.refusal();
     pb::Ticket ticket;
     if (!stream->Read(&ticket)) return InvalidArgument("DoGet received no ticket");
     auto request = FetchRequest::Parse(ticket.ticket(), options_.max_fetch_keys);
@@ -463,10 +517,21 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     return grpc::Status::OK;
   }
 
+  void Track(grpc::ServerContext* context) {
+    std::lock_guard<std::mutex> lock(tracked_mu_);
+    tracked_.emplace(context, std::chrono::steady_clock::now());
+  }
+  void Untrack(grpc::ServerContext* context) {
+    std::lock_guard<std::mutex> lock(tracked_mu_);
+    tracked_.erase(context);
+  }
+
   FlightOptions options_;
   TableService* service_;
   std::atomic<int> active_{0};
   std::atomic<bool> draining_{false};
+  std::mutex tracked_mu_;  // held for an insert, an erase or a watchdog pass: never across I/O
+  std::unordered_map<grpc::ServerContext*, std::chrono::steady_clock::time_point> tracked_;
 };
 
 std::string ListenAddress(const EndpointConfig& endpoint) {
@@ -484,7 +549,24 @@ struct FlightServer::Impl {
   std::unique_ptr<grpc::Server> server;
   bool shut_down = false;
   std::mutex mu;
+  // The stream-timeout watchdog.
+  std::mutex watchdog_mu;
+  std::condition_variable watchdog_cv;
+  bool watchdog_stop = false;
+  std::thread watchdog;
 };
+
+Result<std::shared_ptr<grpc::ServerCredentials>> ServerCredentials(const TlsConfig& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  Status st = ReadFile(tls.key_file, &pair.private_key);
+  if (!st.ok()) return Status::InvalidArgument("server.tls.key_file: " + st.message());
+  st = ReadFile(tls.cert_file, &pair.cert_chain);
+  if (!st.ok()) return Status::InvalidArgument("server.tls.cert_file: " + st.message());
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back(std::move(pair));
+  return grpc::SslServerCredentials(options);
+}
 
 Result<std::unique_ptr<FlightServer>> FlightServer::Start(const FlightOptions& options,
                                                           TableService* service) {
@@ -497,13 +579,26 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(const FlightOptions& o
   builder.SetMaxReceiveMessageSize(
       static_cast<int>(std::min<uint64_t>(options.max_write_bytes, INT_MAX)));
   std::string address = ListenAddress(options.endpoint);
-  builder.AddListeningPort(address, grpc::InsecureServerCredentials(), &impl->port);
+  MURR_ASSIGN_OR_RETURN(std::shared_ptr<grpc::ServerCredentials> credentials,
+                        ServerCredentials(options.tls));
+  builder.AddListeningPort(address, credentials, &impl->port);
   builder.RegisterService(impl->service.get());
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {
     return Status::IOError("cannot listen on " + address +
-                           " for Arrow Flight (server.grpc): address in use or not available");
+                           " for Arrow Flight (server.grpc): address in use or not available" +
+                           (options.tls.enabled() ? ", or the TLS certificate and key do not match"
+                                                  : ""));
   }
+  Impl* raw = impl.get();
+  raw->watchdog = std::thread([raw] {
+    auto period = std::chrono::milliseconds(
+        std::clamp<int64_t>(raw->options.stream_timeout_ms / 4, 10, 1000));
+    std::unique_lock<std::mutex> lock(raw->watchdog_mu);
+    while (!raw->watchdog_cv.wait_for(lock, period, [raw] { return raw->watchdog_stop; })) {
+      raw->service->CancelOverdue();
+    }
+  });
   return std::unique_ptr<FlightServer>(new FlightServer(std::move(impl)));
 }
 
@@ -535,6 +630,12 @@ void FlightServer::Shutdown(int64_t grace_ms) {
   }
   impl_->server->Shutdown(std::chrono::system_clock::now());
   impl_->server->Wait();
+  {
+    std::lock_guard<std::mutex> w(impl_->watchdog_mu);
+    impl_->watchdog_stop = true;
+  }
+  impl_->watchdog_cv.notify_all();
+  if (impl_->watchdog.joinable()) impl_->watchdog.join();
 }
 
 }  // namespace murr::flight

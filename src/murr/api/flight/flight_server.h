@@ -14,6 +14,7 @@
 
 #include "murr/config/config.h"
 #include "murr/core/status.h"
+#include "murr/core/token_auth.h"
 #include "murr/service/table_service.h"
 
 namespace murr::flight {
@@ -30,6 +31,11 @@ struct FlightOptions {
   // Largest gRPC message a DoGet reply is split to stay within: gRPC clients refuse messages
   // over 4 MiB unless configured otherwise. A single row larger than this is still sent whole.
   size_t max_reply_message_bytes = size_t{4} << 20;
+  // An RPC still running after this long is cancelled (server.grpc.stream_timeout_ms).
+  int64_t stream_timeout_ms = 300000;
+  // TLS (server.tls) and bearer tokens (auth.*), as for HTTP.
+  TlsConfig tls;
+  AccessControl access;
 };
 
 class FlightServer {

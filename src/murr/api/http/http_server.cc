@@ -5,14 +5,17 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
+#include <type_traits>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
@@ -21,11 +24,14 @@
 #include <boost/asio/post.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/asio/ssl.hpp>
 
 #include "murr/api/http/metrics.h"
 #include "murr/api/http/router.h"
 #include "murr/api/http/routes.h"
 #include "murr/columnar/buffer.h"
+#include "murr/core/work_pool.h"
 
 namespace murr::http {
 namespace {
@@ -143,25 +149,40 @@ std::string_view View(beast::string_view s) {
 
 }  // namespace
 
-class Session;
+// What the server keeps of a connection: how to tell it to close at shutdown.
+class SessionBase {
+ public:
+  virtual ~SessionBase() = default;
+  virtual void OnShutdown() = 0;
+  virtual net::any_io_executor executor() = 0;
+};
 
 struct HttpServer::Impl {
-  Impl(const HttpConfig& cfg, TableService* service, int threads)
-      : config(cfg), router(service, &metrics, RouterOptions{cfg.max_fetch_keys, cfg.max_decoded_bytes}) {
+  Impl(const HttpConfig& cfg, TableService* service, const AccessControl& access, int threads)
+      : config(cfg),
+        router(service, &metrics,
+               RouterOptions{cfg.max_fetch_keys, cfg.max_decoded_bytes, access}) {
     for (int i = 0; i < threads; ++i) {
       // Hint 1: one thread runs each context (posts from other threads stay safe).
       contexts.push_back(std::make_unique<net::io_context>(1));
       guards.emplace_back(contexts.back()->get_executor());
     }
     acceptor.emplace(contexts[0]->get_executor());
+    pool = std::make_unique<WorkPool>(cfg.work_threads, cfg.max_queued_work);
   }
 
   void Accept();
   void OnAccept(beast::error_code ec, tcp::socket socket);
-  void Unregister(Session* session) {
+  void Unregister(SessionBase* session) {
     std::lock_guard<std::mutex> lock(mu);
     sessions.erase(session);
     if (shutting_down && sessions.empty()) cv.notify_all();
+    if (accept_paused && !shutting_down &&
+        static_cast<int64_t>(sessions.size()) < config.max_connections) {
+      // Below server.http.max_connections again: accept the clients waiting in the backlog.
+      accept_paused = false;
+      net::post(acceptor->get_executor(), [this] { Accept(); });
+    }
   }
 
   HttpConfig config;
@@ -174,7 +195,9 @@ struct HttpServer::Impl {
   std::condition_variable cv;
   bool shutting_down = false;
   Clock::time_point shutdown_started;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions;
+  std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
+  bool accept_paused = false;  // at max_connections; guarded by mu
+  std::optional<net::ssl::context> ssl;  // set when server.tls is configured
 
   // One io_context per worker thread; a connection lives on one of them (round-robin at accept),
   // so its handlers never hop threads. Declared after `sessions`: destroying a context destroys
@@ -186,42 +209,91 @@ struct HttpServer::Impl {
   size_t next_context = 0;                // touched by Accept only (contexts[0]'s thread)
   std::vector<std::thread> threads;
   bool joined = false;
+  // Slow requests run here, never on the I/O threads. Declared last so that it is joined first,
+  // while the contexts its jobs post their replies to still exist.
+  std::unique_ptr<WorkPool> pool;
 };
 
-// One connection: reads requests one after the other (keep-alive), hands each to the router on
-// the worker thread that read it, writes the reply. All its handlers run on the one thread of its
-// io_context, so they never run concurrently and need no strand.
-class Session : public std::enable_shared_from_this<Session> {
+namespace {
+
+// Requests answered on the I/O thread: the read path and the constant replies. Everything else
+// (a write's decode and fsync, create, drop, listings that may count rows) goes to the pool.
+bool RunsInline(int route) {
+  switch (route) {
+    case kRouteUnmatched:
+    case kRouteHealth:
+    case kRouteOpenApi:
+    case kRouteSchema:
+    case kRouteFetch:
+      return true;
+    case kRouteMetrics:
+    case kRouteListTables:
+    case kRouteTable:
+    case kRouteWrite:
+    case kRouteStatus:
+    case kNumRoutes:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace
+
+// One connection: reads requests one after the other (keep-alive), answers the quick ones on the
+// worker thread that read them and hands the slow ones to the work pool, writes the reply. All
+// its handlers run on the one thread of its io_context, so they never run concurrently and need
+// no strand. Stream is beast::tcp_stream, or an ssl_stream over one for TLS.
+template <class Stream>
+class Session : public SessionBase, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+
  public:
-  Session(HttpServer::Impl* server, tcp::socket socket)
-      : server_(server), stream_(std::move(socket)) {
+  template <class... Args>
+  Session(HttpServer::Impl* server, Args&&... args)
+      : server_(server), stream_(std::forward<Args>(args)...) {
     beast::error_code ec;
-    tcp::endpoint remote = stream_.socket().remote_endpoint(ec);
+    tcp::endpoint remote = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
   }
-  ~Session() { server_->Unregister(this); }
+  ~Session() override { server_->Unregister(this); }
 
   void Start() {
-    net::dispatch(stream_.get_executor(),
-                  beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+    net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      if constexpr (kTls) {
+        // The handshake counts against the header timeout: a client that opens a connection and
+        // sends nothing is closed as when it sends no request.
+        self->lowest().expires_after(
+            std::chrono::milliseconds(self->server_->config.header_timeout_ms));
+        self->stream_.async_handshake(net::ssl::stream_base::server,
+                                      [self](beast::error_code ec) {
+                                        if (ec) return self->Close();
+                                        self->WaitForRequest();
+                                      });
+      } else {
+        self->WaitForRequest();
+      }
+    });
   }
 
   // Posted by HttpServer::Shutdown: an idle connection closes now, a busy one after its reply.
-  void OnShutdown() {
+  void OnShutdown() override {
     closing_ = true;
-    if (state_ == State::kIdle) stream_.cancel();
+    if (state_ == State::kIdle) lowest().cancel();
   }
 
-  net::any_io_executor executor() { return stream_.get_executor(); }
+  net::any_io_executor executor() override { return stream_.get_executor(); }
 
  private:
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
+
   enum class State { kIdle, kReading, kHandling, kWriting, kClosed };
 
   void WaitForRequest() {
     if (closing_) return Close();
     if (buffer_.size() > 0) return ReadHeader();  // a pipelined request is already here
     state_ = State::kIdle;
-    stream_.expires_after(std::chrono::milliseconds(server_->config.idle_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(server_->config.idle_timeout_ms));
     stream_.async_read_some(buffer_.prepare(kReadChunk),
                             beast::bind_front_handler(&Session::OnFirstBytes, shared_from_this()));
   }
@@ -240,7 +312,7 @@ class Session : public std::enable_shared_from_this<Session> {
     // Checked against the declared length in OnHeader. (Beast 1.74 compares a declared length
     // with an unset optional limit as over it, so "no limit" is spelled as the largest value.)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-    stream_.expires_after(std::chrono::milliseconds(server_->config.header_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(server_->config.header_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
   }
@@ -255,7 +327,19 @@ class Session : public std::enable_shared_from_this<Session> {
       return Close();  // timeout or the peer went away
     }
     const auto& msg = parser_->get();
-    uint64_t limit = server_->config.max_body_bytes;
+    const HttpConfig& config = server_->config;
+    if (static_cast<int64_t>(msg.target().size()) > config.max_target_bytes) {
+      return SendEarlyError(414, fmt::format("request target of {} bytes is over the limit of {} "
+                                             "bytes (server.http.max_target_bytes)",
+                                             msg.target().size(), config.max_target_bytes));
+    }
+    int64_t fields = std::distance(msg.begin(), msg.end());
+    if (fields > config.max_header_count) {
+      return SendEarlyError(431, fmt::format("request has {} header fields, over the limit of {} "
+                                             "(server.http.max_header_count)",
+                                             fields, config.max_header_count));
+    }
+    uint64_t limit = config.max_body_bytes;
     if (parser_->content_length() && *parser_->content_length() > limit) {
       return SendEarlyError(413, "request body of " + std::to_string(*parser_->content_length()) +
                                      " bytes is over the limit of " + std::to_string(limit) +
@@ -265,7 +349,7 @@ class Session : public std::enable_shared_from_this<Session> {
     auto expect = msg.find(bhttp::field::expect);
     if (expect != msg.end() && beast::iequals(expect->value(), "100-continue")) {
       continue_.emplace(bhttp::status::continue_, msg.version());
-      stream_.expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
+      lowest().expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
       return bhttp::async_write(
           stream_, *continue_,
           beast::bind_front_handler(&Session::OnContinueWritten, shared_from_this()));
@@ -279,7 +363,7 @@ class Session : public std::enable_shared_from_this<Session> {
   }
 
   void ReadBody() {
-    stream_.expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnBody, shared_from_this()));
   }
@@ -302,9 +386,27 @@ class Session : public std::enable_shared_from_this<Session> {
     request.target = View(msg.target());
     request.content_type = View(msg[bhttp::field::content_type]);
     request.accept = View(msg[bhttp::field::accept]);
+    request.authorization = View(msg[bhttp::field::authorization]);
     request.body = msg.body().buffer;
     keep_alive_ = msg.keep_alive();
-    HttpResponse response = server_->router.Handle(request);
+    if (RunsInline(MatchRoute(request.target).route)) {
+      return Reply(server_->router.Handle(request));
+    }
+    // The request's views and body stay valid: this session reads nothing until it replies.
+    bool queued = server_->pool->TrySubmit([self = shared_from_this(), request] {
+      HttpResponse response = self->server_->router.Handle(request);
+      net::post(self->stream_.get_executor(),
+                [self, response = std::move(response)]() mutable { self->Reply(std::move(response)); });
+    });
+    if (!queued) {
+      Reply(ErrorResponse(503, fmt::format("the server is busy: {} slow requests are already "
+                                           "queued (server.http.max_queued_work); retry later",
+                                           server_->pool->max_queued())));
+    }
+  }
+
+  void Reply(HttpResponse response) {
+    const auto& msg = parser_->get();
     if (msg.method() == bhttp::verb::head) {
       // No route answers HEAD (405); a reply to HEAD carries no body, and closing keeps a client
       // that would wait for one from misreading the connection.
@@ -343,6 +445,9 @@ class Session : public std::enable_shared_from_this<Session> {
     reply_->set(bhttp::field::server, "murr");
     reply_->set(bhttp::field::content_type, response.content_type);
     if (!response.allow.empty()) reply_->set(bhttp::field::allow, response.allow);
+    if (!response.www_authenticate.empty()) {
+      reply_->set(bhttp::field::www_authenticate, response.www_authenticate);
+    }
     reply_->body().text = std::move(response.body);
     reply_->body().slices = std::move(response.slices);
     reply_->body().owner = std::move(response.owner);
@@ -350,7 +455,7 @@ class Session : public std::enable_shared_from_this<Session> {
     reply_->prepare_payload();
     bytes_ = ReplyBody::size(reply_->body());
     if (!response.error.empty()) LogError(response);
-    stream_.expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
+    lowest().expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
     bhttp::async_write(stream_, *reply_,
                        beast::bind_front_handler(&Session::OnWritten, shared_from_this()));
   }
@@ -393,12 +498,14 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Reads and drops what the client still sends (bounded in time and bytes), then closes.
   void Drain() {
+    // A TLS stream cannot be half-closed underneath its session; it just closes.
+    if constexpr (kTls) return Close();
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
     parser_.reset();
     buffer_.clear();
     drained_ = 0;
-    stream_.expires_after(kDrainTime);
+    lowest().expires_after(kDrainTime);
     DrainMore();
   }
 
@@ -415,12 +522,12 @@ class Session : public std::enable_shared_from_this<Session> {
   void Close() {
     state_ = State::kClosed;
     beast::error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+    lowest().close();
   }
 
   HttpServer::Impl* server_;
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<RequestBody>> parser_;
   std::optional<bhttp::response<ReplyBody>> reply_;
@@ -455,7 +562,9 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   // Replies are written whole in one gathered write; Nagle would only delay the last segment.
   beast::error_code nodelay_ec;
   socket.set_option(tcp::no_delay(true), nodelay_ec);
-  std::shared_ptr<Session> session;
+  bool full = false;
+  std::shared_ptr<SessionBase> session;
+  std::function<void()> start;
   {
     std::lock_guard<std::mutex> lock(mu);
     if (shutting_down) {
@@ -463,11 +572,30 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
       socket.close(ignored);
       return;
     }
-    session = std::make_shared<Session>(this, std::move(socket));
+    if (ssl) {
+      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+          this, std::move(socket), *ssl);
+      start = [s] { s->Start(); };
+      session = std::move(s);
+    } else {
+      auto s = std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket));
+      start = [s] { s->Start(); };
+      session = std::move(s);
+    }
     sessions.emplace(session.get(), session);
+    full = static_cast<int64_t>(sessions.size()) >= config.max_connections;
+    if (full) {
+      accept_paused = true;
+      spdlog::warn("{} connections open (server.http.max_connections): accepting paused until "
+                   "one closes",
+                   sessions.size());
+    }
   }
-  session->Start();
-  Accept();
+  // Outside the lock: a session that ends at once unregisters itself (which takes the lock).
+  start();
+  start = nullptr;
+  session.reset();
+  if (!full) Accept();
 }
 
 HttpServer::HttpServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -478,11 +606,30 @@ HttpServer::~HttpServer() {
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::Start(const HttpConfig& config,
-                                                      TableService* service) {
+                                                      TableService* service,
+                                                      const AccessControl& access) {
   int threads = config.worker_threads > 0
                     ? config.worker_threads
                     : std::max(1, static_cast<int>(std::thread::hardware_concurrency()));
-  auto impl = std::make_unique<Impl>(config, service, threads);
+  auto impl = std::make_unique<Impl>(config, service, access, threads);
+  if (config.tls.enabled()) {
+    impl->ssl.emplace(net::ssl::context::tls_server);
+    net::ssl::context& ctx = *impl->ssl;
+    ctx.set_options(net::ssl::context::default_workarounds | net::ssl::context::no_sslv2 |
+                    net::ssl::context::no_sslv3 | net::ssl::context::no_tlsv1 |
+                    net::ssl::context::no_tlsv1_1);
+    beast::error_code tls_ec;
+    ctx.use_certificate_chain_file(config.tls.cert_file, tls_ec);
+    if (tls_ec) {
+      return Status::InvalidArgument("server.tls.cert_file: cannot load '" + config.tls.cert_file +
+                                     "': " + tls_ec.message());
+    }
+    ctx.use_private_key_file(config.tls.key_file, net::ssl::context::pem, tls_ec);
+    if (tls_ec) {
+      return Status::InvalidArgument("server.tls.key_file: cannot load '" + config.tls.key_file +
+                                     "': " + tls_ec.message());
+    }
+  }
   const std::string& host = config.endpoint.host;
   std::string where = host + ":" + std::to_string(config.endpoint.port);
   beast::error_code ec;
@@ -529,7 +676,7 @@ int HttpServer::port() const {
 }
 
 void HttpServer::Shutdown() {
-  std::vector<std::shared_ptr<Session>> live;
+  std::vector<std::shared_ptr<SessionBase>> live;
   {
     std::lock_guard<std::mutex> lock(impl_->mu);
     if (impl_->shutting_down) return;

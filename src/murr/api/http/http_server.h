@@ -10,6 +10,7 @@
 #include <string>
 
 #include "murr/config/config.h"
+#include "murr/core/token_auth.h"
 #include "murr/core/status.h"
 #include "murr/service/table_service.h"
 
@@ -19,7 +20,8 @@ class HttpServer {
  public:
   // Binds config.endpoint (port 0: a free port) and starts the worker threads. `service` must
   // outlive the server.
-  static Result<std::unique_ptr<HttpServer>> Start(const HttpConfig& config, TableService* service);
+  static Result<std::unique_ptr<HttpServer>> Start(const HttpConfig& config, TableService* service,
+                                                   const AccessControl& access = {});
   // Shuts down (if not yet) and waits.
   ~HttpServer();
 
@@ -35,6 +37,7 @@ class HttpServer {
   void Wait();
 
  private:
+  template <class Stream>
   friend class Session;
   struct Impl;
   explicit HttpServer(std::unique_ptr<Impl> impl);

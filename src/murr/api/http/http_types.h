@@ -19,6 +19,7 @@ struct HttpRequest {
   std::string_view target;        // path and query, as sent
   std::string_view content_type;  // the Content-Type header, empty when absent
   std::string_view accept;        // the Accept header, empty when absent
+  std::string_view authorization;  // the Authorization header, empty when absent
   Buffer body;                    // the whole body, 64-byte aligned, owned by its Buffer
 };
 
@@ -27,6 +28,8 @@ struct HttpResponse {
   std::string content_type = "application/json";
   // The Allow header (405 replies).
   std::string allow;
+  // The WWW-Authenticate header (401 replies).
+  std::string www_authenticate;
   // The body, unless `slices` is non-empty.
   std::string body;
   // A scatter-gather body: the bytes of `slices` in order, pointing into memory that `owner`

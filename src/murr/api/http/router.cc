@@ -140,7 +140,9 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
   try {
     std::string_view method = request.method;
     std::string table(match.table);
-    if (match.route == kRouteUnmatched) {
+    if (auto refused = Authorize(request, match.route)) {
+      response = std::move(*refused);
+    } else if (match.route == kRouteUnmatched) {
       std::string_view path = request.target.substr(0, request.target.find('?'));
       response = ErrorResponse(404, fmt::format("no route for '{}'", path));
     } else if (match.route == kRouteTable && method == "PUT") {
@@ -189,6 +191,30 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
   }
   response.route = match.route;
   return response;
+}
+
+std::optional<HttpResponse> Router::Authorize(const HttpRequest& request, int route) const {
+  const AccessControl& access = options_.access;
+  if (!access.enabled()) return std::nullopt;
+  if ((route == kRouteHealth && access.open_health) ||
+      (route == kRouteMetrics && access.open_metrics)) {
+    return std::nullopt;
+  }
+  AccessScope needed = request.method == "GET" || (route == kRouteFetch && request.method == "POST")
+                           ? AccessScope::kRead
+                           : AccessScope::kWrite;
+  switch (access.tokens->Check(request.authorization, needed)) {
+    case TokenAuth::Verdict::kAllowed:
+      return std::nullopt;
+    case TokenAuth::Verdict::kUnauthenticated: {
+      HttpResponse r = ErrorResponse(401, TokenAuth::kUnauthenticatedMessage);
+      r.www_authenticate = "Bearer realm=\"murr\"";
+      return r;
+    }
+    case TokenAuth::Verdict::kForbidden:
+      return ErrorResponse(403, TokenAuth::kForbiddenMessage);
+  }
+  return ErrorResponse(500, "unknown access verdict");
 }
 
 HttpResponse Router::ListTables() const {

@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "murr/api/http/http_types.h"
 #include "murr/api/http/metrics.h"
 #include "murr/core/status.h"
+#include "murr/core/token_auth.h"
 #include "murr/service/table_service.h"
 
 namespace murr::http {
@@ -19,6 +21,8 @@ struct RouterOptions {
   uint64_t max_fetch_keys = 100000;
   // Largest decoded size of a Parquet write (HttpConfig::max_decoded_bytes).
   uint64_t max_decoded_bytes = uint64_t{8} << 30;
+  // Bearer tokens and the routes open without one.
+  AccessControl access;
 };
 
 // The HTTP status for a Status code: InvalidArgument and Unimplemented 400, NotFound 404,
@@ -34,6 +38,8 @@ class Router {
       : service_(service), metrics_(metrics), options_(options) {}
 
   HttpResponse Handle(const HttpRequest& request) const;
+  // A 401/403 reply when `access` refuses the request for `route`, nullopt when it may go on.
+  std::optional<HttpResponse> Authorize(const HttpRequest& request, int route) const;
 
  private:
   HttpResponse ListTables() const;
