@@ -476,3 +476,54 @@ TEST(MurrLimits, AStalledFlightStreamIsCancelled) {
 
 }  // namespace
 }  // namespace murr
+
+namespace murr {
+namespace {
+
+// With one I/O thread, a fetch sent while a large write is being decoded and stored is answered
+// before the write: the write runs on the work pool, not on the thread the fetch needs.
+TEST(MurrLimits, AFetchNeverWaitsBehindAWrite) {
+  TempDir dir;
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"worker_threads: 1",
+                                                                       "max_body_bytes: 268435456"})))
+      << server.log();
+  HttpClient c(server.port());
+  ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
+  ASSERT_EQ(c.Json("PUT", "/api/v1/table/t/write", R"({"columns":{"id":["a"],"n":[1]}})").status,
+            200);
+  // 1.5M rows (about 40 MB of JSON): decoding, indexing and writing it takes far longer than a
+  // fetch.
+  std::string body = R"({"columns":{"id":[)";
+  for (int i = 0; i < 1500000; ++i) body += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  body += R"(],"n":[)";
+  for (int i = 0; i < 1500000; ++i) body += (i ? "," : "") + std::to_string(i);
+  body += "]}}";
+  int writer = ConnectRaw(server.port());
+  std::string req = "PUT /api/v1/table/t/write HTTP/1.1\r\nHost: t\r\nContent-Type: "
+                    "application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  size_t off = 0;
+  while (off < req.size()) {
+    ssize_t n = ::send(writer, req.data() + off, req.size() - off, MSG_NOSIGNAL);
+    ASSERT_GT(n, 0);
+    off += static_cast<size_t>(n);
+  }
+  // Let the server finish receiving the body (loopback: milliseconds) and start on the write.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  HttpReply r = c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["a"],"columns":["n"]})");
+  EXPECT_EQ(r.body, R"({"columns":{"n":[1]}})");
+  pollfd p{writer, POLLIN, 0};
+  EXPECT_EQ(::poll(&p, 1, 0), 0) << "the write finished before the fetch was answered";
+  ASSERT_EQ(::poll(&p, 1, 120000), 1);
+  char buf[64];
+  ASSERT_GT(::recv(writer, buf, sizeof(buf), 0), 12);
+  EXPECT_EQ(std::string(buf, 12), "HTTP/1.1 200");
+  ::close(writer);
+  r = c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["1499999"],"columns":["n"]})");
+  EXPECT_EQ(r.body, R"({"columns":{"n":[1499999]}})");
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace murr

@@ -56,7 +56,7 @@ TEST(Config, EveryKeyHasItsEnvironmentName) {
     EXPECT_EQ(k.env, expected);
     EXPECT_FALSE(k.description.empty()) << k.path;
   }
-  EXPECT_EQ(ConfigKeys().size(), 31u);
+  EXPECT_EQ(ConfigKeys().size(), 32u);
 }
 
 TEST(Config, StrictErrorsNameTheKey) {

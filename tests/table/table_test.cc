@@ -360,6 +360,44 @@ TEST(TableTest, InlineCompactionKeepsTheSegmentCountLogarithmic) {
   EXPECT_EQ(out.columns[0].Value<int64_t>(1), 63);
 }
 
+TEST(TableTest, MergesOverMaxMergeBytesAreSkippedAndTheTableStaysCorrect) {
+  TempDir dir;
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, false}})
+          .value();
+  TableOptions opts = FastOptions();
+  opts.background_compaction = false;
+  auto write = [&](Table& t, int64_t w) {
+    Batch b;
+    b.fields = {{"id", DataType::kUtf8, false}, {"v", DataType::kInt64, false}};
+    ColumnBuilder k(DataType::kUtf8), v(DataType::kInt64);
+    (void)k.AppendString("k" + std::to_string(w));
+    v.Append<int64_t>(w);
+    b.columns = {k.Finish(), v.Finish()};
+    b.num_rows = 1;
+    ASSERT_TRUE(t.Write({b}).ok());
+  };
+  // Measure one segment, then allow merges of up to two of them.
+  auto probe = Table::Create(dir / "probe", schema, opts).value();
+  write(*probe, 0);
+  const int64_t one = probe->Stats().bytes;
+  opts.max_merge_bytes = 2 * one + one / 2;
+  auto table = Table::Create(dir / "t", schema, opts).value();
+  for (int64_t w = 0; w < 8; ++w) write(*table, w);
+  // tier_fan_in 4 would merge four one-row segments; that is over the bound, so none merge.
+  EXPECT_EQ(table->Stats().segments, 8);
+  Status all = table->CompactAll();
+  EXPECT_EQ(all.code(), StatusCode::kResourceExhausted);
+  EXPECT_NE(all.message().find("storage.max_merge_bytes"), std::string::npos) << all.message();
+  EXPECT_EQ(table->Stats().rows, 8);
+  auto out = table->Read({"k0", "k7"}, {"v"}).value();
+  EXPECT_EQ(out.columns[0].Value<int64_t>(0), 0);
+  EXPECT_EQ(out.columns[0].Value<int64_t>(1), 7);
+  // Invalid bound: refused.
+  opts.max_merge_bytes = 0;
+  EXPECT_EQ(Table::Create(dir / "u", schema, opts).status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {
   // Every write stores the same value v in all rows of columns a and b; a reader that ever saw a
   // row whose a != b, or a mix of versions within one read, saw a torn state.

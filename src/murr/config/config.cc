@@ -254,6 +254,12 @@ std::vector<KeyDef> BuildKeyDefs() {
       "segments of a table above which all are merged into one, 2..1024 (default 24)", 2, 1024,
       [](Config* c, int64_t v) { c->max_segments = static_cast<int>(v); },
       [](const Config& c) { return int64_t{c.max_segments}; });
+  add_int(
+      "storage.max_merge_bytes",
+      "largest compaction, in bytes of its input segments; bounds compaction's memory "
+      "(default 4294967296 = 4 GiB)",
+      1, std::numeric_limits<int64_t>::max(), [](Config* c, int64_t v) { c->max_merge_bytes = v; },
+      [](const Config& c) { return c.max_merge_bytes; });
   add_bool(
       "storage.verify_checksums_on_open",
       "verify every segment checksum at start-up (default true)",

@@ -110,6 +110,8 @@ struct Config {
   int max_segments = 24;
   // Verify every checksum of every segment at start-up (TableOptions::verify_checksums_on_open).
   bool verify_checksums_on_open = true;
+  // Largest merge in bytes of input segments (TableOptions::max_merge_bytes).
+  int64_t max_merge_bytes = int64_t{4} << 30;
 };
 
 // One configuration key: its dotted path in the YAML file ("server.http.port"), the environment

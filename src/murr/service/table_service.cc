@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <exception>
 #include <map>
+#include <new>
 #include <filesystem>
 #include <shared_mutex>
 
@@ -59,6 +61,19 @@ std::string TableService::UniquePath(const std::string& dir, const std::string& 
 
 namespace {
 
+// Runs `f`, turning an exception (an allocation failure, a std::filesystem error) into a Status:
+// nothing thrown below the service crosses it.
+template <class F>
+auto Guarded(std::string_view what, F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return Status::ResourceExhausted(std::string(what) + ": out of memory");
+  } catch (const std::exception& e) {
+    return Status::Internal(std::string(what) + ": " + e.what());
+  }
+}
+
 // Finishes what an interrupted create or drop left: Murr's files go, anything else stays.
 void CleanUpOwnFolder(const std::string& path) {
   auto kept = RemoveTableFolder(path);
@@ -82,6 +97,10 @@ std::string UtcStamp() {
 }  // namespace
 
 Result<std::unique_ptr<TableService>> TableService::Open(ServiceOptions options) {
+  return Guarded("open the cache", [&] { return OpenImpl(std::move(options)); });
+}
+
+Result<std::unique_ptr<TableService>> TableService::OpenImpl(ServiceOptions options) {
   if (options.cache_dir.empty()) return Status::InvalidArgument("cache_dir is empty");
   MURR_RETURN_IF_ERROR(ValidateTableOptions(options.table));
   std::error_code ec;
@@ -146,7 +165,7 @@ void TableService::Quarantine(const std::string& name, const Status& why) {
   catalog_->quarantined[name] = std::move(q);
 }
 
-Status TableService::CreateTable(const std::string& name, const TableSchema& schema) {
+Status TableService::CreateTableImpl(const std::string& name, const TableSchema& schema) {
   MURR_RETURN_IF_ERROR(ValidateTableName(name));
   std::lock_guard<std::mutex> ddl(catalog_->ddl_mu);
   {
@@ -189,7 +208,7 @@ Status TableService::CreateTable(const std::string& name, const TableSchema& sch
   return Status::OK();
 }
 
-Status TableService::DropTable(const std::string& name) {
+Status TableService::DropTableImpl(const std::string& name) {
   MURR_RETURN_IF_ERROR(ValidateTableName(name));
   std::lock_guard<std::mutex> ddl(catalog_->ddl_mu);
   std::shared_ptr<Table> table;
@@ -213,6 +232,14 @@ Status TableService::DropTable(const std::string& name) {
   if (options_.table.fsync) MURR_RETURN_IF_ERROR(SyncDirectory(root));
   CleanUpOwnFolder(dropped);
   return Status::OK();
+}
+
+Status TableService::CreateTable(const std::string& name, const TableSchema& schema) {
+  return Guarded("create table '" + name + "'", [&] { return CreateTableImpl(name, schema); });
+}
+
+Status TableService::DropTable(const std::string& name) {
+  return Guarded("drop table '" + name + "'", [&] { return DropTableImpl(name); });
 }
 
 Result<std::shared_ptr<Table>> TableService::GetTable(const std::string& name) const {
@@ -281,13 +308,13 @@ Result<TableStats> TableService::GetStats(const std::string& name) const {
 
 Result<int64_t> TableService::Write(const std::string& name, const std::vector<Batch>& batches) {
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
-  return table->Write(batches);
+  return Guarded("write to table '" + name + "'", [&] { return table->Write(batches); });
 }
 
 Result<Batch> TableService::Read(const std::string& name, const std::vector<std::string_view>& keys,
                                  const std::vector<std::string>& columns) const {
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
-  return table->Read(keys, columns);
+  return Guarded("read table '" + name + "'", [&] { return table->Read(keys, columns); });
 }
 
 }  // namespace murr

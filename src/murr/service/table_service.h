@@ -1,5 +1,6 @@
 // TableService: the catalog of tables under one cache_dir — create, drop, list, schema, write,
 // read. It is the only thing the API layers (HTTP, Flight) call, and knows no transport.
+// Errors are Status values: an exception below (an allocation failure) never crosses it.
 // Thread-safe: any number of concurrent readers; writes to one table are serialized, writes to
 // different tables run in parallel; readers never wait for a writer.
 #pragma once
@@ -87,6 +88,9 @@ class TableService {
  private:
   explicit TableService(ServiceOptions options);
   struct Catalog;
+  static Result<std::unique_ptr<TableService>> OpenImpl(ServiceOptions options);
+  Status CreateTableImpl(const std::string& name, const TableSchema& schema);
+  Status DropTableImpl(const std::string& name);
   // Moves a table folder that failed to open aside and records it.
   void Quarantine(const std::string& name, const Status& why);
   // A fresh "<prefix><name>.<n>" path under cache_dir that does not exist yet.

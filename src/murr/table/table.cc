@@ -64,6 +64,10 @@ Status ValidateTableOptions(const TableOptions& o) {
     return Status::InvalidArgument("max_segments must be at least 2, got " +
                                    std::to_string(o.max_segments));
   }
+  if (o.max_merge_bytes < 1) {
+    return Status::InvalidArgument("max_merge_bytes must be positive, got " +
+                                   std::to_string(o.max_merge_bytes));
+  }
   if (o.idle_compaction_seconds < 0) {
     return Status::InvalidArgument("idle_compaction_seconds must be 0 (never) or more, got " +
                                    std::to_string(o.idle_compaction_seconds));
@@ -553,6 +557,7 @@ Status Table::CompactByPolicy() {
     size_t run = 0;
     while (run < n && Tier(s->segments[n - 1 - run]->num_rows()) <= t) ++run;
     if (run >= static_cast<size_t>(options_.tier_fan_in)) {
+      // Over max_merge_bytes: stop here (the error says so; the table stays as it is).
       MURR_RETURN_IF_ERROR(Compact(n - run, n));
       continue;
     }
@@ -574,6 +579,22 @@ Status Table::CompactAll() {
 Status Table::Compact(size_t first, size_t last) {
   if (dropped_) return Status::OK();
   auto s = Snapshot();
+  int64_t input_bytes = 0;
+  for (size_t i = first; i < last; ++i) {
+    input_bytes += static_cast<int64_t>(s->segments[i]->file_size());
+  }
+  if (input_bytes > options_.max_merge_bytes) {
+    if (!merge_limit_logged_.exchange(true)) {
+      spdlog::warn("table '{}': a merge of {} segments ({} bytes) is over "
+                   "storage.max_merge_bytes={}; such merges are skipped",
+                   TableName(dir_), last - first, input_bytes, options_.max_merge_bytes);
+    }
+    return Status::ResourceExhausted("merging " + std::to_string(last - first) +
+                                     " segments of table '" + TableName(dir_) + "' would read " +
+                                     std::to_string(input_bytes) +
+                                     " bytes, over storage.max_merge_bytes=" +
+                                     std::to_string(options_.max_merge_bytes));
+  }
   std::vector<const Segment*> segs;
   for (size_t i = first; i < last; ++i) segs.push_back(s->segments[i].get());
   // Live rows: a row survives unless a newer segment of the range holds its key.

@@ -45,6 +45,11 @@ struct TableOptions {
   // Hard cap on segments per table: past it every segment is merged into one. Keeps the probe
   // count of a missing key bounded whatever the write pattern.
   int max_segments = 24;
+  // Largest merge, in bytes of its input segment files. A merge holds its output in memory
+  // about 2.5x over before writing it, so this bounds compaction's heap; merges past it are not
+  // done (the table keeps more segments and reads probe a few more indexes). 4 GiB keeps a
+  // full merge of a 10M-row x 10-float table (about 600 MB) well inside.
+  int64_t max_merge_bytes = int64_t{4} << 30;
   // fsync segment files and directories. Only tests of non-durability aspects turn this off.
   bool fsync = true;
   // Verify every column checksum when a segment is opened (open reads the whole file once).
@@ -80,7 +85,8 @@ class Table {
                      const std::vector<std::string>& columns) const;
   TableStats Stats() const;
 
-  // Merges every segment into one now (tests, benchmarks, admin).
+  // Merges every segment into one now (tests, benchmarks, admin); ResourceExhausted when the
+  // table is over max_merge_bytes.
   Status CompactAll();
   // Blocks until no compaction is pending or running (tests, benchmarks, shutdown).
   void WaitForCompactions();
@@ -99,6 +105,7 @@ class Table {
   // Applies the tiering policy until it asks for nothing more. Caller holds compact_mu_.
   Status CompactByPolicy();
   // Merges the segments [first, last) of the current state. Caller holds compact_mu_.
+  // ResourceExhausted (and nothing done) when their files hold over max_merge_bytes.
   Status Compact(size_t first, size_t last);
   // Deletes a segment file this table wrote but never published, durably.
   void RemoveUnpublished(const std::string& path) const;
@@ -120,6 +127,7 @@ class Table {
   bool bg_stop_ = false;
   std::thread bg_thread_;
   bool dropped_ = false;  // set under both compact_mu_ and write_mu_
+  std::atomic<bool> merge_limit_logged_{false};
   std::atomic<std::chrono::steady_clock::time_point> last_write_{std::chrono::steady_clock::now()};
 };
 

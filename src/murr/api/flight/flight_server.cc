@@ -7,6 +7,7 @@
 #include <climits>
 #include <condition_variable>
 #include <memory>
+#include <new>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -67,6 +68,20 @@ grpc::Status ToGrpc(const Status& st) {
   }
   spdlog::error("flight: {}", st.ToString());
   return {grpc::StatusCode::INTERNAL, st.ToString()};
+}
+
+// Runs an RPC body, answering an exception (an allocation failure building a reply or decoding
+// a stream) with RESOURCE_EXHAUSTED / INTERNAL instead of letting it reach gRPC's thread.
+template <class F>
+grpc::Status Guarded(F&& f) {
+  try {
+    return f();
+  } catch (const std::bad_alloc&) {
+    return {grpc::StatusCode::RESOURCE_EXHAUSTED, "out of memory"};
+  } catch (const std::exception& e) {
+    spdlog::error("flight: {}", e.what());
+    return {grpc::StatusCode::INTERNAL, e.what()};
+  }
 }
 
 grpc::Status ShuttingDown() {
@@ -229,7 +244,7 @@ class FlightServiceImpl final : public pb::FlightService::Service {
         new grpc::internal::SplitServerStreamingHandler<pb::Ticket, grpc::ByteBuffer>(
             [this](grpc::ServerContext* context,
                    grpc::ServerSplitStreamer<pb::Ticket, grpc::ByteBuffer>* stream) {
-              return DoGetRaw(context, stream);
+              return Guarded([&] { return DoGetRaw(context, stream); });
             }));
   }
 
@@ -362,6 +377,11 @@ class FlightServiceImpl final : public pb::FlightService::Service {
 
   grpc::Status DoPut(grpc::ServerContext* context,
                      grpc::ServerReaderWriter<pb::PutResult, pb::FlightData>* stream) override {
+    return Guarded([&] { return DoPutImpl(context, stream); });
+  }
+
+  grpc::Status DoPutImpl(grpc::ServerContext* context,
+                         grpc::ServerReaderWriter<pb::PutResult, pb::FlightData>* stream) {
     RpcScope scope(this, context, AccessScope::kWrite);
     if (!scope.admitted()) return scope.refusal();
     pb::FlightData data;
