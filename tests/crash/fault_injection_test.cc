@@ -1,11 +1,12 @@
 // Failure handling of `murr serve` on a failing disk, with real processes: the server runs under
-// the fault shim (fault_shim.cc, LD_PRELOAD), which makes one chosen write, fsync, rename or
-// directory fsync fail with ENOSPC or EIO — in a segment write, in the table.json write of a
-// create, in the create's rename into place, and in a compaction. Each time the client gets a
-// clear error (ENOSPC 507 / RESOURCE_EXHAUSTED, EIO 500 / INTERNAL) naming the file and the
-// errno, nothing is acknowledged and nothing is left half-written (no .tmp, no orphan segment, no
-// table folder of a failed create), the server keeps serving, and a restart without the shim
-// opens every table (none quarantined) with exactly the acknowledged rows.
+// the fault shim (fault_shim.cc, LD_PRELOAD), which makes one chosen open, write, fsync, rename
+// or directory fsync fail with ENOSPC or EIO — in a segment write, in the table.json write of a
+// create, in the directory fsync after a segment's or a new table's rename, in a compaction, and
+// under a Flight DoPut. Each time the client gets a clear error (ENOSPC 507 / RESOURCE_EXHAUSTED,
+// EIO 500 / INTERNAL) naming the file and the errno, nothing is acknowledged and nothing is left
+// half-written (no .tmp, no orphan segment, no folder of a failed create), the server keeps
+// serving, and a restart without the shim opens every table (none quarantined) with exactly the
+// acknowledged rows.
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -73,6 +74,18 @@ std::string FetchN(HttpClient& c, const std::vector<std::string>& keys) {
 int ErrnoOf(const std::string& name) {
   return name == "ENOSPC" ? ENOSPC : EIO;
 }
+
+// What the server answers when `op` fails with `error` in the atomic write of `file` (through
+// `file`.tmp, renamed to `file`): the call, the file and the errno's text.
+std::string FailureMessage(const std::string& op, const std::string& file,
+                           const std::string& error) {
+  std::string what;
+  if (op == "open") what = "cannot create '" + file + ".tmp'";
+  if (op == "write") what = "cannot write '" + file + ".tmp'";
+  if (op == "fsync") what = "cannot fsync '" + file + ".tmp'";
+  if (op == "rename") what = "cannot rename into place '" + file + "'";
+  return what + ": " + std::strerror(ErrnoOf(error));
+}
 // ENOSPC is a full disk: 507. Any other I/O error is the server's: 500.
 int HttpStatusOf(const std::string& error) {
   return error == "ENOSPC" ? 507 : 500;
@@ -125,12 +138,9 @@ TEST_P(SegmentWriteFault, FailsTheWriteClearlyLeavesNothingAndKeepsServing) {
   const auto& [op, error] = GetParam();
   const std::string seg1 = cache_ + "/t/" + SegmentName(1, 1);
   const std::string seg2 = cache_ + "/t/" + SegmentName(2, 2);
-  // write and fsync act on the temporary file, rename names the segment it makes.
+  // open, write and fsync act on the temporary file, rename names the segment it makes.
   const std::string pattern = op == "rename" ? "*/cache/t/*.seg" : "*/cache/t/*.seg.tmp";
-  const std::string message = (op == "write"   ? "cannot write '" + seg2 + ".tmp'"
-                               : op == "fsync" ? "cannot fsync '" + seg2 + ".tmp'"
-                                               : "cannot rename into place '" + seg2 + "'") +
-                              ": " + std::strerror(ErrnoOf(error));
+  const std::string message = FailureMessage(op, seg2, error);
   {
     ServerProcess server;
     // The first segment write passes, the second fails.
@@ -155,7 +165,7 @@ TEST_P(SegmentWriteFault, FailsTheWriteClearlyLeavesNothingAndKeepsServing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryCallAndErrno, SegmentWriteFault,
-                         ::testing::Combine(::testing::Values("write", "fsync", "rename"),
+                         ::testing::Combine(::testing::Values("open", "write", "fsync", "rename"),
                                             ::testing::Values("ENOSPC", "EIO")));
 
 class CreateFault : public FaultTest,
@@ -165,10 +175,7 @@ TEST_P(CreateFault, FailsTheCreateClearlyLeavesNoFolderAndKeepsServing) {
   const auto& [op, error] = GetParam();
   const std::string schema_file = cache_ + "/.murr-creating.t/table.json";
   const std::string pattern = op == "rename" ? "*/table.json" : "*/table.json.tmp";
-  const std::string message = (op == "write"   ? "cannot write '" + schema_file + ".tmp'"
-                               : op == "fsync" ? "cannot fsync '" + schema_file + ".tmp'"
-                                               : "cannot rename into place '" + schema_file + "'") +
-                              ": " + std::strerror(ErrnoOf(error));
+  const std::string message = FailureMessage(op, schema_file, error);
   {
     ServerProcess server;
     ASSERT_TRUE(server.Start(dir_.path(), yaml_, FaultEnv(op, error, pattern))) << server.log();
@@ -188,7 +195,7 @@ TEST_P(CreateFault, FailsTheCreateClearlyLeavesNoFolderAndKeepsServing) {
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryCallAndErrno, CreateFault,
-                         ::testing::Combine(::testing::Values("write", "fsync", "rename"),
+                         ::testing::Combine(::testing::Values("open", "write", "fsync", "rename"),
                                             ::testing::Values("ENOSPC", "EIO")));
 
 class DirectoryFsyncFault : public FaultTest, public ::testing::WithParamInterface<std::string> {};
