@@ -290,7 +290,7 @@ TEST(MurrCrash, KilledAtRandomPointsItKeepsEveryAcknowledgedWriteAndTearsNone) {
   std::fflush(stdout);
   RecordProperty("seed", std::to_string(seed));
   // Sanitized builds are several times slower: fewer rounds, the same checks.
-  const int rounds = std::getenv("MURR_SANITIZED") ? 6 : 24;
+  const int rounds = std::getenv("MURR_SANITIZED") ? 10 : 30;
   std::mt19937_64 rng(seed);
   auto uniform = [&](int lo, int hi) { return lo + static_cast<int>(rng() % (hi - lo + 1)); };
 
