@@ -35,13 +35,21 @@ inline std::string MurrBinary() {
 }
 
 // Runs murr with `args` and `env` (added to this process's environment without its MURR_*
-// variables), output to `log_path`. Returns the pid.
+// variables; an entry of `env` replaces an inherited variable of the same name), output to
+// `log_path`. Returns the pid.
 // A non-zero `file_size_limit` sets RLIMIT_FSIZE in the child (a full disk, without privileges).
 inline pid_t SpawnMurr(const std::vector<std::string>& args, const std::vector<std::string>& env,
                        const std::string& log_path, long file_size_limit = 0) {
   std::vector<std::string> envs;
+  auto overridden = [&](const char* var) {
+    for (const auto& e : env) {
+      size_t eq = e.find('=');
+      if (eq != std::string::npos && std::strncmp(var, e.c_str(), eq + 1) == 0) return true;
+    }
+    return false;
+  };
   for (char** e = environ; e && *e; ++e) {
-    if (std::strncmp(*e, "MURR_", 5) != 0) envs.emplace_back(*e);
+    if (std::strncmp(*e, "MURR_", 5) != 0 && !overridden(*e)) envs.emplace_back(*e);
   }
   for (const auto& e : env) envs.push_back(e);
   std::vector<std::string> argv_s = {MurrBinary()};

@@ -34,16 +34,28 @@ bool IsUnmarkedTableFolder(const std::string& root, const DirEntry& entry) {
 
 Status ClaimCacheDir(const std::string& dir, bool adopt, bool sync) {
   const std::string marker = dir + "/" + std::string(kCacheMarkerName);
+  const std::string marker_tmp = marker + ".tmp";
   MURR_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListDirectory(dir));
-  std::vector<std::string> foreign;
+  bool marked = false;
   for (const DirEntry& e : entries) {
     if (e.name == kCacheMarkerName) {
       if (!e.is_file) {
         return Status::InvalidArgument("'" + marker + "' exists but is not a file");
       }
-      return Status::OK();
+      marked = true;
+    } else if (e.is_file && dir + "/" + e.name == marker_tmp) {
+      // The marker's temporary file, left by a start that was killed while writing the marker:
+      // Murr's own and never acknowledged. Left in place, it would make the cache look foreign.
+      ::unlink(marker_tmp.c_str());
     }
-    if (!IsUnmarkedTableFolder(dir, e)) foreign.push_back(e.name);
+  }
+  if (marked) return Status::OK();
+  std::vector<std::string> foreign;
+  for (const DirEntry& e : entries) {
+    bool own_tmp = e.is_file && dir + "/" + e.name == marker_tmp;
+    if (!own_tmp && !IsUnmarkedTableFolder(dir, e)) {
+      foreign.push_back(e.name);
+    }
   }
   if (!foreign.empty()) {
     if (!adopt) {

@@ -195,13 +195,26 @@ Status TableService::CreateTableImpl(const std::string& name, const TableSchema&
                              "' holds files Murr did not create; move them away");
     }
   }
-  MURR_RETURN_IF_ERROR(Table::Create(staging, schema, options_.table).status());
+  if (Status st = Table::Create(staging, schema, options_.table).status(); !st.ok()) {
+    // A failed create leaves nothing behind (the staging folder holds only Murr's files).
+    (void)RemoveTableFolder(staging);
+    return st;
+  }
   if (::rename(staging.c_str(), dir.c_str()) != 0) {
     Status st = ErrnoError("cannot move the new table into place at", dir);
     (void)RemoveTableFolder(staging);
     return st;
   }
-  if (options_.table.fsync) MURR_RETURN_IF_ERROR(SyncDirectory(root));
+  if (options_.table.fsync) {
+    if (Status st = SyncDirectory(root); !st.ok()) {
+      // The rename may or may not survive a crash, and the caller is told the create failed:
+      // take the table back, so that neither this process (which would refuse the name as a
+      // foreign folder) nor a restart (which would open it) sees a table never acknowledged.
+      if (::rename(dir.c_str(), staging.c_str()) == 0) (void)RemoveTableFolder(staging);
+      (void)SyncDirectory(root);
+      return st;
+    }
+  }
   MURR_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, Table::Open(dir, options_.table));
   std::unique_lock lock(catalog_->mu);
   catalog_->tables.emplace(name, std::move(table));

@@ -512,12 +512,17 @@ void Table::CompactionLoop() {
     {
       std::lock_guard<std::mutex> c(compact_mu_);
       // A failed compaction leaves the table as it was (correct, just less compact); the next
-      // write tries again.
+      // write tries again. It is logged: a disk that fails merges will soon fail writes too.
+      Status st;
       if (idle_merge) {
         auto s = Snapshot();
-        if (s->segments.size() > 1) (void)Compact(0, s->segments.size());
+        if (s->segments.size() > 1) st = Compact(0, s->segments.size());
       } else {
-        (void)CompactByPolicy();
+        st = CompactByPolicy();
+      }
+      if (!st.ok()) {
+        spdlog::warn("compaction of table '{}' failed, its segments stay as they are: {}",
+                     TableName(dir_), st.ToString());
       }
     }
 #if defined(__GLIBC__)
