@@ -527,3 +527,29 @@ TEST(MurrLimits, AFetchNeverWaitsBehindAWrite) {
 
 }  // namespace
 }  // namespace murr
+
+namespace murr {
+namespace {
+
+// A Parquet body is refused from its footer's claims, before anything is decoded, when it
+// would decode to more than server.http.max_decoded_bytes.
+TEST(MurrLimits, AParquetBodyOverTheDecodedLimitIs413) {
+  TempDir dir;
+  const std::string file =
+      testing::SourceDir() + "/fuzz/corpus/parquet/wasm_UNCOMPRESSED_V1_plain.parquet";
+  const std::string parquet = ReadFileToString(file);
+  ASSERT_GT(parquet.size(), 100u) << "missing fixture " << file;
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"max_decoded_bytes: 64"})))
+      << server.log();
+  HttpClient c(server.port());
+  ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
+  HttpReply r = c.Send("PUT", "/api/v1/table/t/write", parquet,
+                       {{"Content-Type", "application/vnd.apache.parquet"}});
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("more than the output limit of 64 bytes"), std::string::npos) << r.body;
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace murr
