@@ -1,0 +1,77 @@
+"""Fixtures of the Python package's tests: a real `murr serve` on loopback.
+
+The binary comes from the MURR_BINARY environment variable (CTest sets it); a missing binary is a
+failure, never a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+class Server:
+    """A `murr serve` child process with its own cache_dir, on free loopback ports."""
+
+    def __init__(self, workdir: Path, extra_yaml: str = "", env: dict[str, str] | None = None) -> None:
+        binary = os.environ.get("MURR_BINARY", "")
+        if not binary or not Path(binary).is_file():
+            pytest.fail(f"MURR_BINARY must name the built murr program (got {binary!r})")
+        config = workdir / "murr.yaml"
+        config.write_text(
+            "server:\n  http:\n    host: 127.0.0.1\n    port: 0\n  grpc:\n    host: 127.0.0.1\n    port: 0\n"
+            f"storage:\n  cache_dir: {workdir / 'cache'}\n" + extra_yaml
+        )
+        self.log_path = workdir / "murr.log"
+        child_env = {k: v for k, v in os.environ.items() if not k.startswith("MURR_")}
+        child_env.update(env or {})
+        self._log = open(self.log_path, "wb")
+        self.proc = subprocess.Popen([binary, "serve", "--config", str(config)], stdout=self._log, stderr=subprocess.STDOUT, env=child_env)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            m = re.search(r"murr listening on (https?)://([\d.]+):(\d+)", self.log())
+            if m:
+                self.endpoint = f"{m.group(1)}://{m.group(2)}:{m.group(3)}"
+                return
+            if self.proc.poll() is not None:
+                break
+            time.sleep(0.02)
+        self.stop()
+        pytest.fail(f"murr did not start:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+    def stop(self) -> int:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self._log.close()
+        return self.proc.returncode
+
+
+@pytest.fixture
+def workdir() -> Iterator[Path]:
+    with tempfile.TemporaryDirectory(prefix="murr-py-") as d:
+        yield Path(d)
+
+
+@pytest.fixture
+def server(workdir: Path) -> Iterator[Server]:
+    s = Server(workdir)
+    yield s
+    assert s.stop() == 0, s.log()
