@@ -1,0 +1,157 @@
+"""Schemathesis against the real `murr serve`: the OpenAPI document is checked by an independent
+validator, then every operation is fuzzed on its own (stateless) and in linked chains
+(create -> write -> fetch -> schema -> status -> drop, through the document's OpenAPI links).
+Every response must be documented: no 5xx, documented status codes, content types and bodies."""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from hypothesis import HealthCheck, Phase, settings
+from openapi_spec_validator import validate
+from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+import pytest
+import requests
+import schemathesis
+
+from conftest import MAX_EXAMPLES, STATEFUL_EXAMPLES, STATEFUL_STEPS
+
+# Every operation of the document (a new route must be added here and to the document).
+OPERATIONS = {
+    "health",
+    "openapi",
+    "metrics",
+    "listTables",
+    "createTable",
+    "dropTable",
+    "getSchema",
+    "getStatus",
+    "fetch",
+    "write",
+}
+
+# The chains the stateful run must be able to walk: operationId -> operationIds its links reach.
+# fetch links nowhere (see openapi.cc: schemathesis would take the POST for the create).
+REQUIRED_LINKS = {
+    "createTable": {"write", "fetch", "getSchema", "getStatus", "dropTable"},
+    "write": {"fetch", "getSchema", "getStatus", "dropTable"},
+    "getSchema": {"getStatus", "fetch"},
+    "getStatus": {"dropTable"},
+    "dropTable": {"getSchema", "getStatus"},
+}
+
+schema = schemathesis.pytest.from_fixture("murr_schema")
+
+FUZZ_SETTINGS = settings(
+    max_examples=MAX_EXAMPLES,
+    derandomize=True,
+    database=None,
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+    phases=[Phase.explicit, Phase.generate],
+)
+
+
+def test_openapi_document_is_valid(openapi_document):
+    assert openapi_document["openapi"] == "3.1.0"
+    try:
+        validate(openapi_document)  # picks the validator from the document's version (3.1)
+    except OpenAPIValidationError as e:
+        pytest.fail(f"/openapi.json is not a valid OpenAPI 3.1 document: {e}")
+
+
+def test_document_names_every_operation_and_links_the_chain(openapi_document):
+    ops = {}
+    for item in openapi_document["paths"].values():
+        for method, op in item.items():
+            if method in ("get", "put", "post", "delete", "patch", "head"):
+                ops[op["operationId"]] = op
+    assert set(ops) == OPERATIONS
+    for source, targets in REQUIRED_LINKS.items():
+        linked = set()
+        for response in ops[source]["responses"].values():
+            for link in response.get("links", {}).values():
+                assert link["operationId"] in ops, f"{source} links to unknown {link['operationId']}"
+                linked.add(link["operationId"])
+        assert targets <= linked, f"{source} does not link to {sorted(targets - linked)}"
+
+
+def test_schemathesis_rejects_a_lying_server(murr_server, murr_schema):
+    # The checks must be able to fail: the real reply of GET /api/v1/table (a JSON object), checked
+    # against a copy of the document that says it is an array, is a failure.
+    response = murr_schema["/api/v1/table"]["GET"].Case().call()
+    assert response.status_code == 200
+    lying = copy.deepcopy(murr_schema.raw_schema)
+    content = lying["paths"]["/api/v1/table"]["get"]["responses"]["200"]["content"]
+    content["application/json"]["schema"] = {"type": "array"}
+    lying_schema = schemathesis.openapi.from_dict(lying)
+    with pytest.raises(schemathesis.errors.FailureGroup, match="Response violates schema"):
+        lying_schema["/api/v1/table"]["GET"].Case().validate_response(response)
+
+
+@schema.parametrize()
+@FUZZ_SETTINGS
+def test_stateless(case, murr_server):
+    case.call_and_validate()
+    assert murr_server.alive(), f"murr died after {case.method} {case.formatted_path}"
+
+
+def answered(murr_server):
+    """(route template, status code) -> requests answered so far, from /metrics."""
+    metrics = requests.get(murr_server.base_url + "/metrics", timeout=30).text
+    counts = {}
+    for line in metrics.splitlines():
+        m = re.match(r'murr_http_requests_total\{route="([^"]+)",code="([0-9]+)"\} ([0-9]+)', line)
+        if m:
+            counts[(m.group(1), int(m.group(2)))] = int(m.group(3))
+    return counts
+
+
+def test_stateful(murr_server, murr_schema):
+    def drop_all_tables():
+        for name in requests.get(murr_server.base_url + "/api/v1/table", timeout=30).json():
+            reply = requests.delete(f"{murr_server.base_url}/api/v1/table/{name}", timeout=30)
+            assert reply.status_code == 200, reply.text
+
+    class Workflow(murr_schema.as_state_machine()):
+        # Each scenario starts from an empty server, so that replaying one (Hypothesis does, to
+        # shrink) sees the same answers: a table left by an earlier scenario would turn a 201 into a
+        # 409 and change which links can be followed.
+        def setup(self):
+            drop_all_tables()
+
+    before = answered(murr_server)
+    Workflow.run(
+        settings=settings(
+            max_examples=STATEFUL_EXAMPLES,
+            stateful_step_count=STATEFUL_STEPS,
+            derandomize=True,
+            database=None,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            phases=[Phase.explicit, Phase.generate],
+        )
+    )
+    assert murr_server.alive()
+    # The chains really ran: each step of create -> write -> fetch / schema -> status -> drop
+    # succeeded at least once.
+    after = answered(murr_server)
+    table = "/api/v1/table/{name}"
+    for route, code in [
+        (table, 201),
+        (table + "/write", 200),
+        (table + "/fetch", 200),
+        (table + "/schema", 200),
+        (table + "/status", 200),
+        (table, 200),
+    ]:
+        runs = after.get((route, code), 0) - before.get((route, code), 0)
+        assert runs > 0, f"the stateful run got no {code} from {route}: {sorted(after.items())}"
+
+
+def test_server_is_still_serving(murr_server):
+    # After all of the above the server still answers, and lists its tables as documented.
+    assert requests.get(murr_server.base_url + "/health", timeout=30).text == "OK"
+    tables = requests.get(murr_server.base_url + "/api/v1/table", timeout=30)
+    assert tables.status_code == 200 and isinstance(tables.json(), dict)
