@@ -16,8 +16,12 @@ from murr_server import MurrServer
 # longer hunt by hand: FUZZ_API_MAX_EXAMPLES, FUZZ_API_STATEFUL_EXAMPLES (docs/testing.md).
 SANITIZED = os.environ.get("MURR_SANITIZED") == "1"
 SEED = 20240610
-MAX_EXAMPLES = int(os.environ.get("FUZZ_API_MAX_EXAMPLES", 30 if SANITIZED else 100))
-STATEFUL_EXAMPLES = int(os.environ.get("FUZZ_API_STATEFUL_EXAMPLES", 15 if SANITIZED else 50))
+MAX_EXAMPLES = int(
+    os.environ.get("FUZZ_API_MAX_EXAMPLES", "30" if SANITIZED else "100")
+)
+STATEFUL_EXAMPLES = int(
+    os.environ.get("FUZZ_API_STATEFUL_EXAMPLES", "15" if SANITIZED else "50")
+)
 STATEFUL_STEPS = 8
 
 # Checks run on every response: no 5xx, status codes, content types, headers and bodies as
@@ -37,7 +41,9 @@ CHECKS = [
 CHECKS += [c for c in os.environ.get("FUZZ_API_EXTRA_CHECKS", "").split(",") if c]
 
 
-@schemathesis.serializer("application/vnd.apache.arrow.stream", "application/vnd.apache.parquet")
+@schemathesis.serializer(
+    "application/vnd.apache.arrow.stream", "application/vnd.apache.parquet"
+)
 def binary_body(context, value):
     # Write accepts Arrow IPC streams and Parquet files, documented as binary strings; without a
     # serializer schemathesis would never send those bodies. Generated strings go out as their
@@ -61,7 +67,10 @@ def map_body(context, body):
         and isinstance(body.get("columns"), dict)
     ):
         body = dict(body)
-        body["columns"] = {**body["columns"], body["key"]: {"dtype": "utf8", "nullable": False}}
+        body["columns"] = {
+            **body["columns"],
+            body["key"]: {"dtype": "utf8", "nullable": False},
+        }
     return body
 
 
@@ -69,7 +78,9 @@ def map_body(context, body):
 def murr_server():
     binary = os.environ.get("MURR_BINARY")
     if not binary:
-        pytest.fail("MURR_BINARY is not set: run through ctest (tests/fuzz_api/fuzz_api.cmake)")
+        pytest.fail(
+            "MURR_BINARY is not set: run through ctest (tests/fuzz_api/fuzz_api.cmake)"
+        )
     server = MurrServer(binary)
     try:
         yield server
@@ -98,7 +109,11 @@ def schemathesis_config() -> schemathesis.Config:
     return schemathesis.Config.from_dict(
         {
             "seed": SEED,
-            "generation": {"deterministic": True, "max-examples": MAX_EXAMPLES, "mode": "all"},
+            "generation": {
+                "deterministic": True,
+                "max-examples": MAX_EXAMPLES,
+                "mode": "all",
+            },
             "checks": checks,
             "phases": {"stateful": {"max-steps": STATEFUL_STEPS}},
         }
@@ -107,7 +122,9 @@ def schemathesis_config() -> schemathesis.Config:
 
 @pytest.fixture(scope="session")
 def murr_schema(murr_server, openapi_document):
-    schema = schemathesis.openapi.from_dict(openapi_document, config=schemathesis_config())
+    schema = schemathesis.openapi.from_dict(
+        openapi_document, config=schemathesis_config()
+    )
     schema.config.update(base_url=murr_server.base_url)
     return schema
 

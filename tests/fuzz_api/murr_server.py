@@ -17,7 +17,9 @@ _LISTENING = re.compile(r"murr listening on http://([0-9.]+):([0-9]+)")
 class MurrServer:
     def __init__(self, binary: str, start_timeout: float = 60.0) -> None:
         if not os.access(binary, os.X_OK):
-            raise RuntimeError(f"murr binary '{binary}' does not exist or is not executable")
+            raise RuntimeError(
+                f"murr binary '{binary}' does not exist or is not executable"
+            )
         self._dir = tempfile.TemporaryDirectory(prefix="murr-fuzz-api-")
         root = Path(self._dir.name)
         self.cache_dir = root / "cache"
@@ -31,13 +33,14 @@ class MurrServer:
         )
         # The server's strict config loader rejects unknown MURR_* variables: start it without ours.
         env = {k: v for k, v in os.environ.items() if not k.startswith("MURR_")}
-        self._log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            [binary, "serve", "--config", str(config)],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
+        # The child keeps its own copy of the log's descriptor.
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [binary, "serve", "--config", str(config)],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+            )
         deadline = time.monotonic() + start_timeout
         while True:
             match = _LISTENING.search(self.log())
@@ -45,10 +48,14 @@ class MurrServer:
                 self.base_url = f"http://{match.group(1)}:{match.group(2)}"
                 return
             if self.process.poll() is not None:
-                raise RuntimeError(f"murr exited with {self.process.returncode} before listening:\n{self.log()}")
+                raise RuntimeError(
+                    f"murr exited with {self.process.returncode} before listening:\n{self.log()}"
+                )
             if time.monotonic() > deadline:
                 self.process.kill()
-                raise RuntimeError(f"murr did not listen within {start_timeout} s:\n{self.log()}")
+                raise RuntimeError(
+                    f"murr did not listen within {start_timeout} s:\n{self.log()}"
+                )
             time.sleep(0.05)
 
     def log(self) -> str:
@@ -66,7 +73,6 @@ class MurrServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             code = self.process.wait()
-        self._log.close()
         return code
 
     def cleanup(self) -> None:

@@ -1,45 +1,19 @@
-"""Schemathesis against the real `murr serve`: the OpenAPI document is checked by an independent
-validator, then every operation is fuzzed on its own (stateless) and in linked chains
-(create -> write -> fetch -> schema -> status -> drop, through the document's OpenAPI links).
-Every response must be documented: no 5xx, documented status codes, content types and bodies."""
+"""Schemathesis against the real `murr serve`: every operation fuzzed on its own (stateless) and in
+chains that follow the document's OpenAPI links (create -> write -> fetch / schema -> status ->
+drop). Every response must be documented: no 5xx, documented status codes, content types, headers
+and bodies; a created table is there, a dropped one is gone; the server never dies."""
 
 from __future__ import annotations
 
 import copy
 import re
 
-from hypothesis import HealthCheck, Phase, settings
-from openapi_spec_validator import validate
-from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 import pytest
 import requests
 import schemathesis
+from hypothesis import HealthCheck, Phase, settings
 
 from conftest import MAX_EXAMPLES, STATEFUL_EXAMPLES, STATEFUL_STEPS
-
-# Every operation of the document (a new route must be added here and to the document).
-OPERATIONS = {
-    "health",
-    "openapi",
-    "metrics",
-    "listTables",
-    "createTable",
-    "dropTable",
-    "getSchema",
-    "getStatus",
-    "fetch",
-    "write",
-}
-
-# The chains the stateful run must be able to walk: operationId -> operationIds its links reach.
-# fetch links nowhere (see openapi.cc: schemathesis would take the POST for the create).
-REQUIRED_LINKS = {
-    "createTable": {"write", "fetch", "getSchema", "getStatus", "dropTable"},
-    "write": {"fetch", "getSchema", "getStatus", "dropTable"},
-    "getSchema": {"getStatus", "fetch"},
-    "getStatus": {"dropTable"},
-    "dropTable": {"getSchema", "getStatus"},
-}
 
 schema = schemathesis.pytest.from_fixture("murr_schema")
 
@@ -53,30 +27,6 @@ FUZZ_SETTINGS = settings(
 )
 
 
-def test_openapi_document_is_valid(openapi_document):
-    assert openapi_document["openapi"] == "3.1.0"
-    try:
-        validate(openapi_document)  # picks the validator from the document's version (3.1)
-    except OpenAPIValidationError as e:
-        pytest.fail(f"/openapi.json is not a valid OpenAPI 3.1 document: {e}")
-
-
-def test_document_names_every_operation_and_links_the_chain(openapi_document):
-    ops = {}
-    for item in openapi_document["paths"].values():
-        for method, op in item.items():
-            if method in ("get", "put", "post", "delete", "patch", "head"):
-                ops[op["operationId"]] = op
-    assert set(ops) == OPERATIONS
-    for source, targets in REQUIRED_LINKS.items():
-        linked = set()
-        for response in ops[source]["responses"].values():
-            for link in response.get("links", {}).values():
-                assert link["operationId"] in ops, f"{source} links to unknown {link['operationId']}"
-                linked.add(link["operationId"])
-        assert targets <= linked, f"{source} does not link to {sorted(targets - linked)}"
-
-
 def test_schemathesis_rejects_a_lying_server(murr_server, murr_schema):
     # The checks must be able to fail: the real reply of GET /api/v1/table (a JSON object), checked
     # against a copy of the document that says it is an array, is a failure.
@@ -86,7 +36,9 @@ def test_schemathesis_rejects_a_lying_server(murr_server, murr_schema):
     content = lying["paths"]["/api/v1/table"]["get"]["responses"]["200"]["content"]
     content["application/json"]["schema"] = {"type": "array"}
     lying_schema = schemathesis.openapi.from_dict(lying)
-    with pytest.raises(schemathesis.errors.FailureGroup, match="Response violates schema"):
+    with pytest.raises(
+        schemathesis.errors.FailureGroup, match="Response violates schema"
+    ):
         lying_schema["/api/v1/table"]["GET"].Case().validate_response(response)
 
 
@@ -102,7 +54,10 @@ def answered(murr_server):
     metrics = requests.get(murr_server.base_url + "/metrics", timeout=30).text
     counts = {}
     for line in metrics.splitlines():
-        m = re.match(r'murr_http_requests_total\{route="([^"]+)",code="([0-9]+)"\} ([0-9]+)', line)
+        m = re.match(
+            r'murr_http_requests_total\{route="([^"]+)",code="([0-9]+)"\} ([0-9]+)',
+            line,
+        )
         if m:
             counts[(m.group(1), int(m.group(2)))] = int(m.group(3))
     return counts
@@ -110,8 +65,12 @@ def answered(murr_server):
 
 def test_stateful(murr_server, murr_schema):
     def drop_all_tables():
-        for name in requests.get(murr_server.base_url + "/api/v1/table", timeout=30).json():
-            reply = requests.delete(f"{murr_server.base_url}/api/v1/table/{name}", timeout=30)
+        for name in requests.get(
+            murr_server.base_url + "/api/v1/table", timeout=30
+        ).json():
+            reply = requests.delete(
+                f"{murr_server.base_url}/api/v1/table/{name}", timeout=30
+            )
             assert reply.status_code == 200, reply.text
 
     class Workflow(murr_schema.as_state_machine()):
@@ -147,7 +106,9 @@ def test_stateful(murr_server, murr_schema):
         (table, 200),
     ]:
         runs = after.get((route, code), 0) - before.get((route, code), 0)
-        assert runs > 0, f"the stateful run got no {code} from {route}: {sorted(after.items())}"
+        assert runs > 0, (
+            f"the stateful run got no {code} from {route}: {sorted(after.items())}"
+        )
 
 
 def test_server_is_still_serving(murr_server):
