@@ -15,13 +15,18 @@ _LISTENING = re.compile(r"murr listening on http://([0-9.]+):([0-9]+)")
 
 
 class MurrServer:
-    def __init__(self, binary: str, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self, binary: str, root: Path | None = None, start_timeout: float = 60.0
+    ) -> None:
+        """Serves <root>/cache; root is a new temporary folder unless given (then it is kept)."""
         if not os.access(binary, os.X_OK):
             raise RuntimeError(
                 f"murr binary '{binary}' does not exist or is not executable"
             )
-        self._dir = tempfile.TemporaryDirectory(prefix="murr-fuzz-api-")
-        root = Path(self._dir.name)
+        self._dir = None
+        if root is None:
+            self._dir = tempfile.TemporaryDirectory(prefix="murr-fuzz-api-")
+            root = Path(self._dir.name)
         self.cache_dir = root / "cache"
         self.log_path = root / "murr.log"
         config = root / "murr.yaml"
@@ -76,4 +81,5 @@ class MurrServer:
         return code
 
     def cleanup(self) -> None:
-        self._dir.cleanup()
+        if self._dir is not None:
+            self._dir.cleanup()

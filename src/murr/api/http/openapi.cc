@@ -111,7 +111,8 @@ constexpr std::string_view kDocument = R"JSON({
             }
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
-          "404": {"$ref": "#/components/responses/NotFound"}
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
