@@ -57,7 +57,10 @@ def before_call(context, case, kwargs):
     # A fetch answers an Arrow IPC stream when Accept names it, JSON otherwise; OpenAPI ignores an
     # Accept parameter, so the choice is made here, for about half of the fetches, from the body
     # and the table name (the same case always asks for the same format; a link-made case too).
-    if operation_id(context) == "fetch" and zlib.crc32(repr((case.path_parameters, case.body)).encode()) % 2:
+    if (
+        operation_id(context) == "fetch"
+        and zlib.crc32(repr((case.path_parameters, case.body)).encode()) % 2
+    ):
         case.headers = {**(case.headers or {}), "Accept": ARROW_STREAM}
 
 
