@@ -19,10 +19,10 @@ from murr_server import MurrServer
 SANITIZED = os.environ.get("MURR_SANITIZED") == "1"
 SEED = 20240610
 MAX_EXAMPLES = int(
-    os.environ.get("FUZZ_API_MAX_EXAMPLES", "30" if SANITIZED else "100")
+    os.environ.get("FUZZ_API_MAX_EXAMPLES", "50" if SANITIZED else "100")
 )
 STATEFUL_EXAMPLES = int(
-    os.environ.get("FUZZ_API_STATEFUL_EXAMPLES", "25" if SANITIZED else "100")
+    os.environ.get("FUZZ_API_STATEFUL_EXAMPLES", "40" if SANITIZED else "100")
 )
 STATEFUL_STEPS = 8
 
