@@ -39,6 +39,7 @@ TEST(Config, FileThenEnvironment) {
                                                  {"MURR_STORAGE_CACHE_DIR", "/data"},
                                                  {"MURR_SERVER_HTTP_WORKER_THREADS", "3"},
                                                  {"MURR_SKIP_NPM", "1"},
+                                                 {"MURR_SKIP_PIP", "1"},
                                                  {"PATH", "/bin"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->http.endpoint.port, 9090);

@@ -4,6 +4,9 @@ namespace murr::http {
 namespace {
 
 // Kept by hand beside routes.cc; tests/api checks that every route the server answers is here.
+// The links chain create -> write -> fetch / schema -> status -> drop for schemathesis' stateful
+// run (tests/fuzz_api). fetch has none: schemathesis starts its chains at every POST that has
+// links (taking it for a create), and would then never start one at PUT (the real create).
 constexpr std::string_view kDocument = R"JSON({
   "openapi": "3.1.0",
   "info": {
@@ -56,7 +59,19 @@ constexpr std::string_view kDocument = R"JSON({
         "operationId": "createTable",
         "requestBody": {"required": true, "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableSchema"}}}},
         "responses": {
-          "201": {"description": "Created", "content": {"application/json": {"schema": {"type": "object", "properties": {"created": {"type": "string"}}, "required": ["created"]}}}},
+          "201": {
+            "description": "Created",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"created": {"type": "string"}}, "required": ["created"]}}},
+            "links": {
+              "write": {"operationId": "write", "parameters": {"name": "$response.body#/created"}},
+              "writeKeys": {"operationId": "write", "parameters": {"name": "$response.body#/created"}, "requestBody": {"columns": {"$request.body#/key": ["k", "k2"]}}},
+              "fetch": {"operationId": "fetch", "parameters": {"name": "$response.body#/created"}},
+              "fetchKeyColumn": {"operationId": "fetch", "parameters": {"name": "$response.body#/created"}, "requestBody": {"keys": ["k"], "columns": ["$request.body#/key"]}},
+              "getSchema": {"operationId": "getSchema", "parameters": {"name": "$response.body#/created"}},
+              "getStatus": {"operationId": "getStatus", "parameters": {"name": "$response.body#/created"}},
+              "dropTable": {"operationId": "dropTable", "parameters": {"name": "$response.body#/created"}}
+            }
+          },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "409": {"$ref": "#/components/responses/Conflict"},
           "413": {"$ref": "#/components/responses/TooLarge"},
@@ -68,7 +83,14 @@ constexpr std::string_view kDocument = R"JSON({
         "summary": "Drop a table and its data",
         "operationId": "dropTable",
         "responses": {
-          "200": {"description": "Dropped", "content": {"application/json": {"schema": {"type": "object", "properties": {"dropped": {"type": "string"}}, "required": ["dropped"]}}}},
+          "200": {
+            "description": "Dropped",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"dropped": {"type": "string"}}, "required": ["dropped"]}}},
+            "links": {
+              "getSchema": {"operationId": "getSchema", "parameters": {"name": "$response.body#/dropped"}},
+              "getStatus": {"operationId": "getStatus", "parameters": {"name": "$response.body#/dropped"}}
+            }
+          },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"}
         }
@@ -80,9 +102,17 @@ constexpr std::string_view kDocument = R"JSON({
         "summary": "A table's schema",
         "operationId": "getSchema",
         "responses": {
-          "200": {"description": "The schema", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableSchema"}}}},
+          "200": {
+            "description": "The schema",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableSchema"}}},
+            "links": {
+              "getStatus": {"operationId": "getStatus", "parameters": {"name": "$request.path.name"}},
+              "fetchKeyColumn": {"operationId": "fetch", "parameters": {"name": "$request.path.name"}, "requestBody": {"keys": ["k"], "columns": ["$response.body#/key"]}}
+            }
+          },
           "400": {"$ref": "#/components/responses/BadRequest"},
-          "404": {"$ref": "#/components/responses/NotFound"}
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "503": {"$ref": "#/components/responses/Unavailable"}
         }
       }
     },
@@ -93,7 +123,13 @@ constexpr std::string_view kDocument = R"JSON({
         "description": "state is serving (with rows, segments and bytes) or quarantined (with the reason and where its files were moved; the table answers 503 until dropped).",
         "operationId": "getStatus",
         "responses": {
-          "200": {"description": "The table's status", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableStatus"}}}},
+          "200": {
+            "description": "The table's status",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/TableStatus"}}},
+            "links": {
+              "dropTable": {"operationId": "dropTable", "parameters": {"name": "$response.body#/table"}}
+            }
+          },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"}
         }
@@ -137,7 +173,16 @@ constexpr std::string_view kDocument = R"JSON({
           }
         },
         "responses": {
-          "200": {"description": "Rows written", "content": {"application/json": {"schema": {"type": "object", "properties": {"rows": {"type": "integer"}}, "required": ["rows"]}}}},
+          "200": {
+            "description": "Rows written",
+            "content": {"application/json": {"schema": {"type": "object", "properties": {"rows": {"type": "integer"}}, "required": ["rows"]}}},
+            "links": {
+              "fetch": {"operationId": "fetch", "parameters": {"name": "$request.path.name"}},
+              "getSchema": {"operationId": "getSchema", "parameters": {"name": "$request.path.name"}},
+              "getStatus": {"operationId": "getStatus", "parameters": {"name": "$request.path.name"}},
+              "dropTable": {"operationId": "dropTable", "parameters": {"name": "$request.path.name"}}
+            }
+          },
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "413": {"$ref": "#/components/responses/TooLarge"},
@@ -163,8 +208,8 @@ constexpr std::string_view kDocument = R"JSON({
       "TableSchema": {
         "type": "object",
         "properties": {
-          "key": {"type": "string", "description": "The key column: utf8, not nullable"},
-          "columns": {"type": "object", "additionalProperties": {"$ref": "#/components/schemas/ColumnSchema"}}
+          "key": {"type": "string", "minLength": 1, "maxLength": 255, "description": "The key column: one of columns, utf8, not nullable"},
+          "columns": {"type": "object", "maxProperties": 4096, "propertyNames": {"minLength": 1, "maxLength": 255}, "additionalProperties": {"$ref": "#/components/schemas/ColumnSchema"}, "description": "Column name (1 to 255 bytes of UTF-8) to its type; at most 4096 columns"}
         },
         "required": ["key", "columns"],
         "additionalProperties": false
@@ -180,9 +225,9 @@ constexpr std::string_view kDocument = R"JSON({
       "FetchRequest": {
         "type": "object",
         "properties": {
-          "keys": {"type": "array", "items": {"type": "string"}},
-          "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1},
-          "table": {"type": "string", "description": "Optional; when present it must equal the path's table"}
+          "keys": {"type": "array", "items": {"type": "string"}, "description": "At most server.http.max_fetch_keys keys"},
+          "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 4096, "uniqueItems": true},
+          "table": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$", "description": "Optional; when present it must equal the path's table"}
         },
         "required": ["keys", "columns"],
         "additionalProperties": false
