@@ -1,19 +1,25 @@
 // Fuzzes Segment::Open on untrusted file bytes and reads everything of a segment that opens.
-// Input: byte 0 is the mode (bit 0: verify checksums; bits 1..2: the schema, segment_schemas.h),
-// the rest is the .seg file, written to a temporary file and mapped. Random bytes rarely pass
-// the checksums, so half the modes open without them: then only the structural checks stand
-// between the bytes and the reader. Properties: no crash, no leak, no UB, no hang; a failure is
-// Corruption; an opened segment's columns validate, every value of every row reads, and the key
-// index answers every key with a row in range (the row of that key when checksums were verified).
+// Input: byte 0 is the mode (bit 0: verify checksums; bits 1..2: the schema, segment_schemas.h;
+// bit 3: re-seal the footer checksum), the rest is the .seg file, written to a temporary file and
+// mapped. Random bytes rarely pass the checksums, so modes open without the payload checksums
+// and re-seal the footer's (which Open always checks) after mutation: then only the structural
+// checks stand between the bytes and the reader. Properties: no crash, no leak, no UB, no hang; a
+// failure is Corruption; an opened segment's columns validate, every value of every row reads,
+// and the key index answers every key with a row in range (the row of that key when every
+// checksum was verified and none re-sealed: such a file is what Segment::Write wrote).
 #include <unistd.h>
 
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#define XXH_INLINE_ALL
+#include <xxhash.h>
 
 #include "fuzz_util.h"
 #include "murr/core/file_util.h"
@@ -97,8 +103,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const bool verify = (data[0] & 1) != 0;
   const murr::TableSchema schema = murr::fuzz::SegmentSchema((data[0] >> 1) & 3);
+  const bool reseal = (data[0] & 8) != 0;
+  std::string file(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (reseal && file.size() >= murr::kSegmentHeaderSize + murr::kSegmentTrailerSize) {
+    // The trailer is footer checksum, magic, footer length (segment.cc).
+    char* trailer = file.data() + file.size() - murr::kSegmentTrailerSize;
+    uint64_t footer_len;
+    std::memcpy(&footer_len, trailer + 16, 8);
+    if (footer_len <= file.size() - murr::kSegmentHeaderSize - murr::kSegmentTrailerSize) {
+      uint64_t sum = XXH3_64bits(trailer - footer_len, footer_len);
+      std::memcpy(trailer, &sum, 8);
+    }
+  }
   const std::string& path = TempSegmentPath();
-  murr::ConstSlice body{data + 1, size - 1};
+  murr::ConstSlice body{file.data(), file.size()};
   murr::Status st = murr::WriteFileAtomically(path, {body}, /*sync=*/false);
   FUZZ_CHECK(st.ok(), st.ToString());
   auto seg = murr::Segment::Open(path, schema, verify);
@@ -106,6 +124,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     FUZZ_CHECK(seg.status().code() == murr::StatusCode::kCorruption, seg.status().ToString());
     return 0;
   }
-  ReadEverything(**seg, schema, verify);
+  ReadEverything(**seg, schema, verify && !reseal);
   return 0;
 }

@@ -8,7 +8,7 @@
 
 namespace murr::fuzz {
 
-// Input byte 0 picks the schema (bits 1..2, modulo the count) and checksum verification (bit 0).
+// Input byte 0 picks the schema (bits 1..2, modulo the count); see segment_fuzz.cc for the rest.
 inline constexpr std::string_view kSegmentSchemas[] = {
     // utf8 key + every kind of column, nullable.
     R"({"key":"id","columns":{"id":{"dtype":"utf8","nullable":false},)"

@@ -1,5 +1,5 @@
 // The seeds of the segment fuzz target (fuzz/corpus/segment/): real segment files written by
-// Segment::Write behind a mode byte (fuzz/segment_schemas.h), and truncations of them. Checks
+// Segment::Write behind a mode byte (fuzz/segment_fuzz.cc), and truncations of them. Checks
 // that every valid seed still opens, verified, under the schema its mode names (so that a format
 // change cannot leave the fuzzer mutating files the reader rejects at once) and that every
 // truncated seed is Corruption. FUZZ_WRITE_SEEDS=1 rewrites the seeds instead.
@@ -26,8 +26,10 @@ using testing::TempDir;
 
 const std::string kSeedDir = std::string(MURR_SOURCE_DIR) + "/fuzz/corpus/segment";
 
-// The mode byte: bit 0 verify checksums, bits 1..2 the schema.
-char Mode(int schema, bool verify) { return static_cast<char>((schema << 1) | (verify ? 1 : 0)); }
+// The mode byte: bit 0 verify checksums, bits 1..2 the schema, bit 3 re-seal the footer checksum.
+char Mode(int schema, bool verify, bool reseal = false) {
+  return static_cast<char>((schema << 1) | (verify ? 1 : 0) | (reseal ? 8 : 0));
+}
 
 std::string SegmentBytes(const TempDir& dir, const TableSchema& schema, const Batch& batch) {
   std::vector<uint32_t> shadowed;
@@ -53,6 +55,7 @@ std::vector<Seed> BuildSeeds() {
   std::string all = SegmentBytes(dir, s0, RandomBatch(s0, 40, rng));
   seeds.push_back({"valid_all_types_verified", Mode(0, true) + all});
   seeds.push_back({"valid_all_types_unverified", Mode(0, false) + all});
+  seeds.push_back({"valid_all_types_resealed", Mode(0, false, true) + all});
   seeds.push_back({"valid_all_types_empty", Mode(0, true) + SegmentBytes(dir, s0, RandomBatch(s0, 0, rng))});
   // Schema 1: float features under keys longer than the inline copy (kMaxInlineKey).
   const TableSchema s1 = fuzz::SegmentSchema(1);
@@ -60,6 +63,7 @@ std::vector<Seed> BuildSeeds() {
       SegmentBytes(dir, s1, RandomBatch(s1, 25, rng, "a-key-longer-than-thirty-two-bytes-"));
   seeds.push_back({"valid_long_keys_verified", Mode(1, true) + floats});
   seeds.push_back({"valid_long_keys_unverified", Mode(1, false) + floats});
+  seeds.push_back({"valid_long_keys_resealed", Mode(1, false, true) + floats});
   // Schema 2: a key alone, with one empty key.
   const TableSchema s2 = fuzz::SegmentSchema(2);
   Batch keys;
