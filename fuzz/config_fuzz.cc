@@ -73,8 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(c.http.endpoint.port >= 0 && c.http.endpoint.port <= 65535, "http port range");
   FUZZ_CHECK(c.grpc.port >= 0 && c.grpc.port <= 65535, "grpc port range");
   FUZZ_CHECK(!c.http.endpoint.host.empty() && !c.grpc.host.empty(), "empty host");
-  FUZZ_CHECK(c.http.max_body_bytes > 0 && c.http.max_fetch_keys > 0 &&
-                 c.http.max_decoded_bytes > 0,
+  FUZZ_CHECK(c.http.max_body_bytes > 0 && c.http.max_fetch_keys > 0 && c.http.max_decoded_bytes > 0,
              "non-positive limit");
   FUZZ_CHECK(c.http.header_timeout_ms > 0 && c.http.idle_timeout_ms > 0 &&
                  c.http.io_timeout_ms > 0 && c.http.shutdown_timeout_ms > 0,

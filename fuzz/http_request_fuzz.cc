@@ -154,7 +154,9 @@ void CheckResponse(const murr::http::HttpResponse& r) {
   }
 }
 
-std::string_view View(beast::string_view s) { return std::string_view(s.data(), s.size()); }
+std::string_view View(beast::string_view s) {
+  return std::string_view(s.data(), s.size());
+}
 
 }  // namespace
 

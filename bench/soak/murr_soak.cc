@@ -260,7 +260,8 @@ class Worker {
     std::vector<std::vector<float>> values(kColumns);
     std::string why = arrow ? DecodeArrow(&values) : DecodeJson(&values);
     if (why.empty()) why = Check(keys, low, values);
-    if (!why.empty()) Fail(&Samples::wrong_values, std::string(arrow ? "arrow" : "json") + ": " + why);
+    if (!why.empty())
+      Fail(&Samples::wrong_values, std::string(arrow ? "arrow" : "json") + ": " + why);
   }
 
   std::string DecodeArrow(std::vector<std::vector<float>>* values) {
@@ -398,31 +399,46 @@ bool ParseArgs(int argc, char** argv, Options* o) {
       std::fprintf(stderr,
                    "usage: murr_soak [--seconds N] [--rows N] [--connections N] [--port P "
                    "--pid PID]\n  [--write-fraction F] [--write-rows N] [--read-keys N] "
-                   "[--warmup S] [--interval S]\n  [--window S] [--max-rss-growth F] [--murr PATH] [--dir DIR]\n");
+                   "[--warmup S] [--interval S]\n  [--window S] [--max-rss-growth F] [--murr PATH] "
+                   "[--dir DIR]\n");
       return false;
     }
-    if (a == "--seconds") o->seconds = std::atoi(v);
-    else if (a == "--rows") o->rows = std::atoll(v);
-    else if (a == "--connections") o->connections = std::atoi(v);
-    else if (a == "--port") o->port = std::atoi(v);
-    else if (a == "--pid") o->pid = static_cast<pid_t>(std::atoi(v));
-    else if (a == "--write-fraction") o->write_fraction = std::atof(v);
-    else if (a == "--write-rows") o->write_rows = std::atoi(v);
-    else if (a == "--read-keys") o->read_keys = std::atoi(v);
-    else if (a == "--warmup") o->warmup = std::atoi(v);
-    else if (a == "--interval") o->interval = std::atoi(v);
-    else if (a == "--window") o->window = std::atoi(v);
-    else if (a == "--max-rss-growth") o->max_rss_growth = std::atof(v);
-    else if (a == "--murr") o->murr = v;
-    else if (a == "--dir") o->dir = v;
+    if (a == "--seconds")
+      o->seconds = std::atoi(v);
+    else if (a == "--rows")
+      o->rows = std::atoll(v);
+    else if (a == "--connections")
+      o->connections = std::atoi(v);
+    else if (a == "--port")
+      o->port = std::atoi(v);
+    else if (a == "--pid")
+      o->pid = static_cast<pid_t>(std::atoi(v));
+    else if (a == "--write-fraction")
+      o->write_fraction = std::atof(v);
+    else if (a == "--write-rows")
+      o->write_rows = std::atoi(v);
+    else if (a == "--read-keys")
+      o->read_keys = std::atoi(v);
+    else if (a == "--warmup")
+      o->warmup = std::atoi(v);
+    else if (a == "--interval")
+      o->interval = std::atoi(v);
+    else if (a == "--window")
+      o->window = std::atoi(v);
+    else if (a == "--max-rss-growth")
+      o->max_rss_growth = std::atof(v);
+    else if (a == "--murr")
+      o->murr = v;
+    else if (a == "--dir")
+      o->dir = v;
     else {
       std::fprintf(stderr, "murr_soak: unknown option %s\n", a.c_str());
       return false;
     }
   }
   if (o->seconds <= 0 || o->rows <= 0 || o->connections <= 0 || o->read_keys <= 0 ||
-      o->write_rows <= 0 || o->interval <= 0 || o->window <= 0 || o->warmup < 0 || o->write_fraction < 0 ||
-      o->write_fraction > 1) {
+      o->write_rows <= 0 || o->interval <= 0 || o->window <= 0 || o->warmup < 0 ||
+      o->write_fraction < 0 || o->write_fraction > 1) {
     std::fprintf(stderr, "murr_soak: option out of range\n");
     return false;
   }
@@ -451,10 +467,11 @@ int Main(int argc, char** argv) {
     }
     pid = child.pid();
   }
-  std::printf("murr_soak: server on port %d (pid %d), %" PRId64 " rows x %d float32, %d "
+  std::printf("murr_soak: server on port %d (pid %d), %" PRId64
+              " rows x %d float32, %d "
               "connections, %.0f%% writes of %d rows, %d-key reads (half Arrow, half JSON), %d s\n",
-              port, static_cast<int>(pid), o.rows, kColumns, o.connections,
-              o.write_fraction * 100, o.write_rows, o.read_keys, o.seconds);
+              port, static_cast<int>(pid), o.rows, kColumns, o.connections, o.write_fraction * 100,
+              o.write_rows, o.read_keys, o.seconds);
   auto load_start = Clock::now();
   if (Status st = Load(port, o); !st.ok()) {
     std::fprintf(stderr, "murr_soak: loading failed: %s\n", st.ToString().c_str());
@@ -474,8 +491,8 @@ int Main(int argc, char** argv) {
   std::vector<std::thread> threads;
   for (auto& w : workers) threads.emplace_back([&w] { w->Run(); });
 
-  std::printf("%8s %9s %7s %9s %9s %9s %9s %9s %9s %9s\n", "elapsed", "req/s", "errors",
-              "read_p50", "read_p99", "write_p99", "rss_MiB", "anon_MiB", "file_MiB", "pss_MiB");
+  std::printf("%8s %9s %7s %9s %9s %9s %9s %9s %9s %9s\n", "elapsed", "req/s", "errors", "read_p50",
+              "read_p99", "write_p99", "rss_MiB", "anon_MiB", "file_MiB", "pss_MiB");
   const auto start = Clock::now();
   uint64_t total_requests = 0, http_errors = 0, io_errors = 0, wrong = 0;
   std::string first_error;
@@ -525,15 +542,16 @@ int Main(int argc, char** argv) {
   std::printf("\n== murr_soak verdict\n");
   std::printf("requests: %" PRIu64 " (%.0f/s); reads %zu, writes %zu\n", total_requests,
               static_cast<double>(total_requests) / o.seconds, all_read.size(), all_write.size());
-  std::printf("errors: %" PRIu64 " (HTTP status %" PRIu64 ", I/O %" PRIu64
-              ", wrong values %" PRIu64 ")%s%s\n",
+  std::printf("errors: %" PRIu64 " (HTTP status %" PRIu64 ", I/O %" PRIu64 ", wrong values %" PRIu64
+              ")%s%s\n",
               http_errors + io_errors + wrong, http_errors, io_errors, wrong,
               first_error.empty() ? "" : "; first: ", first_error.c_str());
   std::vector<double> p99s = interval_p99;
-  std::printf("read latency over the run: p50 %.2f ms, p99 %.2f ms; median of the %zu interval "
-              "p99s %.2f ms; write p99 %.2f ms\n",
-              Percentile(&all_read, 0.5) / 1000, Percentile(&all_read, 0.99) / 1000,
-              p99s.size(), Percentile(&p99s, 0.5) / 1000, Percentile(&all_write, 0.99) / 1000);
+  std::printf(
+      "read latency over the run: p50 %.2f ms, p99 %.2f ms; median of the %zu interval "
+      "p99s %.2f ms; write p99 %.2f ms\n",
+      Percentile(&all_read, 0.5) / 1000, Percentile(&all_read, 0.99) / 1000, p99s.size(),
+      Percentile(&p99s, 0.5) / 1000, Percentile(&all_write, 0.99) / 1000);
   bool pass = http_errors + io_errors + wrong == 0;
   // The first sample at or after the warm-up, the last sample, and the floors of the windows.
   const int end = memory.empty() ? 0 : memory.back().first;
@@ -556,21 +574,22 @@ int Main(int argc, char** argv) {
   auto mib = [](uint64_t kb) { return static_cast<double>(kb) / 1024.0; };
   if (pid && warm && warm_floor && end_floor) {
     const Memory& last = memory.back().second;
-    std::printf("server RSS, one sample each: %.1f MiB at %d s (anon %.1f, file %.1f), %.1f MiB "
-                "at %d s (anon %.1f, file %.1f): %+.1f%%\n",
-                mib(warm->rss_kb), warm_t, mib(warm->anon_kb),
-                mib(warm->file_kb), mib(last.rss_kb), end, mib(last.anon_kb), mib(last.file_kb),
-                growth(warm->rss_kb, last.rss_kb) * 100);
+    std::printf(
+        "server RSS, one sample each: %.1f MiB at %d s (anon %.1f, file %.1f), %.1f MiB "
+        "at %d s (anon %.1f, file %.1f): %+.1f%%\n",
+        mib(warm->rss_kb), warm_t, mib(warm->anon_kb), mib(warm->file_kb), mib(last.rss_kb), end,
+        mib(last.anon_kb), mib(last.file_kb), growth(warm->rss_kb, last.rss_kb) * 100);
     const double g = growth(warm_floor->rss_kb, end_floor->rss_kb);
     const bool flat = g <= o.max_rss_growth;
-    std::printf("server RSS floors: %.1f MiB in %d..%d s (anon %.1f, file %.1f), %.1f MiB in the "
-                "last %d s (anon %.1f, file %.1f): %+.1f%% (limit %+.0f%%) %s; heap (anon) "
-                "%+.1f%%, mapped segments (file) %+.1f%%\n",
-                mib(warm_floor->rss_kb), o.warmup, o.warmup + o.window, mib(warm_floor->anon_kb),
-                mib(warm_floor->file_kb), mib(end_floor->rss_kb), o.window,
-                mib(end_floor->anon_kb), mib(end_floor->file_kb), g * 100, o.max_rss_growth * 100,
-                flat ? "flat" : "GROWING", growth(warm_floor->anon_kb, end_floor->anon_kb) * 100,
-                growth(warm_floor->file_kb, end_floor->file_kb) * 100);
+    std::printf(
+        "server RSS floors: %.1f MiB in %d..%d s (anon %.1f, file %.1f), %.1f MiB in the "
+        "last %d s (anon %.1f, file %.1f): %+.1f%% (limit %+.0f%%) %s; heap (anon) "
+        "%+.1f%%, mapped segments (file) %+.1f%%\n",
+        mib(warm_floor->rss_kb), o.warmup, o.warmup + o.window, mib(warm_floor->anon_kb),
+        mib(warm_floor->file_kb), mib(end_floor->rss_kb), o.window, mib(end_floor->anon_kb),
+        mib(end_floor->file_kb), g * 100, o.max_rss_growth * 100, flat ? "flat" : "GROWING",
+        growth(warm_floor->anon_kb, end_floor->anon_kb) * 100,
+        growth(warm_floor->file_kb, end_floor->file_kb) * 100);
     uint64_t peak = 0;
     for (const auto& [t, m] : memory) peak = std::max(peak, m.rss_kb);
     std::printf("server RSS peak: %.1f MiB\n", mib(peak));
@@ -591,4 +610,6 @@ int Main(int argc, char** argv) {
 }  // namespace
 }  // namespace murr::soak
 
-int main(int argc, char** argv) { return murr::soak::Main(argc, argv); }
+int main(int argc, char** argv) {
+  return murr::soak::Main(argc, argv);
+}

@@ -56,7 +56,8 @@ std::vector<Seed> BuildSeeds() {
   seeds.push_back({"valid_all_types_verified", Mode(0, true) + all});
   seeds.push_back({"valid_all_types_unverified", Mode(0, false) + all});
   seeds.push_back({"valid_all_types_resealed", Mode(0, false, true) + all});
-  seeds.push_back({"valid_all_types_empty", Mode(0, true) + SegmentBytes(dir, s0, RandomBatch(s0, 0, rng))});
+  seeds.push_back(
+      {"valid_all_types_empty", Mode(0, true) + SegmentBytes(dir, s0, RandomBatch(s0, 0, rng))});
   // Schema 1: float features under keys longer than the inline copy (kMaxInlineKey).
   const TableSchema s1 = fuzz::SegmentSchema(1);
   std::string floats =
