@@ -4,8 +4,14 @@ RELEASE_DIR ?= build/release
 ASAN_DIR ?= build/asan
 FUZZ_DIR ?= build/fuzz
 CMAKE_FLAGS ?=
+# `make fuzz` budget: FUZZ_SECONDS per target (default 60) over every fuzz/*_fuzz.cc (8 targets:
+# about 8 minutes of fuzzing after the build); FUZZ_TARGETS limits it to some (e.g. "segment").
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?=
+# `make soak` duration in seconds (default 10 minutes).
+SOAK_SECONDS ?= 600
 
-.PHONY: deps build build-asan test test-release test-asan run bench bench-quick fuzz format clean
+.PHONY: deps build build-asan test test-release test-asan run bench bench-quick fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -47,12 +53,20 @@ bench: build
 bench-quick: build
 	$(RELEASE_DIR)/murr_compare --config bench/compare/quick.yaml
 
+# Every libFuzzer target for FUZZ_SECONDS each (budget above), in a clang build of its own; exits
+# non-zero on any crash, leak, timeout or OOM (inputs in fuzz-corpus/artifacts/). See fuzz/.
 fuzz:
 	@scripts/install-deps
 	CC=clang CXX=clang++ cmake -S . -B $(FUZZ_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DMURR_FUZZ=ON -DMURR_WERROR=OFF
 	cmake --build $(FUZZ_DIR) -j $(JOBS) --target murr_fuzzers
-	scripts/run-fuzzers $(FUZZ_DIR)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/run-fuzzers $(FUZZ_DIR) $(FUZZ_TARGETS)
+
+# The real server under SOAK_SECONDS of 32 connections of mixed verified reads and writes on a
+# 1M-row table; fails on any error or on RSS growth over 10% after the warm-up (docs/benchmarks.md).
+# Not part of `make test`.
+soak: build
+	$(RELEASE_DIR)/murr_soak --seconds $(SOAK_SECONDS)
 
 format:
 	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i

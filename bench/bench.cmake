@@ -10,3 +10,8 @@ include(${CMAKE_SOURCE_DIR}/bench/compare/compare.cmake)
 # http_bench and flight_bench use the harness's HTTP client.
 target_link_libraries(http_bench PRIVATE murr_compare_lib)
 target_link_libraries(flight_bench PRIVATE murr_compare_lib)
+# murr_soak (`make soak`): long mixed read/write run against the real server; it reuses the
+# comparison harness's HTTP client and process helpers.
+add_executable(murr_soak ${CMAKE_SOURCE_DIR}/bench/soak/murr_soak.cc)
+target_link_libraries(murr_soak PRIVATE murr_compare_lib)
+add_dependencies(murr_soak murr_server)
