@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -82,20 +83,28 @@ grpc::Status FlightGetSchema(pb::FlightService::Stub* stub, const std::string& t
   return stub->GetSchema(&ctx, d, &result);
 }
 
-// A DoPut of one row ("k", 7) into `table`.
+// A DoPut into `table` of one row ("k", 7), or with rows > 0 of the rows (str(i), i).
+// `sent`, when given, is set once the whole stream is sent.
 grpc::Status FlightPut(pb::FlightService::Stub* stub, const std::string& token,
-                       const std::string& table) {
+                       const std::string& table, int rows = 0,
+                       std::atomic<bool>* sent = nullptr) {
   grpc::ClientContext ctx;
   if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
   auto stream = stub->DoPut(&ctx);
   std::vector<Field> fields = {{"id", DataType::kUtf8, false}, {"n", DataType::kInt64, true}};
   ColumnBuilder k(DataType::kUtf8), n(DataType::kInt64);
-  (void)k.AppendString("k");
-  n.Append<int64_t>(7);
+  if (rows == 0) {
+    (void)k.AppendString("k");
+    n.Append<int64_t>(7);
+  }
+  for (int i = 0; i < rows; ++i) {
+    (void)k.AppendString(std::to_string(i));
+    n.Append<int64_t>(i);
+  }
   Batch b;
   b.fields = fields;
   b.columns = {k.Finish(), n.Finish()};
-  b.num_rows = 1;
+  b.num_rows = rows == 0 ? 1 : rows;
   auto parts = EncodeArrowIpcStream(b, size_t{1} << 20);
   if (!parts.ok()) return {grpc::StatusCode::INTERNAL, "encode"};
   bool first = true;
@@ -115,6 +124,7 @@ grpc::Status FlightPut(pb::FlightService::Stub* stub, const std::string& token,
     if (!stream->Write(data)) break;
   }
   stream->WritesDone();
+  if (sent) *sent = true;
   pb::PutResult result;
   while (stream->Read(&result)) {
   }
@@ -548,6 +558,60 @@ TEST(MurrLimits, AParquetBodyOverTheDecodedLimitIs413) {
                        {{"Content-Type", "application/vnd.apache.parquet"}});
   EXPECT_EQ(r.status, 413) << r.body;
   EXPECT_NE(r.body.find("more than the output limit of 64 bytes"), std::string::npos) << r.body;
+  EXPECT_EQ(server.Stop(), 0);
+}
+
+}  // namespace
+}  // namespace murr
+
+namespace murr {
+namespace {
+
+// Flight runs each RPC on its own gRPC thread: a DoGet sent while a large DoPut is being stored
+// is answered before the DoPut completes.
+TEST(MurrLimits, AFlightDoGetNeverWaitsBehindADoPut) {
+  TempDir dir;
+  ServerProcess server;
+  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"max_body_bytes: 268435456"})))
+      << server.log();
+  HttpClient c(server.port());
+  ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
+  ASSERT_EQ(c.Json("PUT", "/api/v1/table/t/write", R"({"columns":{"id":["a"],"n":[1]}})").status,
+            200);
+  auto channel = [&] {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
+    args.SetMaxSendMessageSize(-1);
+    return grpc::CreateCustomChannel(
+        "127.0.0.1:" + std::to_string(PortAfter(server.log(), "grpc://")),
+        grpc::InsecureChannelCredentials(), args);
+  };
+  auto put_stub = pb::FlightService::NewStub(channel());
+  auto get_stub = pb::FlightService::NewStub(channel());
+  std::atomic<bool> sent{false}, done{false};
+  grpc::Status put_status;
+  std::thread writer([&] {
+    put_status = FlightPut(put_stub.get(), "", "t", 1500000, &sent);
+    done = true;
+  });
+  while (!sent) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  grpc::ClientContext ctx;
+  pb::Ticket ticket;
+  ticket.set_ticket(R"({"table": "t", "keys": ["a"], "columns": ["n"]})");
+  auto reader = get_stub->DoGet(&ctx, ticket);
+  pb::FlightData data;
+  int messages = 0;
+  while (reader->Read(&data)) ++messages;
+  grpc::Status get_status = reader->Finish();
+  bool put_done_at_get = done;
+  writer.join();
+  EXPECT_TRUE(get_status.ok()) << get_status.error_message();
+  EXPECT_EQ(messages, 2);  // the schema, then one batch
+  EXPECT_FALSE(put_done_at_get) << "the DoPut finished before the DoGet was answered";
+  EXPECT_TRUE(put_status.ok()) << put_status.error_message();
+  HttpReply r = c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["1499999"],"columns":["n"]})");
+  EXPECT_EQ(r.body, R"({"columns":{"n":[1499999]}})");
   EXPECT_EQ(server.Stop(), 0);
 }
 
