@@ -107,8 +107,8 @@ int Serve(const std::string& config_file) {
                   q.reason);
   }
   spdlog::info("murr listening on {}://{}:{} (cache_dir {})",
-               config.http.tls.enabled() ? "https" : "http", (*server)->host(),
-               (*server)->port(), config.cache_dir);
+               config.http.tls.enabled() ? "https" : "http", (*server)->host(), (*server)->port(),
+               config.cache_dir);
 
   int sig = 0;
   sigwait(&signals, &sig);

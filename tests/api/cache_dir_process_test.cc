@@ -58,13 +58,13 @@ TEST(MurrCacheDir, AForeignFolderSurvivesEverythingMurrDoes) {
     EXPECT_EQ(c.Json("PUT", "/api/v1/table/myphotos", kSchema).status, 409);
     ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
     for (int i = 0; i < 6; ++i) {
-      std::string body = R"({"columns":{"id":["k)" + std::to_string(i) + R"("],"n":[)" +
-                         std::to_string(i) + "]}}";
+      std::string body =
+          R"({"columns":{"id":["k)" + std::to_string(i) + R"("],"n":[)" + std::to_string(i) + "]}}";
       ASSERT_EQ(c.Json("PUT", "/api/v1/table/t/write", body).status, 200);
     }
-    EXPECT_EQ(c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["k5","k0"],"columns":["n"]})")
-                  .body,
-              R"({"columns":{"n":[5,0]}})");
+    EXPECT_EQ(
+        c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["k5","k0"],"columns":["n"]})").body,
+        R"({"columns":{"n":[5,0]}})");
     HttpReply metrics = c.Send("GET", "/metrics");
     EXPECT_NE(metrics.body.find("murr_cache_foreign_entries 1\n"), std::string::npos);
     ASSERT_EQ(c.Send("DELETE", "/api/v1/table/t").status, 200);
@@ -108,7 +108,8 @@ TEST(MurrCacheDir, ACorruptTableIsQuarantinedAndTheOthersServe) {
   EXPECT_EQ(r.body, R"({"columns":{"n":[2]}})");
   r = c.Json("POST", "/api/v1/table/bad/fetch", R"({"keys":["b"],"columns":["n"]})");
   EXPECT_EQ(r.status, 503);
-  EXPECT_NE(r.body.find("table 'bad' is quarantined: Corruption: segment '" + seg), std::string::npos)
+  EXPECT_NE(r.body.find("table 'bad' is quarantined: Corruption: segment '" + seg),
+            std::string::npos)
       << r.body;
   EXPECT_EQ(c.Json("PUT", "/api/v1/table/bad/write", R"({"columns":{"id":["x"],"n":[1]}})").status,
             503);
@@ -169,9 +170,9 @@ TEST(MurrCacheDir, AFullDiskIs507AndAcknowledgesNothing) {
   // Small writes still fit; the failed one left nothing behind.
   EXPECT_EQ(c.Json("PUT", "/api/v1/table/t/write", R"({"columns":{"id":["b"],"n":[2]}})").status,
             200);
-  EXPECT_EQ(c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["a","b","key-7"],"columns":["n"]})")
-                .body,
-            R"({"columns":{"n":[1,2,null]}})");
+  EXPECT_EQ(
+      c.Json("POST", "/api/v1/table/t/fetch", R"({"keys":["a","b","key-7"],"columns":["n"]})").body,
+      R"({"columns":{"n":[1,2,null]}})");
   EXPECT_EQ(server.Stop(), 0);
   for (auto& e : fs::directory_iterator(cache + "/t")) {
     EXPECT_NE(e.path().extension(), ".tmp") << e.path();

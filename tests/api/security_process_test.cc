@@ -17,9 +17,9 @@
 #include <vector>
 
 #include "api/server_process.h"
+#include "common/batch_util.h"
 #include "murr/api/flight/flight.grpc.pb.h"
 #include "murr/api/flight/flight_wire.h"
-#include "common/batch_util.h"
 #include "murr/codec/arrow_ipc.h"
 
 namespace murr {
@@ -86,8 +86,7 @@ grpc::Status FlightGetSchema(pb::FlightService::Stub* stub, const std::string& t
 // A DoPut into `table` of one row ("k", 7), or with rows > 0 of the rows (str(i), i).
 // `sent`, when given, is set once the whole stream is sent.
 grpc::Status FlightPut(pb::FlightService::Stub* stub, const std::string& token,
-                       const std::string& table, int rows = 0,
-                       std::atomic<bool>* sent = nullptr) {
+                       const std::string& table, int rows = 0, std::atomic<bool>* sent = nullptr) {
   grpc::ClientContext ctx;
   if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
   auto stream = stub->DoPut(&ctx);
@@ -133,8 +132,8 @@ grpc::Status FlightPut(pb::FlightService::Stub* stub, const std::string& token,
 
 TEST(MurrSecurity, BearerTokensGuardHttpAndFlight) {
   TempDir dir;
-  WriteStringToFile(dir / "tokens", std::string("# written by the test\n\nwrite:") + kFileToken +
-                                        "\n");
+  WriteStringToFile(dir / "tokens",
+                    std::string("# written by the test\n\nwrite:") + kFileToken + "\n");
   std::string yaml = TestConfigYaml(dir / "cache") + "auth:\n  tokens: read:" + kReadToken +
                      ",write:" + kWriteToken + "\n  tokens_file: " + (dir / "tokens") + "\n";
   ServerProcess server;
@@ -150,9 +149,10 @@ TEST(MurrSecurity, BearerTokensGuardHttpAndFlight) {
   EXPECT_EQ(c.Send("GET", "/api/v1/table", "", {{"Authorization", kReadToken}}).status, 401);
   EXPECT_EQ(c.Send("GET", "/api/v1/table", "", {{"Authorization", "Basic abc"}}).status, 401);
   // The scheme is case-insensitive.
-  EXPECT_EQ(c.Send("GET", "/api/v1/table", "", {{"Authorization", std::string("bearer ") + kReadToken}})
-                .status,
-            200);
+  EXPECT_EQ(
+      c.Send("GET", "/api/v1/table", "", {{"Authorization", std::string("bearer ") + kReadToken}})
+          .status,
+      200);
   // Health is open by default, metrics is not.
   EXPECT_EQ(c.Send("GET", "/health").status, 200);
   EXPECT_EQ(c.Send("GET", "/metrics").status, 401);
@@ -161,19 +161,19 @@ TEST(MurrSecurity, BearerTokensGuardHttpAndFlight) {
   // A read token reads; it cannot create, write or drop (403).
   EXPECT_EQ(Authed(c, "PUT", "/api/v1/table/t", kSchema, kReadToken).status, 403);
   ASSERT_EQ(Authed(c, "PUT", "/api/v1/table/t", kSchema, kWriteToken).status, 201);
-  EXPECT_EQ(Authed(c, "PUT", "/api/v1/table/t/write", R"({"columns":{"id":["a"],"n":[1]}})",
-                   kReadToken)
-                .status,
-            403);
-  EXPECT_EQ(Authed(c, "PUT", "/api/v1/table/t/write", R"({"columns":{"id":["a"],"n":[1]}})",
-                   kFileToken)
-                .status,
-            200);
+  EXPECT_EQ(
+      Authed(c, "PUT", "/api/v1/table/t/write", R"({"columns":{"id":["a"],"n":[1]}})", kReadToken)
+          .status,
+      403);
+  EXPECT_EQ(
+      Authed(c, "PUT", "/api/v1/table/t/write", R"({"columns":{"id":["a"],"n":[1]}})", kFileToken)
+          .status,
+      200);
   r = Authed(c, "POST", "/api/v1/table/t/fetch", R"({"keys":["a"],"columns":["n"]})", kReadToken);
   EXPECT_EQ(r.body, R"({"columns":{"n":[1]}})");
-  EXPECT_EQ(Authed(c, "POST", "/api/v1/table/t/fetch", R"({"keys":["a"],"columns":["n"]})", "")
-                .status,
-            401);
+  EXPECT_EQ(
+      Authed(c, "POST", "/api/v1/table/t/fetch", R"({"keys":["a"],"columns":["n"]})", "").status,
+      401);
   EXPECT_EQ(Authed(c, "GET", "/api/v1/table/t/status", "", kReadToken).status, 200);
   EXPECT_EQ(Authed(c, "DELETE", "/api/v1/table/t", "", kReadToken).status, 403);
 
@@ -235,8 +235,8 @@ TEST(MurrSecurity, OpenRoutesAndBadTokenFilesAreConfigurable) {
 
 // A CA, and a server certificate for 127.0.0.1 signed by it, made with the openssl command.
 struct TestPki {
-  explicit TestPki(const std::string& dir) : ca(dir + "/ca.pem"), cert(dir + "/server.pem"),
-                                             key(dir + "/server.key") {
+  explicit TestPki(const std::string& dir)
+      : ca(dir + "/ca.pem"), cert(dir + "/server.pem"), key(dir + "/server.key") {
     std::string d = "'" + dir + "'";
     std::string script =
         "set -e; cd " + d +
@@ -258,28 +258,31 @@ TEST(MurrSecurity, TlsServesHttpAndFlightWithTheConfiguredCertificate) {
   TestPki pki(dir.path());
   ASSERT_TRUE(pki.ok) << "openssl could not make the test certificates";
   ServerProcess server;
-  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache"),
-                           {"MURR_SERVER_TLS_CERT_FILE=" + pki.cert,
-                            "MURR_SERVER_TLS_KEY_FILE=" + pki.key}))
+  ASSERT_TRUE(server.Start(
+      dir.path(), TestConfigYaml(dir / "cache"),
+      {"MURR_SERVER_TLS_CERT_FILE=" + pki.cert, "MURR_SERVER_TLS_KEY_FILE=" + pki.key}))
       << server.log();
   EXPECT_NE(server.log().find("murr listening on https://"), std::string::npos) << server.log();
   std::string base = "https://127.0.0.1:" + std::to_string(server.port());
   std::string out;
-  ASSERT_EQ(RunCommand("curl -sS --cacert '" + pki.ca + "' -X PUT -H 'Content-Type: "
-                           "application/json' --data '" + kSchema + "' " + base +
-                           "/api/v1/table/t",
+  ASSERT_EQ(RunCommand("curl -sS --cacert '" + pki.ca +
+                           "' -X PUT -H 'Content-Type: "
+                           "application/json' --data '" +
+                           kSchema + "' " + base + "/api/v1/table/t",
                        &out),
             0);
   EXPECT_EQ(out, R"({"created":"t"})");
-  ASSERT_EQ(RunCommand("curl -sS --cacert '" + pki.ca + "' -X PUT -H 'Content-Type: "
+  ASSERT_EQ(RunCommand("curl -sS --cacert '" + pki.ca +
+                           "' -X PUT -H 'Content-Type: "
                            "application/json' --data '{\"columns\":{\"id\":[\"a\"],\"n\":[5]}}' " +
                            base + "/api/v1/table/t/write",
                        &out),
             0);
   EXPECT_EQ(out, R"({"rows":1})");
-  ASSERT_EQ(RunCommand("curl -sS --cacert '" + pki.ca + "' --data "
-                           "'{\"keys\":[\"a\"],\"columns\":[\"n\"]}' " + base +
-                           "/api/v1/table/t/fetch",
+  ASSERT_EQ(RunCommand("curl -sS --cacert '" + pki.ca +
+                           "' --data "
+                           "'{\"keys\":[\"a\"],\"columns\":[\"n\"]}' " +
+                           base + "/api/v1/table/t/fetch",
                        &out),
             0);
   EXPECT_EQ(out, R"({"columns":{"n":[5]}})");
@@ -292,8 +295,8 @@ TEST(MurrSecurity, TlsServesHttpAndFlightWithTheConfiguredCertificate) {
   ASSERT_GT(grpc_port, 0) << server.log();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ReadFileToString(pki.ca);
-  auto secure = pb::FlightService::NewStub(grpc::CreateChannel(
-      "127.0.0.1:" + std::to_string(grpc_port), grpc::SslCredentials(ssl)));
+  auto secure = pb::FlightService::NewStub(
+      grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port), grpc::SslCredentials(ssl)));
   grpc::Status st = FlightGetSchema(secure.get(), "", "t");
   EXPECT_TRUE(st.ok()) << st.error_message();
   auto insecure = pb::FlightService::NewStub(grpc::CreateChannel(
@@ -314,10 +317,10 @@ TEST(MurrSecurity, AMismatchedKeyIsAConfigurationError) {
   ASSERT_TRUE(pki.ok);
   std::string out;
   WriteStringToFile(dir / "c.yaml", TestConfigYaml(dir / "cache"));
-  int code = testing::RunMurr({"serve", "--config", dir / "c.yaml"},
-                              {"MURR_SERVER_TLS_CERT_FILE=" + pki.cert,
-                               "MURR_SERVER_TLS_KEY_FILE=" + (dir / "ca.key")},
-                              dir.path(), &out);
+  int code = testing::RunMurr(
+      {"serve", "--config", dir / "c.yaml"},
+      {"MURR_SERVER_TLS_CERT_FILE=" + pki.cert, "MURR_SERVER_TLS_KEY_FILE=" + (dir / "ca.key")},
+      dir.path(), &out);
   EXPECT_NE(code, 0) << out;
   EXPECT_NE(out.find("server.tls.key_file"), std::string::npos) << out;
 }
@@ -355,9 +358,9 @@ int64_t ReadUntilClosed(int fd, int limit_seconds) {
 TEST(MurrLimits, RequestHeadLimitsAndConnectionCap) {
   TempDir dir;
   ServerProcess server;
-  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"max_connections: 2",
-                                                                       "max_header_count: 5",
-                                                                       "max_target_bytes: 64"})))
+  ASSERT_TRUE(server.Start(
+      dir.path(), TestConfigYaml(dir / "cache", {"max_connections: 2", "max_header_count: 5",
+                                                 "max_target_bytes: 64"})))
       << server.log();
   {
     HttpClient c(server.port());
@@ -367,8 +370,8 @@ TEST(MurrLimits, RequestHeadLimitsAndConnectionCap) {
   }
   {
     HttpClient c(server.port());
-    HttpReply r = c.Send("GET", "/health", "",
-                         {{"A", "1"}, {"B", "2"}, {"C", "3"}, {"D", "4"}, {"E", "5"}});
+    HttpReply r =
+        c.Send("GET", "/health", "", {{"A", "1"}, {"B", "2"}, {"C", "3"}, {"D", "4"}, {"E", "5"}});
     EXPECT_EQ(r.status, 431) << r.body;
     EXPECT_NE(r.body.find("server.http.max_header_count"), std::string::npos);
   }
@@ -398,7 +401,7 @@ TEST(MurrLimits, ATricklingBodyAndAClientThatNeverReadsAreDropped) {
   TempDir dir;
   ServerProcess server;
   ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"io_timeout_ms: 500",
-                                                                       "max_body_bytes: 67108864"})))
+                                                                      "max_body_bytes: 67108864"})))
       << server.log();
   HttpClient c(server.port());
   ASSERT_EQ(c.Json("PUT", "/api/v1/table/t",
@@ -421,8 +424,9 @@ TEST(MurrLimits, ATricklingBodyAndAClientThatNeverReadsAreDropped) {
 
   // A body that trickles in one byte every 100 ms is cut off by the I/O timeout.
   int slow = ConnectRaw(server.port());
-  std::string head = "PUT /api/v1/table/t/write HTTP/1.1\r\nHost: t\r\nContent-Type: "
-                     "application/json\r\nContent-Length: 100\r\n\r\n";
+  std::string head =
+      "PUT /api/v1/table/t/write HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: 100\r\n\r\n";
   ASSERT_EQ(::send(slow, head.data(), head.size(), MSG_NOSIGNAL),
             static_cast<ssize_t>(head.size()));
   int sent = 0;
@@ -439,9 +443,10 @@ TEST(MurrLimits, ATricklingBodyAndAClientThatNeverReadsAreDropped) {
   // reply, then the end of the connection.
   int deaf = ConnectRaw(server.port(), 4096);
   std::string fetch = R"({"keys":[)" + keys + R"(],"columns":["s"]})";
-  std::string req = "POST /api/v1/table/t/fetch HTTP/1.1\r\nHost: t\r\nContent-Type: "
-                    "application/json\r\nContent-Length: " +
-                    std::to_string(fetch.size()) + "\r\n\r\n" + fetch;
+  std::string req =
+      "POST /api/v1/table/t/fetch HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(fetch.size()) + "\r\n\r\n" + fetch;
   ASSERT_EQ(::send(deaf, req.data(), req.size(), MSG_NOSIGNAL), static_cast<ssize_t>(req.size()));
   std::this_thread::sleep_for(std::chrono::seconds(2));
   int64_t got = ReadUntilClosed(deaf, 20);
@@ -495,8 +500,9 @@ namespace {
 TEST(MurrLimits, AFetchNeverWaitsBehindAWrite) {
   TempDir dir;
   ServerProcess server;
-  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"worker_threads: 1",
-                                                                       "max_body_bytes: 268435456"})))
+  ASSERT_TRUE(server.Start(
+      dir.path(),
+      TestConfigYaml(dir / "cache", {"worker_threads: 1", "max_body_bytes: 268435456"})))
       << server.log();
   HttpClient c(server.port());
   ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
@@ -510,9 +516,10 @@ TEST(MurrLimits, AFetchNeverWaitsBehindAWrite) {
   for (int i = 0; i < 1500000; ++i) body += (i ? "," : "") + std::to_string(i);
   body += "]}}";
   int writer = ConnectRaw(server.port());
-  std::string req = "PUT /api/v1/table/t/write HTTP/1.1\r\nHost: t\r\nContent-Type: "
-                    "application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string req =
+      "PUT /api/v1/table/t/write HTTP/1.1\r\nHost: t\r\nContent-Type: "
+      "application/json\r\nContent-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body;
   size_t off = 0;
   while (off < req.size()) {
     ssize_t n = ::send(writer, req.data() + off, req.size() - off, MSG_NOSIGNAL);
@@ -572,7 +579,8 @@ namespace {
 TEST(MurrLimits, AFlightDoGetNeverWaitsBehindADoPut) {
   TempDir dir;
   ServerProcess server;
-  ASSERT_TRUE(server.Start(dir.path(), TestConfigYaml(dir / "cache", {"max_body_bytes: 268435456"})))
+  ASSERT_TRUE(
+      server.Start(dir.path(), TestConfigYaml(dir / "cache", {"max_body_bytes: 268435456"})))
       << server.log();
   HttpClient c(server.port());
   ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);

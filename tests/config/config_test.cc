@@ -122,7 +122,8 @@ TEST(Config, ResolveCacheDir) {
 }
 
 TEST(Config, TokensAreNeverShownAndTlsNeedsBothFiles) {
-  auto c = LoadConfig("", {{"MURR_AUTH_TOKENS", "read:0123456789abcdefXYZ,write:fedcba9876543210QQQ"}});
+  auto c =
+      LoadConfig("", {{"MURR_AUTH_TOKENS", "read:0123456789abcdefXYZ,write:fedcba9876543210QQQ"}});
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   std::string described = DescribeConfig(*c);
   EXPECT_EQ(described.find("0123456789abcdef"), std::string::npos) << described;

@@ -179,7 +179,8 @@ TEST(TableServiceTest, ForeignFilesSurviveStartCreateWriteCompactDropAndRestart)
     EXPECT_EQ(svc->CreateTable("myphotos", Schema()).code(), StatusCode::kAlreadyExists);
     ASSERT_TRUE(svc->CreateTable("t", Schema()).ok());
     testing::WriteStringToFile(dir / "t/README.user", "a user's file inside a table folder");
-    for (int i = 0; i < 8; ++i) ASSERT_TRUE(svc->Write("t", {OneRow("k" + std::to_string(i), i)}).ok());
+    for (int i = 0; i < 8; ++i)
+      ASSERT_TRUE(svc->Write("t", {OneRow("k" + std::to_string(i), i)}).ok());
     ASSERT_TRUE(svc->GetTable("t").value()->CompactAll().ok());
     EXPECT_EQ(svc->GetStats("t")->segments, 1);
   }

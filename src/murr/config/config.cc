@@ -160,8 +160,8 @@ std::vector<KeyDef> BuildKeyDefs() {
       [](const Config& c) { return int64_t{c.http.worker_threads}; });
   add_int(
       "server.http.work_threads",
-      "threads running writes, create, drop and listings, apart from fetches (default 2)", 1,
-      1024, [](Config* c, int64_t v) { c->http.work_threads = static_cast<int>(v); },
+      "threads running writes, create, drop and listings, apart from fetches (default 2)", 1, 1024,
+      [](Config* c, int64_t v) { c->http.work_threads = static_cast<int>(v); },
       [](const Config& c) { return int64_t{c.http.work_threads}; });
   add_int(
       "server.http.max_queued_work",
@@ -178,8 +178,8 @@ std::vector<KeyDef> BuildKeyDefs() {
       [](Config* c, int64_t v) { c->http.max_connections = v; },
       [](const Config& c) { return c.http.max_connections; });
   add_int(
-      "server.http.max_target_bytes", "longest request target (path and query) (default 8192)",
-      16, 16384, [](Config* c, int64_t v) { c->http.max_target_bytes = v; },
+      "server.http.max_target_bytes", "longest request target (path and query) (default 8192)", 16,
+      16384, [](Config* c, int64_t v) { c->http.max_target_bytes = v; },
       [](const Config& c) { return c.http.max_target_bytes; });
   add_int(
       "server.http.max_header_count", "most header fields in one request (default 100)", 1, 10000,
@@ -213,7 +213,8 @@ std::vector<KeyDef> BuildKeyDefs() {
     };
     def.get = [](const Config& c) {
       if (c.auth.tokens.empty()) return std::string();
-      size_t n = 1 + static_cast<size_t>(std::count(c.auth.tokens.begin(), c.auth.tokens.end(), ','));
+      size_t n =
+          1 + static_cast<size_t>(std::count(c.auth.tokens.begin(), c.auth.tokens.end(), ','));
       return "(" + std::to_string(n) + " redacted)";
     };
     defs.push_back(std::move(def));

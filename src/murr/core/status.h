@@ -45,9 +45,7 @@ class [[nodiscard]] Status {
     return {StatusCode::kResourceExhausted, std::move(msg)};
   }
   static Status NoSpace(std::string msg) { return {StatusCode::kNoSpace, std::move(msg)}; }
-  static Status Unavailable(std::string msg) {
-    return {StatusCode::kUnavailable, std::move(msg)};
-  }
+  static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
   static Status Unimplemented(std::string msg) {
     return {StatusCode::kUnimplemented, std::move(msg)};
   }

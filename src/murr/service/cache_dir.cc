@@ -71,9 +71,10 @@ Status ClaimCacheDir(const std::string& dir, bool adopt, bool sync) {
           "storage.adopt_cache_dir: true (MURR_STORAGE_ADOPT_CACHE_DIR=true) to use this one: "
           "Murr then leaves everything it did not create in place");
     }
-    spdlog::warn("adopting '{}' as a Murr cache (storage.adopt_cache_dir); {} entries in it are "
-                 "not Murr's and stay untouched",
-                 dir, foreign.size());
+    spdlog::warn(
+        "adopting '{}' as a Murr cache (storage.adopt_cache_dir); {} entries in it are "
+        "not Murr's and stay untouched",
+        dir, foreign.size());
   }
   std::string_view text = kMarkerText;
   return WriteFileAtomically(marker, {{text.data(), text.size()}}, sync);

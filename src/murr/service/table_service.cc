@@ -7,9 +7,9 @@
 #include <algorithm>
 #include <cerrno>
 #include <exception>
+#include <filesystem>
 #include <map>
 #include <new>
-#include <filesystem>
 #include <shared_mutex>
 
 #include <spdlog/spdlog.h>

@@ -63,7 +63,7 @@ class TableService {
   Status CreateTable(const std::string& name, const TableSchema& schema);  // AlreadyExists
   // Removes the table's own files; anything else found in its folder is kept (and logged).
   // Dropping a quarantined table forgets it; its moved-aside files stay.
-  Status DropTable(const std::string& name);                               // NotFound
+  Status DropTable(const std::string& name);  // NotFound
   // Every table, sorted by name.
   std::vector<TableInfo> ListTables() const;
   Result<TableSchema> GetSchema(const std::string& name) const;

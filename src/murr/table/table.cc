@@ -5,9 +5,9 @@
 #endif
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cinttypes>
-#include <charconv>
 #include <cstdio>
 #include <filesystem>
 
@@ -57,8 +57,9 @@ bool IsTableFileName(std::string_view name) {
 
 Status ValidateTableOptions(const TableOptions& o) {
   if (o.tier_fan_in < 2) {
-    return Status::InvalidArgument("tier_fan_in must be at least 2 (a merge needs two segments), got " +
-                                   std::to_string(o.tier_fan_in));
+    return Status::InvalidArgument(
+        "tier_fan_in must be at least 2 (a merge needs two segments), got " +
+        std::to_string(o.tier_fan_in));
   }
   if (o.max_segments < 2) {
     return Status::InvalidArgument("max_segments must be at least 2, got " +
@@ -590,15 +591,15 @@ Status Table::Compact(size_t first, size_t last) {
   }
   if (input_bytes > options_.max_merge_bytes) {
     if (!merge_limit_logged_.exchange(true)) {
-      spdlog::warn("table '{}': a merge of {} segments ({} bytes) is over "
-                   "storage.max_merge_bytes={}; such merges are skipped",
-                   TableName(dir_), last - first, input_bytes, options_.max_merge_bytes);
+      spdlog::warn(
+          "table '{}': a merge of {} segments ({} bytes) is over "
+          "storage.max_merge_bytes={}; such merges are skipped",
+          TableName(dir_), last - first, input_bytes, options_.max_merge_bytes);
     }
-    return Status::ResourceExhausted("merging " + std::to_string(last - first) +
-                                     " segments of table '" + TableName(dir_) + "' would read " +
-                                     std::to_string(input_bytes) +
-                                     " bytes, over storage.max_merge_bytes=" +
-                                     std::to_string(options_.max_merge_bytes));
+    return Status::ResourceExhausted(
+        "merging " + std::to_string(last - first) + " segments of table '" + TableName(dir_) +
+        "' would read " + std::to_string(input_bytes) +
+        " bytes, over storage.max_merge_bytes=" + std::to_string(options_.max_merge_bytes));
   }
   std::vector<const Segment*> segs;
   for (size_t i = first; i < last; ++i) segs.push_back(s->segments[i].get());

@@ -7,8 +7,8 @@
 #include <climits>
 #include <condition_variable>
 #include <memory>
-#include <new>
 #include <mutex>
+#include <new>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -316,7 +316,8 @@ class FlightServiceImpl final : public pb::FlightService::Service {
   void StartDraining() { draining_ = true; }
   int active() const { return active_; }
 
-  grpc::Status Handshake(grpc::ServerContext* context,
+  grpc::Status Handshake(
+      grpc::ServerContext* context,
       grpc::ServerReaderWriter<pb::HandshakeResponse, pb::HandshakeRequest>*) override {
     RpcScope scope(this, context, AccessScope::kRead);
     if (!scope.admitted()) return scope.refusal();
@@ -605,10 +606,10 @@ Result<std::unique_ptr<FlightServer>> FlightServer::Start(const FlightOptions& o
   builder.RegisterService(impl->service.get());
   impl->server = builder.BuildAndStart();
   if (!impl->server || impl->port == 0) {
-    return Status::IOError("cannot listen on " + address +
-                           " for Arrow Flight (server.grpc): address in use or not available" +
-                           (options.tls.enabled() ? ", or the TLS certificate and key do not match"
-                                                  : ""));
+    return Status::IOError(
+        "cannot listen on " + address +
+        " for Arrow Flight (server.grpc): address in use or not available" +
+        (options.tls.enabled() ? ", or the TLS certificate and key do not match" : ""));
   }
   Impl* raw = impl.get();
   raw->watchdog = std::thread([raw] {

@@ -22,10 +22,10 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
-#include <boost/asio/ssl.hpp>
 
 #include "murr/api/http/metrics.h"
 #include "murr/api/http/router.h"
@@ -196,7 +196,7 @@ struct HttpServer::Impl {
   bool shutting_down = false;
   Clock::time_point shutdown_started;
   std::unordered_map<SessionBase*, std::weak_ptr<SessionBase>> sessions;
-  bool accept_paused = false;  // at max_connections; guarded by mu
+  bool accept_paused = false;            // at max_connections; guarded by mu
   std::optional<net::ssl::context> ssl;  // set when server.tls is configured
 
   // One io_context per worker thread; a connection lives on one of them (round-robin at accept),
@@ -265,11 +265,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
         // sends nothing is closed as when it sends no request.
         self->lowest().expires_after(
             std::chrono::milliseconds(self->server_->config.header_timeout_ms));
-        self->stream_.async_handshake(net::ssl::stream_base::server,
-                                      [self](beast::error_code ec) {
-                                        if (ec) return self->Close();
-                                        self->WaitForRequest();
-                                      });
+        self->stream_.async_handshake(net::ssl::stream_base::server, [self](beast::error_code ec) {
+          if (ec) return self->Close();
+          self->WaitForRequest();
+        });
       } else {
         self->WaitForRequest();
       }
@@ -395,8 +394,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // The request's views and body stay valid: this session reads nothing until it replies.
     bool queued = server_->pool->TrySubmit([self = shared_from_this(), request] {
       HttpResponse response = self->server_->router.Handle(request);
-      net::post(self->stream_.get_executor(),
-                [self, response = std::move(response)]() mutable { self->Reply(std::move(response)); });
+      net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->Reply(std::move(response));
+      });
     });
     if (!queued) {
       Reply(ErrorResponse(503, fmt::format("the server is busy: {} slow requests are already "
@@ -586,9 +586,10 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     full = static_cast<int64_t>(sessions.size()) >= config.max_connections;
     if (full) {
       accept_paused = true;
-      spdlog::warn("{} connections open (server.http.max_connections): accepting paused until "
-                   "one closes",
-                   sessions.size());
+      spdlog::warn(
+          "{} connections open (server.http.max_connections): accepting paused until "
+          "one closes",
+          sessions.size());
     }
   }
   // Outside the lock: a session that ends at once unregisters itself (which takes the lock).

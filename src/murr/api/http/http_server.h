@@ -10,8 +10,8 @@
 #include <string>
 
 #include "murr/config/config.h"
-#include "murr/core/token_auth.h"
 #include "murr/core/status.h"
+#include "murr/core/token_auth.h"
 #include "murr/service/table_service.h"
 
 namespace murr::http {

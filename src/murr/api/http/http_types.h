@@ -15,12 +15,12 @@
 namespace murr::http {
 
 struct HttpRequest {
-  std::string_view method;        // "GET", "PUT", ...
-  std::string_view target;        // path and query, as sent
-  std::string_view content_type;  // the Content-Type header, empty when absent
-  std::string_view accept;        // the Accept header, empty when absent
+  std::string_view method;         // "GET", "PUT", ...
+  std::string_view target;         // path and query, as sent
+  std::string_view content_type;   // the Content-Type header, empty when absent
+  std::string_view accept;         // the Accept header, empty when absent
   std::string_view authorization;  // the Authorization header, empty when absent
-  Buffer body;                    // the whole body, 64-byte aligned, owned by its Buffer
+  Buffer body;                     // the whole body, 64-byte aligned, owned by its Buffer
 };
 
 struct HttpResponse {

@@ -188,8 +188,9 @@ HttpResponse Router::Handle(const HttpRequest& request) const {
       response.allow = std::string(RouteMethods(match.route));
     }
   } catch (const std::bad_alloc&) {
-    response = ErrorResponse(503, "the server is out of memory for this request; retry later or "
-                                  "send a smaller one");
+    response = ErrorResponse(503,
+                             "the server is out of memory for this request; retry later or "
+                             "send a smaller one");
   } catch (const std::exception& e) {
     response = ErrorResponse(500, fmt::format("internal error: {}", e.what()));
   }
