@@ -52,6 +52,7 @@ int Serve(const std::string& config_file) {
   service_options.table.max_segments = config.max_segments;
   service_options.table.verify_checksums_on_open = config.verify_checksums_on_open;
   service_options.table.max_merge_bytes = config.max_merge_bytes;
+  service_options.table.fsync = config.durable;
   auto service = murr::TableService::Open(service_options);
   if (!service.ok()) {
     spdlog::error("cannot open the cache: {}", service.status().ToString());

@@ -57,7 +57,7 @@ TEST(Config, EveryKeyHasItsEnvironmentName) {
     EXPECT_EQ(k.env, expected);
     EXPECT_FALSE(k.description.empty()) << k.path;
   }
-  EXPECT_EQ(ConfigKeys().size(), 32u);
+  EXPECT_EQ(ConfigKeys().size(), 33u);
 }
 
 TEST(Config, StrictErrorsNameTheKey) {
@@ -84,6 +84,7 @@ TEST(Config, StrictErrorsNameTheKey) {
       {"storage:\n  max_segments: 1\n", {}, "storage.max_segments"},
       {"", {{"MURR_STORAGE_ADOPT_CACHE_DIR", "maybe"}}, "storage.adopt_cache_dir"},
       {"server:\n  http:\n    max_decoded_bytes: 0\n", {}, "server.http.max_decoded_bytes"},
+      {"storage:\n  durability: sometimes\n", {}, "storage.durability"},
   };
   for (const Case& k : cases) {
     std::string file;
@@ -132,6 +133,15 @@ TEST(Config, TokensAreNeverShownAndTlsNeedsBothFiles) {
   auto half = LoadConfig("", {{"MURR_SERVER_TLS_CERT_FILE", "/x.pem"}});
   ASSERT_FALSE(half.ok());
   EXPECT_NE(half.status().message().find("server.tls.key_file"), std::string::npos);
+}
+
+TEST(Config, DurabilityIsFsyncOrNone) {
+  EXPECT_TRUE(LoadConfig("", {})->durable);
+  auto none = LoadConfig("", {{"MURR_STORAGE_DURABILITY", "none"}});
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_FALSE(none->durable);
+  EXPECT_NE(DescribeConfig(*none).find("storage.durability=none"), std::string::npos);
+  EXPECT_TRUE(LoadConfig("", {{"MURR_STORAGE_DURABILITY", "fsync"}})->durable);
 }
 
 TEST(Config, DescribeListsEveryKey) {

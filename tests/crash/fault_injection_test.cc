@@ -168,6 +168,32 @@ INSTANTIATE_TEST_SUITE_P(EveryCallAndErrno, SegmentWriteFault,
                          ::testing::Combine(::testing::Values("open", "write", "fsync", "rename"),
                                             ::testing::Values("ENOSPC", "EIO")));
 
+// storage.durability: none never fsyncs: a server whose every fsync would fail with EIO still
+// acknowledges writes, and they read back after a restart (a clean stop: the page cache holds
+// them; a power loss is what this mode gives up).
+TEST_F(FaultTest, DurabilityNoneNeverFsyncs) {
+  const std::string yaml = yaml_ + "  durability: none\n";
+  {
+    ServerProcess server;
+    ASSERT_TRUE(server.Start(dir_.path(), yaml, FaultEnv("fsync", "EIO", "*", 1))) << server.log();
+    HttpClient c(server.port());
+    ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
+    ASSERT_EQ(Write(c, "t", {"a", "b"}, {1, 2}).status, 200);
+    ASSERT_EQ(Write(c, "t", {"b", "c"}, {20, 3}).status, 200);
+    EXPECT_EQ(FetchN(c, {"a", "b", "c"}), "[1,20,3]");
+    EXPECT_EQ(server.log().find(kShimLine), std::string::npos) << "an fsync was called";
+    EXPECT_EQ(server.Stop(), 0) << server.log();
+  }
+  ExpectReopens(yaml, 3, {"a", "b", "c"}, "[1,20,3]");
+  // The same fault with the default durability fails the first create.
+  ServerProcess durable;
+  ASSERT_TRUE(durable.Start(dir_.path(), yaml_, FaultEnv("fsync", "EIO", "*", 1))) << durable.log();
+  HttpClient c(durable.port());
+  EXPECT_EQ(c.Json("PUT", "/api/v1/table/u", kSchema).status, 500);
+  EXPECT_NE(durable.log().find(kShimLine), std::string::npos) << durable.log();
+  EXPECT_EQ(durable.Stop(), 0) << durable.log();
+}
+
 class CreateFault : public FaultTest,
                     public ::testing::WithParamInterface<std::tuple<std::string, std::string>> {};
 

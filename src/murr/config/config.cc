@@ -229,6 +229,25 @@ std::vector<KeyDef> BuildKeyDefs() {
       "auth.open_metrics", "GET /metrics answers without a token (default false)",
       [](Config* c, bool v) { c->auth.open_metrics = v; },
       [](const Config& c) { return c.auth.open_metrics; });
+  {
+    KeyDef def;
+    def.key = {"storage.durability", EnvName("storage.durability"), "string",
+               "fsync (every write is on disk before it is acknowledged) or none (left to the "
+               "kernel; faster, may lose recent writes on power loss) (default fsync)"};
+    def.set = [](Config* c, std::string_view text) -> Status {
+      if (text == "fsync") {
+        c->durable = true;
+      } else if (text == "none") {
+        c->durable = false;
+      } else {
+        return Status::InvalidArgument("storage.durability: expected fsync or none, got '" +
+                                       std::string(text) + "'");
+      }
+      return Status::OK();
+    };
+    def.get = [](const Config& c) { return std::string(c.durable ? "fsync" : "none"); };
+    defs.push_back(std::move(def));
+  }
   add_string("storage.cache_dir",
              "directory of the tables (default: first writable of ./murr, /var/lib/murr/murr, "
              "/data/murr, $TMPDIR/murr)",

@@ -102,6 +102,11 @@ struct Config {
   // Seconds without writes after which a table's segments are merged into one; 0 = never
   // (TableOptions::idle_compaction_seconds).
   int idle_compaction_seconds = 30;
+  // fsync every segment and directory before a write is acknowledged (true: "fsync"), or leave
+  // it to the kernel ("none": faster writes; a power loss may lose the last seconds of writes,
+  // never tear a table, since files are still written whole and renamed). A cache can choose;
+  // the default stays durable.
+  bool durable = true;
   // Use a non-empty cache_dir that is not marked as Murr's (its other entries stay untouched).
   // Off by default, so that a typo in cache_dir cannot point Murr at a user's data.
   bool adopt_cache_dir = false;
