@@ -8,15 +8,15 @@ message is kept word for word in ``str(error)``.
 from __future__ import annotations
 
 __all__ = [
-    "MurrError",
-    "TableNotFoundError",
-    "TableExistsError",
-    "InvalidRequestError",
     "AuthenticationError",
-    "PermissionDeniedError",
-    "ServerError",
-    "ServerBusyError",
+    "InvalidRequestError",
     "MurrConnectionError",
+    "MurrError",
+    "PermissionDeniedError",
+    "ServerBusyError",
+    "ServerError",
+    "TableExistsError",
+    "TableNotFoundError",
 ]
 
 

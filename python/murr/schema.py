@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import enum
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 from murr.errors import InvalidRequestError
 
-__all__ = ["DType", "ColumnSchema", "TableSchema"]
+__all__ = ["ColumnSchema", "DType", "TableSchema"]
 
 MAX_COLUMNS = 1024
 
@@ -54,7 +55,7 @@ class DType(str, enum.Enum):
         }[self]
 
     @classmethod
-    def from_arrow(cls, arrow_type: Any, column: str = "?") -> "DType":
+    def from_arrow(cls, arrow_type: Any, column: str = "?") -> DType:
         """The dtype of a pyarrow type; :class:`InvalidRequestError` naming the column if none."""
         import pyarrow as pa
 
@@ -63,7 +64,9 @@ class DType(str, enum.Enum):
         for dtype in cls:
             if dtype is not cls.UTF8 and dtype.to_arrow() == arrow_type:
                 return dtype
-        raise InvalidRequestError(f"column '{column}' has Arrow type {arrow_type}, which Murr does not support")
+        raise InvalidRequestError(
+            f"column '{column}' has Arrow type {arrow_type}, which Murr does not support"
+        )
 
 
 @dataclass(frozen=True)
@@ -78,7 +81,9 @@ class ColumnSchema:
             object.__setattr__(self, "dtype", DType(self.dtype))
         except ValueError:
             names = ", ".join(d.value for d in DType)
-            raise InvalidRequestError(f"unknown dtype '{self.dtype}' (one of {names})") from None
+            raise InvalidRequestError(
+                f"unknown dtype '{self.dtype}' (one of {names})"
+            ) from None
         if not isinstance(self.nullable, bool):
             raise InvalidRequestError("'nullable' must be true or false")
 
@@ -94,47 +99,73 @@ class TableSchema:
     columns: Mapping[str, ColumnSchema] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        cols = {name: c if isinstance(c, ColumnSchema) else ColumnSchema(**c) for name, c in dict(self.columns).items()}
+        cols = {
+            name: c if isinstance(c, ColumnSchema) else ColumnSchema(**c)
+            for name, c in dict(self.columns).items()
+        }
         object.__setattr__(self, "columns", cols)
         if len(cols) > MAX_COLUMNS:
-            raise InvalidRequestError(f"a table has at most {MAX_COLUMNS} columns, got {len(cols)}")
+            raise InvalidRequestError(
+                f"a table has at most {MAX_COLUMNS} columns, got {len(cols)}"
+            )
         for name in cols:
             if not isinstance(name, str) or not 1 <= len(name.encode()) <= 255:
-                raise InvalidRequestError(f"column name must be 1..255 bytes, got {len(str(name).encode())}")
+                raise InvalidRequestError(
+                    f"column name must be 1..255 bytes, got {len(str(name).encode())}"
+                )
         if not self.key:
             raise InvalidRequestError("schema has no key column ('key' is empty)")
         if self.key not in cols:
-            raise InvalidRequestError(f"key column '{self.key}' is not among the columns")
+            raise InvalidRequestError(
+                f"key column '{self.key}' is not among the columns"
+            )
         if cols[self.key].dtype is not DType.UTF8:
-            raise InvalidRequestError(f"key column '{self.key}' must be utf8, not {cols[self.key].dtype.value}")
+            raise InvalidRequestError(
+                f"key column '{self.key}' must be utf8, not {cols[self.key].dtype.value}"
+            )
         if cols[self.key].nullable:
-            raise InvalidRequestError(f"key column '{self.key}' must be declared \"nullable\": false")
+            raise InvalidRequestError(
+                f"key column '{self.key}' must be declared \"nullable\": false"
+            )
 
     def to_dict(self) -> dict[str, Any]:
         """The server's JSON form, as a dict."""
         return {
             "key": self.key,
-            "columns": {n: {"dtype": c.dtype.value, "nullable": c.nullable} for n, c in self.columns.items()},
+            "columns": {
+                n: {"dtype": c.dtype.value, "nullable": c.nullable}
+                for n, c in self.columns.items()
+            },
         }
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict())
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "TableSchema":
+    def from_dict(cls, data: Mapping[str, Any]) -> TableSchema:
         """A schema from the server's JSON form."""
-        return cls(key=data["key"], columns={n: ColumnSchema(**c) for n, c in data["columns"].items()})
+        return cls(
+            key=data["key"],
+            columns={n: ColumnSchema(**c) for n, c in data["columns"].items()},
+        )
 
     def to_arrow(self) -> Any:
         """The pyarrow schema of this table, in column order."""
         import pyarrow as pa
 
-        return pa.schema([pa.field(n, c.dtype.to_arrow(), nullable=c.nullable) for n, c in self.columns.items()])
+        return pa.schema(
+            [
+                pa.field(n, c.dtype.to_arrow(), nullable=c.nullable)
+                for n, c in self.columns.items()
+            ]
+        )
 
     @classmethod
-    def from_arrow(cls, schema: Any, key: str) -> "TableSchema":
+    def from_arrow(cls, schema: Any, key: str) -> TableSchema:
         """A schema from a pyarrow schema; the key column is made non-nullable."""
         cols = {}
         for f in schema:
-            cols[f.name] = ColumnSchema(DType.from_arrow(f.type, f.name), nullable=f.nullable and f.name != key)
+            cols[f.name] = ColumnSchema(
+                DType.from_arrow(f.type, f.name), nullable=f.nullable and f.name != key
+            )
         return cls(key=key, columns=cols)

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -23,10 +23,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 class Server:
     """A `murr serve` child process with its own cache_dir, on free loopback ports."""
 
-    def __init__(self, workdir: Path, extra_yaml: str = "", env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, workdir: Path, extra_yaml: str = "", env: dict[str, str] | None = None
+    ) -> None:
         binary = os.environ.get("MURR_BINARY", "")
         if not binary or not Path(binary).is_file():
-            pytest.fail(f"MURR_BINARY must name the built murr program (got {binary!r})")
+            pytest.fail(
+                f"MURR_BINARY must name the built murr program (got {binary!r})"
+            )
         config = workdir / "murr.yaml"
         config.write_text(
             "server:\n  http:\n    host: 127.0.0.1\n    port: 0\n  grpc:\n    host: 127.0.0.1\n    port: 0\n"
@@ -35,8 +39,13 @@ class Server:
         self.log_path = workdir / "murr.log"
         child_env = {k: v for k, v in os.environ.items() if not k.startswith("MURR_")}
         child_env.update(env or {})
-        self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([binary, "serve", "--config", str(config)], stdout=self._log, stderr=subprocess.STDOUT, env=child_env)
+        self._log = open(self.log_path, "wb")  # noqa: SIM115 - held for the child's lifetime, closed in stop()
+        self.proc = subprocess.Popen(
+            [binary, "serve", "--config", str(config)],
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            env=child_env,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             m = re.search(r"murr listening on (https?)://([\d.]+):(\d+)", self.log())

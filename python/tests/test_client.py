@@ -9,13 +9,12 @@ import ssl
 import subprocess
 import threading
 
+import murr
 import numpy as np
 import pandas as pd
 import polars as pl
 import pyarrow as pa
 import pytest
-
-import murr
 from murr.client import ColumnSchema, DType, SyncClient, TableSchema
 
 from conftest import Server
@@ -38,14 +37,50 @@ def test_round_trip_from_every_kind_of_input(server: Server) -> None:
         assert client.get_schema("users") == SCHEMA
         # pyarrow, with a null, NaN and a unicode key.
         t = pa.table(
-            {"id": ["ä-1", "b", "c"], "score": pa.array([0.5, None, math.nan], pa.float32()), "age": pa.array([1, 2, None], pa.int32()), "name": ["x", None, "ż"]}
+            {
+                "id": ["ä-1", "b", "c"],
+                "score": pa.array([0.5, None, math.nan], pa.float32()),
+                "age": pa.array([1, 2, None], pa.int32()),
+                "name": ["x", None, "ż"],
+            }
         )
         assert client.write("users", t) == 3
         # pandas, Polars and a dict, each replacing one row (last write wins).
-        assert client.write("users", pd.DataFrame({"id": ["b"], "score": np.array([2.5], np.float32), "age": np.array([20], np.int32)})) == 1
-        assert client.write("users", pl.DataFrame({"id": ["d"], "score": pl.Series([4.0], dtype=pl.Float32), "name": ["pl"]})) == 1
-        assert client.write("users", {"id": ["e"], "score": pa.array([5.0], pa.float32())}) == 1
-        batch = client.read("users", ["c", "missing", "ä-1", "b", "ä-1", "d", "e"], ["name", "score", "age"])
+        assert (
+            client.write(
+                "users",
+                pd.DataFrame(
+                    {
+                        "id": ["b"],
+                        "score": np.array([2.5], np.float32),
+                        "age": np.array([20], np.int32),
+                    }
+                ),
+            )
+            == 1
+        )
+        assert (
+            client.write(
+                "users",
+                pl.DataFrame(
+                    {
+                        "id": ["d"],
+                        "score": pl.Series([4.0], dtype=pl.Float32),
+                        "name": ["pl"],
+                    }
+                ),
+            )
+            == 1
+        )
+        assert (
+            client.write("users", {"id": ["e"], "score": pa.array([5.0], pa.float32())})
+            == 1
+        )
+        batch = client.read(
+            "users",
+            ["c", "missing", "ä-1", "b", "ä-1", "d", "e"],
+            ["name", "score", "age"],
+        )
         assert isinstance(batch, pa.RecordBatch)
         assert batch.schema.names == ["name", "score", "age"]
         assert batch.schema.field("score").type == pa.float32()
@@ -53,36 +88,72 @@ def test_round_trip_from_every_kind_of_input(server: Server) -> None:
         scores = batch.column(1).to_pylist()
         assert math.isnan(scores[0]) and scores[1:] == [None, 0.5, 2.5, 0.5, 4.0, 5.0]
         assert batch.column(2).to_pylist() == [None, None, 1, 20, 1, None, None]
-        assert client.status("users") == {"table": "users", "state": "serving", "rows": 5, "segments": client.status("users")["segments"], "bytes": client.status("users")["bytes"]}
+        assert client.status("users") == {
+            "table": "users",
+            "state": "serving",
+            "rows": 5,
+            "segments": client.status("users")["segments"],
+            "bytes": client.status("users")["bytes"],
+        }
         client.drop("users")
         assert client.list_tables() == {}
 
 
-def test_read_numpy_is_a_c_contiguous_matrix_with_the_fill_value(server: Server) -> None:
+def test_read_numpy_is_a_c_contiguous_matrix_with_the_fill_value(
+    server: Server,
+) -> None:
     with SyncClient(server.endpoint) as client:
-        schema = TableSchema("id", {"id": ColumnSchema("utf8", False), "a": ColumnSchema("float32"), "b": ColumnSchema("float32")})
+        schema = TableSchema(
+            "id",
+            {
+                "id": ColumnSchema("utf8", False),
+                "a": ColumnSchema("float32"),
+                "b": ColumnSchema("float32"),
+            },
+        )
         client.create("f", schema)
-        client.write("f", {"id": ["k1", "k2"], "a": pa.array([1.0, 2.0], pa.float32()), "b": pa.array([None, 4.0], pa.float32())})
+        client.write(
+            "f",
+            {
+                "id": ["k1", "k2"],
+                "a": pa.array([1.0, 2.0], pa.float32()),
+                "b": pa.array([None, 4.0], pa.float32()),
+            },
+        )
         m = client.read_numpy("f", ["k2", "zz", "k1"], ["b", "a"], fill_value=-1.0)
         assert m.shape == (3, 2) and m.flags["C_CONTIGUOUS"] and m.dtype == np.float32
         assert m.tolist() == [[4.0, 2.0], [-1.0, -1.0], [-1.0, 1.0]]
 
 
-def test_errors_keep_the_server_message_and_derive_from_builtins(server: Server) -> None:
+def test_errors_keep_the_server_message_and_derive_from_builtins(
+    server: Server,
+) -> None:
     with SyncClient(server.endpoint) as client:
         with pytest.raises(FileNotFoundError) as e:
             client.get_schema("nope")
-        assert isinstance(e.value, murr.TableNotFoundError) and str(e.value) == "table 'nope' not found" and e.value.status == 404
+        assert (
+            isinstance(e.value, murr.TableNotFoundError)
+            and str(e.value) == "table 'nope' not found"
+            and e.value.status == 404
+        )
         client.create("t", SCHEMA)
         with pytest.raises(ValueError) as e:
             client.create("t", SCHEMA)
-        assert isinstance(e.value, murr.TableExistsError) and str(e.value) == "table 't' already exists"
+        assert (
+            isinstance(e.value, murr.TableExistsError)
+            and str(e.value) == "table 't' already exists"
+        )
         with pytest.raises(ValueError) as e:
             client.read("t", ["a"], ["nope"])
-        assert isinstance(e.value, murr.InvalidRequestError) and str(e.value) == "unknown column 'nope' in table 't'"
+        assert (
+            isinstance(e.value, murr.InvalidRequestError)
+            and str(e.value) == "unknown column 'nope' in table 't'"
+        )
         with pytest.raises(ValueError) as e:
             client.write("t", {"id": ["a"], "score": pa.array([1.0], pa.float64())})
-        assert "column 'score' is float64 in the batch but float32 in table 't'" in str(e.value)
+        assert "column 'score' is float64 in the batch but float32 in table 't'" in str(
+            e.value
+        )
         with pytest.raises(TypeError):
             client.write("t", 42)
     with pytest.raises(ConnectionError) as e:
@@ -100,21 +171,33 @@ def test_schemas_are_validated_with_the_servers_rules() -> None:
     with pytest.raises(ValueError, match="unknown dtype 'float128'"):
         ColumnSchema("float128")
     arrow = pa.schema([pa.field("id", pa.utf8()), pa.field("v", pa.float32())])
-    assert TableSchema.from_arrow(arrow, key="id") == TableSchema("id", {"id": ColumnSchema(DType.UTF8, False), "v": ColumnSchema(DType.FLOAT32)})
-    assert TableSchema.from_arrow(arrow, key="id").to_arrow() == pa.schema([pa.field("id", pa.utf8(), nullable=False), pa.field("v", pa.float32())])
+    assert TableSchema.from_arrow(arrow, key="id") == TableSchema(
+        "id", {"id": ColumnSchema(DType.UTF8, False), "v": ColumnSchema(DType.FLOAT32)}
+    )
+    assert TableSchema.from_arrow(arrow, key="id").to_arrow() == pa.schema(
+        [pa.field("id", pa.utf8(), nullable=False), pa.field("v", pa.float32())]
+    )
 
 
 def test_many_threads_share_one_client(server: Server) -> None:
     with SyncClient(server.endpoint) as client:
         client.create("t", SCHEMA)
-        client.write("t", {"id": [f"k{i}" for i in range(100)], "age": pa.array(range(100), pa.int32())})
+        client.write(
+            "t",
+            {
+                "id": [f"k{i}" for i in range(100)],
+                "age": pa.array(range(100), pa.int32()),
+            },
+        )
         errors: list[BaseException] = []
 
         def reader(seed: int) -> None:
             try:
                 for i in range(50):
                     k = (seed * 7 + i) % 100
-                    assert client.read("t", [f"k{k}"], ["age"]).column(0).to_pylist() == [k]
+                    assert client.read("t", [f"k{k}"], ["age"]).column(
+                        0
+                    ).to_pylist() == [k]
             except BaseException as e:  # noqa: BLE001 - reported below
                 errors.append(e)
 
@@ -131,7 +214,9 @@ WRITE_TOKEN = "py-write-token-0123456789"
 
 
 def test_bearer_tokens(workdir) -> None:
-    server = Server(workdir, f"auth:\n  tokens: read:{READ_TOKEN},write:{WRITE_TOKEN}\n")
+    server = Server(
+        workdir, f"auth:\n  tokens: read:{READ_TOKEN},write:{WRITE_TOKEN}\n"
+    )
     try:
         with pytest.raises(PermissionError) as e:
             SyncClient(server.endpoint).list_tables()
@@ -143,7 +228,9 @@ def test_bearer_tokens(workdir) -> None:
         assert reader.read("t", ["a"], ["age"]).column(0).to_pylist() == [7]
         with pytest.raises(PermissionError) as e:
             reader.drop("t")
-        assert isinstance(e.value, murr.PermissionDeniedError) and "read scope only" in str(e.value)
+        assert isinstance(
+            e.value, murr.PermissionDeniedError
+        ) and "read scope only" in str(e.value)
     finally:
         assert server.stop() == 0
 
@@ -156,13 +243,97 @@ def test_tls_with_a_private_ca(workdir) -> None:
         "openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf"
     )
     subprocess.run(["sh", "-c", script], cwd=workdir, check=True, capture_output=True)
-    server = Server(workdir, env={"MURR_SERVER_TLS_CERT_FILE": str(workdir / "server.pem"), "MURR_SERVER_TLS_KEY_FILE": str(workdir / "server.key")})
+    server = Server(
+        workdir,
+        env={
+            "MURR_SERVER_TLS_CERT_FILE": str(workdir / "server.pem"),
+            "MURR_SERVER_TLS_KEY_FILE": str(workdir / "server.key"),
+        },
+    )
     try:
         assert server.endpoint.startswith("https://")
-        client = SyncClient(server.endpoint, ssl_context=ssl.create_default_context(cafile=str(workdir / "ca.pem")))
+        client = SyncClient(
+            server.endpoint,
+            ssl_context=ssl.create_default_context(cafile=str(workdir / "ca.pem")),
+        )
         client.create("t", SCHEMA)
         assert client.list_tables() == {"t": SCHEMA}
         with pytest.raises(ConnectionError):
-            SyncClient(server.endpoint, timeout=5).list_tables()  # the system store does not trust the CA
+            SyncClient(
+                server.endpoint, timeout=5
+            ).list_tables()  # the system store does not trust the CA
+    finally:
+        assert server.stop() == 0
+
+
+def test_async_client_does_what_the_sync_client_does(server: Server) -> None:
+    import asyncio
+
+    from murr.client import AsyncClient
+
+    async def scenario() -> None:
+        async with AsyncClient(server.endpoint) as client:
+            await client.create("a", SCHEMA)
+            assert await client.list_tables() == {"a": SCHEMA}
+            assert (
+                await client.write(
+                    "a",
+                    pa.table(
+                        {"id": ["x", "y"], "score": pa.array([1.5, None], pa.float32())}
+                    ),
+                )
+                == 2
+            )
+            assert (
+                await client.write(
+                    "a", pd.DataFrame({"id": ["y"], "age": np.array([9], np.int32)})
+                )
+                == 1
+            )
+            # Concurrent reads, each on its own pooled connection.
+            batches = await asyncio.gather(
+                *[
+                    client.read("a", ["y", "nope", "x"], ["score", "age"])
+                    for _ in range(16)
+                ]
+            )
+            for b in batches:
+                assert b.column(0).to_pylist() == [None, None, 1.5]
+                assert b.column(1).to_pylist() == [9, None, None]
+            m = await client.read_numpy("a", ["x"], ["score"], fill_value=0.0)
+            assert m.tolist() == [[1.5]]
+            assert (await client.status("a"))["rows"] == 2
+            with pytest.raises(FileNotFoundError) as e:
+                await client.get_schema("nope")
+            assert (
+                isinstance(e.value, murr.TableNotFoundError)
+                and str(e.value) == "table 'nope' not found"
+            )
+            with pytest.raises(ValueError, match="unknown column 'zz' in table 'a'"):
+                await client.read("a", ["x"], ["zz"])
+            await client.drop("a")
+            assert await client.list_tables() == {}
+        with pytest.raises(ConnectionError):
+            await AsyncClient("http://127.0.0.1:1", timeout=2).list_tables()
+
+    asyncio.run(scenario())
+
+
+def test_async_client_takes_a_token(workdir) -> None:
+    import asyncio
+
+    from murr.client import AsyncClient
+
+    server = Server(workdir, f"auth:\n  tokens: write:{WRITE_TOKEN}\n")
+
+    async def scenario() -> None:
+        with pytest.raises(PermissionError):
+            await AsyncClient(server.endpoint).list_tables()
+        async with AsyncClient(server.endpoint, token=WRITE_TOKEN) as client:
+            await client.create("t", SCHEMA)
+            assert list(await client.list_tables()) == ["t"]
+
+    try:
+        asyncio.run(scenario())
     finally:
         assert server.stop() == 0
