@@ -142,7 +142,37 @@ def _table_path(table: str, action: str = "") -> str:
     return path + ("/" + action if action else "")
 
 
-class SyncClient:
+class _Connection:
+    """What both clients know of their server: where it is, how to reach it, the pool bound."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        token: str | None,
+        timeout: float,
+        ssl_context: ssl.SSLContext | None,
+        max_connections: int,
+    ) -> None:
+        parsed = urllib.parse.urlsplit(endpoint)
+        if parsed.scheme not in ("http", "https") or not parsed.hostname:
+            raise ValueError(
+                f"endpoint must be http://host:port or https://host:port, got {endpoint!r}"
+            )
+        self.endpoint = endpoint.rstrip("/")
+        self._https = parsed.scheme == "https"
+        self._host = parsed.hostname
+        self._port = parsed.port or (443 if self._https else 80)
+        self._timeout = timeout
+        if ssl_context is None and self._https:
+            ssl_context = ssl.create_default_context()
+        self._ssl = ssl_context
+        self._token = token
+        self._idle: list[Any] = []
+        self._max_idle = max_connections
+        self._closed = False
+
+
+class SyncClient(_Connection):
     """A blocking client of one Murr server. Thread-safe: connections are pooled per thread use.
 
     Args:
@@ -163,26 +193,11 @@ class SyncClient:
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = 8,
     ) -> None:
-        parsed = urllib.parse.urlsplit(endpoint)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(
-                f"endpoint must be http://host:port or https://host:port, got {endpoint!r}"
-            )
-        self.endpoint = endpoint.rstrip("/")
-        self._https = parsed.scheme == "https"
-        self._host = parsed.hostname
-        self._port = parsed.port or (443 if self._https else 80)
-        self._timeout = timeout
-        self._ssl = (
-            ssl_context
-            if ssl_context is not None
-            else (ssl.create_default_context() if self._https else None)
+        _Connection.__init__(
+            self, endpoint, token, timeout, ssl_context, max_connections
         )
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._idle: list[http.client.HTTPConnection] = []
         self._lock = threading.Lock()
-        self._max_idle = max_connections
-        self._closed = False
 
     # -- connection pool -------------------------------------------------------------------
 
@@ -332,7 +347,7 @@ class SyncClient:
         self.close()
 
 
-class AsyncClient:
+class AsyncClient(_Connection):
     """The asyncio twin of :class:`SyncClient`: the same methods, as coroutines.
 
     Keep-alive connections are pooled per client; requests on one client may run concurrently
@@ -351,25 +366,9 @@ class AsyncClient:
         ssl_context: ssl.SSLContext | None = None,
         max_connections: int = 8,
     ) -> None:
-        parsed = urllib.parse.urlsplit(endpoint)
-        if parsed.scheme not in ("http", "https") or not parsed.hostname:
-            raise ValueError(
-                f"endpoint must be http://host:port or https://host:port, got {endpoint!r}"
-            )
-        self.endpoint = endpoint.rstrip("/")
-        self._https = parsed.scheme == "https"
-        self._host = parsed.hostname
-        self._port = parsed.port or (443 if self._https else 80)
-        self._timeout = timeout
-        self._ssl = (
-            ssl_context
-            if ssl_context is not None
-            else (ssl.create_default_context() if self._https else None)
+        _Connection.__init__(
+            self, endpoint, token, timeout, ssl_context, max_connections
         )
-        self._token = token
-        self._idle: list[tuple[Any, Any]] = []
-        self._max_idle = max_connections
-        self._closed = False
 
     async def _exchange(
         self,

@@ -25,23 +25,13 @@ namespace murr {
 namespace {
 
 namespace pb = arrow::flight::protocol;
+using testing::GrpcPort;
 using testing::HttpClient;
 using testing::ServerProcess;
 using testing::TempDir;
 using testing::TestConfigYaml;
 
 constexpr size_t kGrpcDefaultMaxMessage = size_t{4} << 20;
-
-// The port of "murr Arrow Flight listening on grpc://<host>:<port>" in the log, or 0.
-int GrpcPort(const std::string& log) {
-  constexpr std::string_view kListening = "listening on grpc://";
-  size_t at = log.find(kListening);
-  if (at == std::string::npos) return 0;
-  size_t end = log.find_first_of(" \n", at + kListening.size());
-  if (end == std::string::npos) return 0;
-  size_t colon = log.rfind(':', end);
-  return std::atoi(log.c_str() + colon + 1);
-}
 
 pb::FlightDescriptor PathDescriptor(const std::vector<std::string>& path) {
   pb::FlightDescriptor d;

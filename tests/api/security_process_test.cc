@@ -41,16 +41,6 @@ constexpr char kReadToken[] = "read-token-0123456789";
 constexpr char kWriteToken[] = "write-token-0123456789";
 constexpr char kFileToken[] = "file-write-token-abcdef";
 
-// The port after `scheme` ("grpc://", "grpc+tls://") in a "listening on" line of the log.
-int PortAfter(const std::string& log, const std::string& scheme) {
-  const std::string marker = "listening on " + scheme;
-  size_t at = log.find(marker);
-  if (at == std::string::npos) return 0;
-  size_t end = log.find_first_of(" \n", at + marker.size());
-  size_t colon = log.rfind(':', end);
-  return std::atoi(log.c_str() + colon + 1);
-}
-
 HttpReply Authed(HttpClient& c, const std::string& method, const std::string& target,
                  const std::string& body, const std::string& token) {
   std::map<std::string, std::string> headers = {{"Content-Type", "application/json"}};
@@ -178,7 +168,7 @@ TEST(MurrSecurity, BearerTokensGuardHttpAndFlight) {
   EXPECT_EQ(Authed(c, "DELETE", "/api/v1/table/t", "", kReadToken).status, 403);
 
   // Flight: the same tokens in the `authorization` metadata.
-  int grpc_port = PortAfter(server.log(), "grpc://");
+  int grpc_port = testing::ListeningPort(server.log(), "grpc://");
   ASSERT_GT(grpc_port, 0) << server.log();
   auto channel = grpc::CreateChannel("127.0.0.1:" + std::to_string(grpc_port),
                                      grpc::InsecureChannelCredentials());
@@ -291,7 +281,7 @@ TEST(MurrSecurity, TlsServesHttpAndFlightWithTheConfiguredCertificate) {
   HttpClient plain(server.port());
   EXPECT_EQ(plain.Send("GET", "/health").status, 0);
 
-  int grpc_port = PortAfter(server.log(), "grpc+tls://");
+  int grpc_port = testing::ListeningPort(server.log(), "grpc+tls://");
   ASSERT_GT(grpc_port, 0) << server.log();
   grpc::SslCredentialsOptions ssl;
   ssl.pem_root_certs = ReadFileToString(pki.ca);
@@ -467,7 +457,7 @@ TEST(MurrLimits, AStalledFlightStreamIsCancelled) {
       << server.log();
   HttpClient c(server.port());
   ASSERT_EQ(c.Json("PUT", "/api/v1/table/t", kSchema).status, 201);
-  int grpc_port = PortAfter(server.log(), "grpc://");
+  int grpc_port = testing::ListeningPort(server.log(), "grpc://");
   auto stub = pb::FlightService::NewStub(grpc::CreateChannel(
       "127.0.0.1:" + std::to_string(grpc_port), grpc::InsecureChannelCredentials()));
   grpc::ClientContext ctx;
@@ -591,7 +581,7 @@ TEST(MurrLimits, AFlightDoGetNeverWaitsBehindADoPut) {
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);  // a connection of its own
     args.SetMaxSendMessageSize(-1);
     return grpc::CreateCustomChannel(
-        "127.0.0.1:" + std::to_string(PortAfter(server.log(), "grpc://")),
+        "127.0.0.1:" + std::to_string(testing::ListeningPort(server.log(), "grpc://")),
         grpc::InsecureChannelCredentials(), args);
   };
   auto put_stub = pb::FlightService::NewStub(channel());

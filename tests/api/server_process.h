@@ -111,6 +111,23 @@ inline int RunMurr(const std::vector<std::string>& args, const std::vector<std::
   return code;
 }
 
+// The port of the "listening on <scheme><host>:<port>" log line (scheme "grpc://",
+// "grpc+tls://", "http://"), or 0 when the log has none.
+inline int ListeningPort(const std::string& log, const std::string& scheme) {
+  const std::string marker = "listening on " + scheme;
+  size_t at = log.find(marker);
+  if (at == std::string::npos) return 0;
+  size_t end = log.find_first_of(" \n", at + marker.size());
+  if (end == std::string::npos) return 0;
+  size_t colon = log.rfind(':', end);
+  return std::atoi(log.c_str() + colon + 1);
+}
+
+// The Arrow Flight port of a plaintext server's log, or 0.
+inline int GrpcPort(const std::string& log) {
+  return ListeningPort(log, "grpc://");
+}
+
 // The YAML of a test server: loopback, free ports (HTTP and gRPC), the given cache_dir, extra
 // lines under server.http (each "key: value").
 inline std::string TestConfigYaml(const std::string& cache_dir,

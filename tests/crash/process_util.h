@@ -23,17 +23,6 @@
 
 namespace murr::testing {
 
-// The port of "murr Arrow Flight listening on grpc://<host>:<port>" in the log, or 0.
-inline int GrpcPort(const std::string& log) {
-  constexpr std::string_view kListening = "listening on grpc://";
-  size_t at = log.find(kListening);
-  if (at == std::string::npos) return 0;
-  size_t end = log.find_first_of(" \n", at + kListening.size());
-  if (end == std::string::npos) return 0;
-  size_t colon = log.rfind(':', end);
-  return std::atoi(log.c_str() + colon + 1);
-}
-
 // DoPut and actions over one channel.
 class FlightClient {
  public:

@@ -13,21 +13,12 @@
 namespace murr {
 namespace {
 
+using testing::GrpcPort;
 using testing::HttpClient;
 using testing::RunNodeScript;
 using testing::ServerProcess;
 using testing::TempDir;
 using testing::TestConfigYaml;
-
-int GrpcPort(const std::string& log) {
-  constexpr std::string_view kListening = "listening on grpc://";
-  size_t at = log.find(kListening);
-  if (at == std::string::npos) return 0;
-  size_t end = log.find_first_of(" \n", at + kListening.size());
-  if (end == std::string::npos) return 0;
-  size_t colon = log.rfind(':', end);
-  return std::atoi(log.c_str() + colon + 1);
-}
 
 // The minified JSON at `path` ("get/columns") of `doc`, or "<missing>".
 std::string At(simdjson::dom::element doc, std::string_view pointer) {

@@ -5,7 +5,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <exception>
-#include <functional>
 #include <limits>
 #include <mutex>
 #include <optional>
@@ -153,6 +152,7 @@ std::string_view View(beast::string_view s) {
 class SessionBase {
  public:
   virtual ~SessionBase() = default;
+  virtual void Start() = 0;
   virtual void OnShutdown() = 0;
   virtual net::any_io_executor executor() = 0;
 };
@@ -258,7 +258,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
   ~Session() override { server_->Unregister(this); }
 
-  void Start() {
+  void Start() override {
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
       if constexpr (kTls) {
         // The handshake counts against the header timeout: a client that opens a connection and
@@ -388,12 +388,11 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     request.authorization = View(msg[bhttp::field::authorization]);
     request.body = msg.body().buffer;
     keep_alive_ = msg.keep_alive();
-    if (RunsInline(MatchRoute(request.target).route)) {
-      return Reply(server_->router.Handle(request));
-    }
+    const RouteMatch match = MatchRoute(request.target);
+    if (RunsInline(match.route)) return Reply(server_->router.Handle(request, match));
     // The request's views and body stay valid: this session reads nothing until it replies.
-    bool queued = server_->pool->TrySubmit([self = shared_from_this(), request] {
-      HttpResponse response = self->server_->router.Handle(request);
+    bool queued = server_->pool->TrySubmit([self = shared_from_this(), request, match] {
+      HttpResponse response = self->server_->router.Handle(request, match);
       net::post(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
         self->Reply(std::move(response));
       });
@@ -564,7 +563,6 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
   socket.set_option(tcp::no_delay(true), nodelay_ec);
   bool full = false;
   std::shared_ptr<SessionBase> session;
-  std::function<void()> start;
   {
     std::lock_guard<std::mutex> lock(mu);
     if (shutting_down) {
@@ -573,14 +571,10 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
       return;
     }
     if (ssl) {
-      auto s = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
+      session = std::make_shared<Session<beast::ssl_stream<beast::tcp_stream>>>(
           this, std::move(socket), *ssl);
-      start = [s] { s->Start(); };
-      session = std::move(s);
     } else {
-      auto s = std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket));
-      start = [s] { s->Start(); };
-      session = std::move(s);
+      session = std::make_shared<Session<beast::tcp_stream>>(this, std::move(socket));
     }
     sessions.emplace(session.get(), session);
     full = static_cast<int64_t>(sessions.size()) >= config.max_connections;
@@ -593,8 +587,7 @@ void HttpServer::Impl::OnAccept(beast::error_code ec, tcp::socket socket) {
     }
   }
   // Outside the lock: a session that ends at once unregisters itself (which takes the lock).
-  start();
-  start = nullptr;
+  session->Start();
   session.reset();
   if (!full) Accept();
 }

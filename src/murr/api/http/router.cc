@@ -136,7 +136,10 @@ HttpResponse ErrorResponse(int http_status, std::string_view message) {
 }
 
 HttpResponse Router::Handle(const HttpRequest& request) const {
-  RouteMatch match = MatchRoute(request.target);
+  return Handle(request, MatchRoute(request.target));
+}
+
+HttpResponse Router::Handle(const HttpRequest& request, const RouteMatch& match) const {
   HttpResponse response;
   try {
     std::string_view method = request.method;

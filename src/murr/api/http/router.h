@@ -10,6 +10,7 @@
 
 #include "murr/api/http/http_types.h"
 #include "murr/api/http/metrics.h"
+#include "murr/api/http/routes.h"
 #include "murr/core/status.h"
 #include "murr/core/token_auth.h"
 #include "murr/service/table_service.h"
@@ -38,6 +39,8 @@ class Router {
       : service_(service), metrics_(metrics), options_(options) {}
 
   HttpResponse Handle(const HttpRequest& request) const;
+  // The same, for a caller that already matched the route (`match` is MatchRoute(target)).
+  HttpResponse Handle(const HttpRequest& request, const RouteMatch& match) const;
   // A 401/403 reply when `access` refuses the request for `route`, nullopt when it may go on.
   std::optional<HttpResponse> Authorize(const HttpRequest& request, int route) const;
 
