@@ -1,7 +1,8 @@
 """Murr: a columnar cache for ML inference features.
 
-This package holds the schema types, the error hierarchy and the HTTP client
-(:mod:`murr.client`). See docs/python.md.
+This package holds the schema types, the error hierarchy, the HTTP clients
+(:mod:`murr.client`), the engine in process (:class:`murr.LocalMurr`) and the server in process
+(:mod:`murr.server`). See docs/python.md.
 """
 
 from murr.errors import (
@@ -15,6 +16,7 @@ from murr.errors import (
     TableExistsError,
     TableNotFoundError,
 )
+from murr.local import LocalMurr
 from murr.schema import ColumnSchema, DType, TableSchema
 
 __all__ = [
@@ -22,6 +24,7 @@ __all__ = [
     "ColumnSchema",
     "DType",
     "InvalidRequestError",
+    "LocalMurr",
     "MurrConnectionError",
     "MurrError",
     "PermissionDeniedError",

@@ -79,3 +79,18 @@ def error_for_status(status: int, message: str) -> MurrError:
     if status == 503 and message.startswith("the server is busy"):
         return ServerBusyError(message, status)
     return ServerError(message, status)
+
+
+def error_for_code(code: str, message: str) -> MurrError:
+    """The exception for an engine error in this process (``murr.LocalMurr``, ``MurrServer``).
+
+    ``code`` is the engine's status code name ("NotFound", "InvalidArgument", ...); such errors
+    carry no HTTP status (``status`` is ``None``).
+    """
+    if code == "NotFound":
+        return TableNotFoundError(message)
+    if code == "AlreadyExists":
+        return TableExistsError(message)
+    if code in ("InvalidArgument", "ResourceExhausted", "Unimplemented"):
+        return InvalidRequestError(message)
+    return ServerError(message)

@@ -139,7 +139,13 @@ class TableSchema:
         }
 
     def to_json(self) -> str:
+        """The server's JSON form, as text."""
         return json.dumps(self.to_dict())
+
+    @classmethod
+    def from_json(cls, text: str) -> TableSchema:
+        """A schema from the server's JSON form, as text."""
+        return cls.from_dict(json.loads(text))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> TableSchema:

@@ -17,7 +17,15 @@ from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# The package as built (python/murr/*.py staged next to the native extension by the build);
+# CTest sets MURR_PYTHON_DIR to <build>/python.
+_package_dir = os.environ.get("MURR_PYTHON_DIR", "")
+if not _package_dir or not (Path(_package_dir) / "murr" / "__init__.py").is_file():
+    raise RuntimeError(
+        f"MURR_PYTHON_DIR must name the built package's folder (<build>/python), got "
+        f"'{_package_dir}'; run the tests through ctest (python/run-tests)"
+    )
+sys.path.insert(0, _package_dir)
 
 
 class Server:

@@ -7,7 +7,6 @@
 
 #include <cstdio>
 #include <cstdlib>
-#include <memory>
 #include <string>
 #include <thread>
 
@@ -15,10 +14,8 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
-#include "murr/api/flight/flight_server.h"
-#include "murr/api/http/http_server.h"
+#include "murr/app/server_app.h"
 #include "murr/config/config.h"
-#include "murr/service/table_service.h"
 
 #ifndef MURR_VERSION
 #define MURR_VERSION "0.0.0"
@@ -36,28 +33,6 @@ int Serve(const std::string& config_file) {
     spdlog::error("configuration error: {}", loaded.status().message());
     return kExitConfig;
   }
-  murr::Config config = std::move(loaded).value();
-  murr::Status st = murr::ResolveCacheDir(&config);
-  if (!st.ok()) {
-    spdlog::error("configuration error: {}", st.message());
-    return kExitConfig;
-  }
-  spdlog::info("murr {} starting with {}", MURR_VERSION, murr::DescribeConfig(config));
-
-  murr::ServiceOptions service_options;
-  service_options.cache_dir = config.cache_dir;
-  service_options.adopt_cache_dir = config.adopt_cache_dir;
-  service_options.table.idle_compaction_seconds = config.idle_compaction_seconds;
-  service_options.table.tier_fan_in = config.tier_fan_in;
-  service_options.table.max_segments = config.max_segments;
-  service_options.table.verify_checksums_on_open = config.verify_checksums_on_open;
-  service_options.table.max_merge_bytes = config.max_merge_bytes;
-  service_options.table.fsync = config.durable;
-  auto service = murr::TableService::Open(service_options);
-  if (!service.ok()) {
-    spdlog::error("cannot open the cache: {}", service.status().ToString());
-    return kExitStart;
-  }
 
   // Worker threads inherit this mask, so the signals reach only the sigwait below.
   sigset_t signals;
@@ -69,47 +44,16 @@ int Serve(const std::string& config_file) {
   // A file-size limit (ulimit -f) then fails the write with EFBIG (507) instead of killing us.
   signal(SIGXFSZ, SIG_IGN);
 
-  auto tokens = murr::TokenAuth::Load(config.auth.tokens, config.auth.tokens_file);
-  if (!tokens.ok()) {
-    spdlog::error("configuration error: {}", tokens.status().message());
-    return kExitConfig;
-  }
-  murr::AccessControl access{&*tokens, config.auth.open_health, config.auth.open_metrics};
-  if (access.enabled()) {
-    spdlog::info("authentication on: {} bearer token(s); /health {}, /metrics {}", tokens->size(),
-                 access.open_health ? "open" : "needs a token",
-                 access.open_metrics ? "open" : "needs a token");
-  }
-  auto server = murr::http::HttpServer::Start(config.http, service->get(), access);
-  if (!server.ok()) {
-    spdlog::error("cannot start the HTTP server: {}", server.status().message());
+  murr::ServerApp::FailurePhase phase = murr::ServerApp::FailurePhase::kStart;
+  auto app = murr::ServerApp::Start(std::move(loaded).value(), &phase);
+  if (!app.ok()) {
+    if (phase == murr::ServerApp::FailurePhase::kConfig) {
+      spdlog::error("configuration error: {}", app.status().message());
+      return kExitConfig;
+    }
+    spdlog::error("{}", app.status().message());
     return kExitStart;
   }
-  // Arrow Flight (gRPC) on server.grpc, sharing the service; up before the HTTP line (which
-  // tests wait for) is printed.
-  murr::flight::FlightOptions flight_options;
-  flight_options.endpoint = config.grpc;
-  flight_options.max_fetch_keys = config.http.max_fetch_keys;
-  flight_options.max_write_bytes = config.http.max_body_bytes;
-  flight_options.stream_timeout_ms = config.grpc_stream_timeout_ms;
-  flight_options.tls = config.http.tls;
-  flight_options.access = access;
-  auto flight = murr::flight::FlightServer::Start(flight_options, service->get());
-  if (!flight.ok()) {
-    spdlog::error("cannot start the Arrow Flight server: {}", flight.status().message());
-    return kExitStart;
-  }
-  spdlog::info("murr Arrow Flight listening on {}://{}:{}",
-               config.http.tls.enabled() ? "grpc+tls" : "grpc", (*flight)->host(),
-               (*flight)->port());
-
-  for (const murr::QuarantinedTable& q : (*service)->QuarantinedTables()) {
-    spdlog::error("serving without quarantined table '{}' (503 until dropped): {}", q.name,
-                  q.reason);
-  }
-  spdlog::info("murr listening on {}://{}:{} (cache_dir {})",
-               config.http.tls.enabled() ? "https" : "http", (*server)->host(), (*server)->port(),
-               config.cache_dir);
 
   int sig = 0;
   sigwait(&signals, &sig);
@@ -124,12 +68,8 @@ int Serve(const std::string& config_file) {
     spdlog::default_logger()->flush();
     std::_Exit(1);
   }).detach();
-  (*server)->Shutdown();
-  (*flight)->Shutdown(config.http.shutdown_timeout_ms);
-  (*server)->Wait();
-  server->reset();
-  flight->reset();
-  service->reset();
+  (*app)->Stop();
+  app->reset();
   spdlog::info("murr stopped");
   return 0;
 }

@@ -369,6 +369,17 @@ Status ApplyFile(const std::string& file, Config* config) {
   }
 }
 
+// Configuration given as text (the Python package's dict, as JSON, which is YAML); errors name
+// `origin`.
+Status ApplyText(std::string_view text, const std::string& origin, Config* config) {
+  try {
+    YAML::Node root = YAML::Load(std::string(text));
+    return ApplyYaml(root, "", config).WithContext(origin);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(origin + ": " + e.what());
+  }
+}
+
 Status ProbeWritable(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
@@ -392,10 +403,10 @@ const std::vector<ConfigKey>& ConfigKeys() {
   return keys;
 }
 
-Result<Config> LoadConfig(const std::string& file,
-                          const std::vector<std::pair<std::string, std::string>>& env) {
-  Config config;
-  if (!file.empty()) MURR_RETURN_IF_ERROR(ApplyFile(file, &config));
+namespace {
+
+Result<Config> ApplyEnvironment(Config config,
+                                const std::vector<std::pair<std::string, std::string>>& env) {
   for (const auto& [name, value] : env) {
     if (name.rfind("MURR_", 0) != 0) continue;
     if (std::find(std::begin(kToolVariables), std::end(kToolVariables), name) !=
@@ -418,6 +429,22 @@ Result<Config> LoadConfig(const std::string& file,
         "server.tls.cert_file and server.tls.key_file must be set together (TLS needs both)");
   }
   return config;
+}
+
+}  // namespace
+
+Result<Config> LoadConfig(const std::string& file,
+                          const std::vector<std::pair<std::string, std::string>>& env) {
+  Config config;
+  if (!file.empty()) MURR_RETURN_IF_ERROR(ApplyFile(file, &config));
+  return ApplyEnvironment(std::move(config), env);
+}
+
+Result<Config> LoadConfigText(std::string_view text, const std::string& origin,
+                              const std::vector<std::pair<std::string, std::string>>& env) {
+  Config config;
+  MURR_RETURN_IF_ERROR(ApplyText(text, origin, &config));
+  return ApplyEnvironment(std::move(config), env);
 }
 
 std::vector<std::pair<std::string, std::string>> ProcessEnvironment() {

@@ -138,6 +138,11 @@ const std::vector<ConfigKey>& ConfigKeys();
 Result<Config> LoadConfig(const std::string& file,
                           const std::vector<std::pair<std::string, std::string>>& env);
 
+// The same from YAML (or JSON) text instead of a file; errors are prefixed with `origin`
+// ("the configuration"). An empty text is the defaults.
+Result<Config> LoadConfigText(std::string_view text, const std::string& origin,
+                              const std::vector<std::pair<std::string, std::string>>& env);
+
 // The MURR_* variables of the current process environment.
 std::vector<std::pair<std::string, std::string>> ProcessEnvironment();
 

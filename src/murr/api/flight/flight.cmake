@@ -1,7 +1,7 @@
 # api/flight/: the Arrow Flight (gRPC) face of Murr. Generates C++ from our own flight.proto
 # (protoc + grpc_cpp_plugin from Debian), builds it into murr_flight_proto (the only place the
-# generated code is compiled) and the server into murr_flight, and links it into the `murr`
-# program. Included by the top-level CMakeLists.txt after the murr_server target exists.
+# generated code is compiled) and the server into murr_flight (linked into murr_app).
+# Included by the top-level CMakeLists.txt.
 pkg_check_modules(MURR_GRPC REQUIRED IMPORTED_TARGET grpc++ protobuf)
 find_program(MURR_PROTOC protoc REQUIRED)
 find_program(MURR_GRPC_CPP_PLUGIN grpc_cpp_plugin REQUIRED)
@@ -34,10 +34,6 @@ target_link_libraries(murr_flight_proto PUBLIC PkgConfig::MURR_GRPC)
 file(GLOB MURR_FLIGHT_SOURCES CONFIGURE_DEPENDS ${MURR_FLIGHT_DIR}/*.cc)
 add_library(murr_flight STATIC ${MURR_FLIGHT_SOURCES})
 target_link_libraries(murr_flight PUBLIC murr murr_flight_proto)
-
-if(TARGET murr_server)
-  target_link_libraries(murr_server PRIVATE murr_flight)
-endif()
 
 # Test and benchmark targets are defined after this file is included: link them at the end.
 function(murr_flight_link_late_targets)

@@ -1,0 +1,397 @@
+// murr._native: the engine and the server inside a Python process (nanobind). The Python API
+// around it is murr.local.LocalMurr and murr.server.MurrServer; this file only translates:
+// Python values to service calls, Status to murr.errors exceptions (murr.errors.error_for_code),
+// Batches to Arrow through the C data interface (the PyCapsule protocol), with no copy of a value.
+// Every call that touches the engine releases the GIL, so reads run in parallel on many threads.
+#include <Python.h>
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/pair.h>
+#include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "murr/app/server_app.h"
+#include "murr/codec/arrow_ipc.h"
+#include "murr/codec/parquet_reader.h"
+#include "murr/columnar/arrow_c_data.h"
+#include "murr/config/config.h"
+#include "murr/core/file_util.h"
+#include "murr/service/table_service.h"
+
+namespace nb = nanobind;
+
+namespace {
+
+// A failed Status on its way to Python: translated into murr.errors.error_for_code(code, message).
+struct EngineError {
+  murr::StatusCode code;
+  std::string message;
+};
+
+void Check(const murr::Status& st) {
+  if (!st.ok()) throw EngineError{st.code(), st.message()};
+}
+template <typename T>
+T Take(murr::Result<T> r) {
+  if (!r.ok()) throw EngineError{r.status().code(), r.status().message()};
+  return std::move(r).value();
+}
+
+// UTF-8 views of a sequence of str, valid while `holds` keeps the objects alive (so a list that
+// another thread changes while the GIL is released cannot pull the bytes away).
+struct Keys {
+  std::vector<nb::object> holds;
+  std::vector<std::string_view> views;
+};
+Keys ReadKeys(nb::handle keys) {
+  Keys out;
+  nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be a sequence of str"));
+  if (!seq.is_valid()) throw nb::python_error();
+  Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
+  PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
+  out.holds.reserve(static_cast<size_t>(n) + 1);
+  out.holds.push_back(seq);
+  out.views.reserve(static_cast<size_t>(n));
+  for (Py_ssize_t i = 0; i < n; ++i) {
+    PyObject* item = items[i];
+    if (!PyUnicode_Check(item)) {
+      throw EngineError{murr::StatusCode::kInvalidArgument,
+                        "keys must be str; key " + std::to_string(i) + " is " +
+                            Py_TYPE(item)->tp_name};
+    }
+    Py_ssize_t size = 0;
+    const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+    if (!utf8) throw nb::python_error();
+    out.views.emplace_back(utf8, static_cast<size_t>(size));
+  }
+  return out;
+}
+
+std::vector<std::string> ReadColumns(nb::handle columns) {
+  std::vector<std::string> out;
+  for (nb::handle c : columns) {
+    if (!PyUnicode_Check(c.ptr())) {
+      throw EngineError{murr::StatusCode::kInvalidArgument, "columns must be str"};
+    }
+    out.push_back(nb::cast<std::string>(c));
+  }
+  return out;
+}
+
+// A read result that Arrow consumers import through __arrow_c_array__ (the PyCapsule protocol).
+class NativeBatch {
+ public:
+  explicit NativeBatch(std::shared_ptr<const murr::Batch> batch) : batch_(std::move(batch)) {}
+
+  int64_t num_rows() const { return batch_->num_rows; }
+
+  nb::tuple ArrowCArray(nb::handle requested_schema) const {
+    if (!requested_schema.is_none()) {
+      // Murr hands out its own types; a consumer that wants others casts afterwards.
+    }
+    auto* schema = new ArrowSchema();
+    murr::ExportSchema(batch_->fields, schema);
+    auto* array = new ArrowArray();
+    murr::ExportBatch(batch_, array);
+    nb::object schema_capsule = nb::steal(PyCapsule_New(schema, "arrow_schema", &DeleteSchema));
+    nb::object array_capsule = nb::steal(PyCapsule_New(array, "arrow_array", &DeleteArray));
+    return nb::make_tuple(schema_capsule, array_capsule);
+  }
+
+  nb::tuple ArrowCSchema() const {
+    auto* schema = new ArrowSchema();
+    murr::ExportSchema(batch_->fields, schema);
+    return nb::make_tuple(nb::steal(PyCapsule_New(schema, "arrow_schema", &DeleteSchema)));
+  }
+
+  // Address of a column's value buffer (the zero-copy test compares it with pyarrow's).
+  uintptr_t ValuesAddress(size_t column) const {
+    if (column >= batch_->columns.size()) throw nb::index_error("no such column");
+    return reinterpret_cast<uintptr_t>(batch_->columns[column].values.data());
+  }
+
+ private:
+  // The capsule destructors run when a consumer did not take the struct (release still set).
+  static void DeleteSchema(PyObject* capsule) {
+    auto* s = static_cast<ArrowSchema*>(PyCapsule_GetPointer(capsule, "arrow_schema"));
+    if (s && s->release) s->release(s);
+    delete s;
+  }
+  static void DeleteArray(PyObject* capsule) {
+    auto* a = static_cast<ArrowArray*>(PyCapsule_GetPointer(capsule, "arrow_array"));
+    if (a && a->release) a->release(a);
+    delete a;
+  }
+
+  std::shared_ptr<const murr::Batch> batch_;
+};
+
+// Value of row i of a numeric or bool column as a double/float for read_numpy.
+template <typename Out>
+void FillColumn(const murr::Column& c, Out* out, size_t stride, Out fill) {
+  const int64_t n = c.length;
+  auto put = [&](auto read) {
+    for (int64_t i = 0; i < n; ++i) {
+      out[static_cast<size_t>(i) * stride] = c.IsValid(i) ? static_cast<Out>(read(i)) : fill;
+    }
+  };
+  using murr::DataType;
+  switch (c.type) {
+    case DataType::kBool:
+      put([&](int64_t i) { return c.BoolValue(i) ? 1 : 0; });
+      return;
+    case DataType::kInt8:
+      put([&](int64_t i) { return c.Value<int8_t>(i); });
+      return;
+    case DataType::kInt16:
+      put([&](int64_t i) { return c.Value<int16_t>(i); });
+      return;
+    case DataType::kInt32:
+      put([&](int64_t i) { return c.Value<int32_t>(i); });
+      return;
+    case DataType::kInt64:
+      put([&](int64_t i) { return c.Value<int64_t>(i); });
+      return;
+    case DataType::kUInt8:
+      put([&](int64_t i) { return c.Value<uint8_t>(i); });
+      return;
+    case DataType::kUInt16:
+      put([&](int64_t i) { return c.Value<uint16_t>(i); });
+      return;
+    case DataType::kUInt32:
+      put([&](int64_t i) { return c.Value<uint32_t>(i); });
+      return;
+    case DataType::kUInt64:
+      put([&](int64_t i) { return c.Value<uint64_t>(i); });
+      return;
+    case DataType::kFloat32:
+      put([&](int64_t i) { return c.Value<float>(i); });
+      return;
+    case DataType::kFloat64:
+      put([&](int64_t i) { return c.Value<double>(i); });
+      return;
+    case DataType::kUtf8:
+      break;
+  }
+  throw EngineError{murr::StatusCode::kInvalidArgument,
+                    "read_numpy needs numeric or bool columns; a column is " +
+                        std::string(murr::DataTypeName(c.type))};
+}
+
+// The engine over one cache_dir (murr.LocalMurr).
+class Engine {
+ public:
+  Engine(const std::string& cache_dir, const std::string& config_text) {
+    murr::Config config = Take(murr::LoadConfigText(config_text, "LocalMurr options", {}));
+    config.cache_dir = cache_dir;
+    nb::gil_scoped_release release;
+    Check(murr::ResolveCacheDir(&config));
+    service_ = std::shared_ptr<murr::TableService>(
+        Take(murr::TableService::Open(murr::ServiceOptionsFromConfig(config))));
+  }
+
+  void Create(const std::string& name, const std::string& schema_json) {
+    auto service = Service();
+    murr::TableSchema schema = Take(murr::TableSchema::FromJson(schema_json));
+    nb::gil_scoped_release release;
+    Check(service->CreateTable(name, schema));
+  }
+  void Drop(const std::string& name) {
+    auto service = Service();
+    nb::gil_scoped_release release;
+    Check(service->DropTable(name));
+  }
+  std::vector<std::pair<std::string, std::string>> ListTables() {
+    auto service = Service();
+    std::vector<murr::TableInfo> tables;
+    {
+      nb::gil_scoped_release release;
+      tables = service->ListTables();
+    }
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const murr::TableInfo& t : tables) out.emplace_back(t.name, t.schema.ToJson());
+    return out;
+  }
+  std::string Schema(const std::string& name) {
+    auto service = Service();
+    return Take(service->GetSchema(name)).ToJson();
+  }
+  nb::dict Status(const std::string& name) {
+    auto service = Service();
+    murr::TableStatus st = Take(service->GetStatus(name));
+    nb::dict out;
+    out["name"] = st.name;
+    out["quarantined"] = st.quarantined;
+    if (st.quarantined) {
+      out["reason"] = st.quarantine.reason;
+      out["moved_to"] = st.quarantine.moved_to;
+    } else {
+      out["rows"] = st.stats.rows;
+      out["segments"] = st.stats.segments;
+      out["bytes"] = st.stats.bytes;
+    }
+    return out;
+  }
+  // An Arrow IPC stream (the Python side makes one from any Arrow-compatible input).
+  int64_t WriteIpc(const std::string& name, nb::bytes data) {
+    auto service = Service();
+    murr::Buffer input = murr::Buffer::Copy(data.c_str(), data.size());
+    nb::gil_scoped_release release;
+    std::vector<murr::Batch> batches = Take(murr::ReadArrowIpcStream(input));
+    return Take(service->Write(name, batches));
+  }
+  int64_t WriteParquet(const std::string& name, const std::string& path) {
+    auto service = Service();
+    nb::gil_scoped_release release;
+    auto bytes = std::make_shared<std::string>();
+    Check(murr::ReadFile(path, bytes.get()));
+    murr::Buffer file(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), bytes);
+    murr::Batch batch = Take(murr::ReadParquet(file));
+    return Take(service->Write(name, {batch}));
+  }
+  NativeBatch Read(const std::string& name, nb::handle keys, nb::handle columns) {
+    auto service = Service();
+    Keys k = ReadKeys(keys);
+    std::vector<std::string> cols = ReadColumns(columns);
+    std::shared_ptr<const murr::Batch> batch;
+    {
+      nb::gil_scoped_release release;
+      batch = std::make_shared<const murr::Batch>(Take(service->Read(name, k.views, cols)));
+    }
+    return NativeBatch(std::move(batch));
+  }
+  // Fills `out` (C-contiguous, len(keys) x len(columns), float32 or float64) from the engine.
+  template <typename Out>
+  void ReadInto(const std::string& name, nb::handle keys, nb::handle columns,
+                nb::ndarray<Out, nb::ndim<2>, nb::c_contig, nb::device::cpu> out, Out fill) {
+    auto service = Service();
+    Keys k = ReadKeys(keys);
+    std::vector<std::string> cols = ReadColumns(columns);
+    if (out.shape(0) != k.views.size() || out.shape(1) != cols.size()) {
+      throw EngineError{murr::StatusCode::kInvalidArgument,
+                        "the output array must have shape (len(keys), len(columns))"};
+    }
+    Out* data = out.data();
+    nb::gil_scoped_release release;
+    murr::Batch batch = Take(service->Read(name, k.views, cols));
+    for (size_t j = 0; j < batch.columns.size(); ++j) {
+      FillColumn<Out>(batch.columns[j], data + j, cols.size(), fill);
+    }
+  }
+  void Close() { service_.reset(); }
+  bool closed() const { return !service_; }
+
+ private:
+  std::shared_ptr<murr::TableService> Service() const {
+    if (!service_) throw EngineError{murr::StatusCode::kInvalidArgument, "LocalMurr is closed"};
+    return service_;  // a copy: a close() on another thread cannot free it under this call
+  }
+  std::shared_ptr<murr::TableService> service_;
+};
+
+// The HTTP and Flight servers in this process (murr.server.MurrServer).
+class Server {
+ public:
+  explicit Server(const std::string& config_text) {
+    murr::Config config = Take(murr::LoadConfigText(config_text, "MurrServer config", {}));
+    nb::gil_scoped_release release;
+    app_ = Take(murr::ServerApp::Start(std::move(config)));
+  }
+  std::string host() const { return App()->http_host(); }
+  int http_port() const { return App()->http_port(); }
+  int flight_port() const { return App()->flight_port(); }
+  bool tls() const { return App()->tls(); }
+  std::string cache_dir() const { return App()->config().cache_dir; }
+  void Stop() {
+    nb::gil_scoped_release release;
+    if (app_) app_->Stop();
+    app_.reset();
+  }
+  bool running() const { return app_ != nullptr; }
+
+ private:
+  murr::ServerApp* App() const {
+    if (!app_) throw EngineError{murr::StatusCode::kInvalidArgument, "the server is stopped"};
+    return app_.get();
+  }
+  std::unique_ptr<murr::ServerApp> app_;
+};
+
+void InstallLogger() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    auto logger = spdlog::stderr_color_mt("murr");
+    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+    spdlog::set_default_logger(logger);
+  });
+}
+
+}  // namespace
+
+NB_MODULE(_native, m) {
+  m.doc() = "Murr's engine and server inside a Python process (used by murr.LocalMurr and "
+            "murr.server.MurrServer).";
+  InstallLogger();
+
+  nb::register_exception_translator([](const std::exception_ptr& p, void*) {
+    try {
+      std::rethrow_exception(p);
+    } catch (const EngineError& e) {
+      nb::object errors = nb::module_::import_("murr.errors");
+      nb::object exc = errors.attr("error_for_code")(std::string(murr::StatusCodeName(e.code)),
+                                                     e.message);
+      PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
+    }
+  });
+
+  m.def("set_log_level", [](const std::string& level) {
+    spdlog::level::level_enum l = spdlog::level::from_str(level);
+    if (l == spdlog::level::off && level != "off") {
+      throw EngineError{murr::StatusCode::kInvalidArgument,
+                        "unknown log level '" + level +
+                            "' (trace, debug, info, warn, error, critical, off)"};
+    }
+    spdlog::set_level(l);
+  });
+
+  nb::class_<NativeBatch>(m, "NativeBatch")
+      .def_prop_ro("num_rows", &NativeBatch::num_rows)
+      .def("__arrow_c_array__", &NativeBatch::ArrowCArray, nb::arg("requested_schema").none() = nb::none())
+      .def("__arrow_c_schema__", &NativeBatch::ArrowCSchema)
+      .def("values_address", &NativeBatch::ValuesAddress);
+
+  nb::class_<Engine>(m, "Engine")
+      .def(nb::init<const std::string&, const std::string&>())
+      .def("create", &Engine::Create)
+      .def("drop", &Engine::Drop)
+      .def("list_tables", &Engine::ListTables)
+      .def("schema", &Engine::Schema)
+      .def("status", &Engine::Status)
+      .def("write_ipc", &Engine::WriteIpc)
+      .def("write_parquet", &Engine::WriteParquet)
+      .def("read", &Engine::Read)
+      .def("read_into", &Engine::ReadInto<float>)
+      .def("read_into", &Engine::ReadInto<double>)
+      .def("close", &Engine::Close)
+      .def_prop_ro("closed", &Engine::closed);
+
+  nb::class_<Server>(m, "Server")
+      .def(nb::init<const std::string&>())
+      .def_prop_ro("host", &Server::host)
+      .def_prop_ro("http_port", &Server::http_port)
+      .def_prop_ro("flight_port", &Server::flight_port)
+      .def_prop_ro("tls", &Server::tls)
+      .def_prop_ro("cache_dir", &Server::cache_dir)
+      .def_prop_ro("running", &Server::running)
+      .def("stop", &Server::Stop);
+}

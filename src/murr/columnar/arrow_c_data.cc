@@ -1,0 +1,143 @@
+#include "murr/columnar/arrow_c_data.h"
+
+#include <utility>
+#include <vector>
+
+namespace murr {
+
+namespace {
+
+// Owns everything an exported schema node points to.
+struct SchemaHolder {
+  std::string format;
+  std::string name;
+  std::vector<ArrowSchema> child_structs;
+  std::vector<ArrowSchema*> child_pointers;
+};
+
+void ReleaseSchema(ArrowSchema* schema) {
+  if (!schema || !schema->release) return;
+  for (int64_t i = 0; i < schema->n_children; ++i) {
+    ArrowSchema* child = schema->children[i];
+    if (child->release) child->release(child);
+  }
+  delete static_cast<SchemaHolder*>(schema->private_data);
+  schema->release = nullptr;
+}
+
+void FillSchema(ArrowSchema* out, SchemaHolder* holder, int64_t flags) {
+  out->format = holder->format.c_str();
+  out->name = holder->name.c_str();
+  out->metadata = nullptr;
+  out->flags = flags;
+  out->n_children = static_cast<int64_t>(holder->child_pointers.size());
+  out->children = holder->child_pointers.empty() ? nullptr : holder->child_pointers.data();
+  out->dictionary = nullptr;
+  out->release = &ReleaseSchema;
+  out->private_data = holder;
+}
+
+// Owns what an exported array node points to: the batch (which owns every buffer) and the
+// buffer and child pointer tables.
+struct ArrayHolder {
+  std::shared_ptr<const Batch> batch;
+  std::vector<const void*> buffers;
+  std::vector<ArrowArray> child_structs;
+  std::vector<ArrowArray*> child_pointers;
+};
+
+void ReleaseArray(ArrowArray* array) {
+  if (!array || !array->release) return;
+  for (int64_t i = 0; i < array->n_children; ++i) {
+    ArrowArray* child = array->children[i];
+    if (child->release) child->release(child);
+  }
+  delete static_cast<ArrayHolder*>(array->private_data);
+  array->release = nullptr;
+}
+
+void FillArray(ArrowArray* out, ArrayHolder* holder, int64_t length, int64_t null_count) {
+  out->length = length;
+  out->null_count = null_count;
+  out->offset = 0;
+  out->n_buffers = static_cast<int64_t>(holder->buffers.size());
+  out->buffers = holder->buffers.data();
+  out->n_children = static_cast<int64_t>(holder->child_pointers.size());
+  out->children = holder->child_pointers.empty() ? nullptr : holder->child_pointers.data();
+  out->dictionary = nullptr;
+  out->release = &ReleaseArray;
+  out->private_data = holder;
+}
+
+// A valid non-null pointer for an empty buffer: consumers may not accept null for a
+// non-validity buffer even when it holds nothing.
+const void* BufferPointer(const Buffer& b) {
+  static const uint64_t kEmpty[8] = {};
+  return b.empty() ? static_cast<const void*>(kEmpty) : b.data();
+}
+
+}  // namespace
+
+std::string ArrowCFormat(DataType type) {
+  switch (type) {
+    case DataType::kUtf8:
+      return "u";
+    case DataType::kBool:
+      return "b";
+    case DataType::kInt8:
+      return "c";
+    case DataType::kInt16:
+      return "s";
+    case DataType::kInt32:
+      return "i";
+    case DataType::kInt64:
+      return "l";
+    case DataType::kUInt8:
+      return "C";
+    case DataType::kUInt16:
+      return "S";
+    case DataType::kUInt32:
+      return "I";
+    case DataType::kUInt64:
+      return "L";
+    case DataType::kFloat32:
+      return "f";
+    case DataType::kFloat64:
+      return "g";
+  }
+  return "";
+}
+
+void ExportSchema(const std::vector<Field>& fields, ArrowSchema* out_schema) {
+  auto* root = new SchemaHolder();
+  root->format = "+s";
+  root->child_structs.resize(fields.size());
+  for (size_t i = 0; i < fields.size(); ++i) {
+    auto* child = new SchemaHolder();
+    child->format = ArrowCFormat(fields[i].type);
+    child->name = fields[i].name;
+    FillSchema(&root->child_structs[i], child, fields[i].nullable ? ARROW_FLAG_NULLABLE : 0);
+    root->child_pointers.push_back(&root->child_structs[i]);
+  }
+  FillSchema(out_schema, root, 0);
+}
+
+void ExportBatch(std::shared_ptr<const Batch> batch, ArrowArray* out_array) {
+  auto* root = new ArrayHolder();
+  root->buffers = {nullptr};  // a struct array's validity: none (no row is null)
+  root->child_structs.resize(batch->columns.size());
+  for (size_t i = 0; i < batch->columns.size(); ++i) {
+    const Column& c = batch->columns[i];
+    auto* child = new ArrayHolder();
+    child->batch = batch;
+    child->buffers.push_back(c.null_count > 0 ? c.validity.data() : nullptr);
+    child->buffers.push_back(BufferPointer(c.values));
+    if (c.type == DataType::kUtf8) child->buffers.push_back(BufferPointer(c.data));
+    FillArray(&root->child_structs[i], child, c.length, c.null_count);
+    root->child_pointers.push_back(&root->child_structs[i]);
+  }
+  root->batch = std::move(batch);
+  FillArray(out_array, root, root->batch->num_rows, 0);
+}
+
+}  // namespace murr
