@@ -15,6 +15,7 @@ Arrow through the C data interface, without copying them.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from typing import Any, Self
@@ -103,7 +104,7 @@ class LocalMurr:
 
     def status(self, table: str) -> dict[str, Any]:
         """Whether ``table`` serves (rows, segments, bytes) or is quarantined (reason)."""
-        return self._engine.status(table)
+        return json.loads(self._engine.status(table))
 
     def write(self, table: str, data: Any) -> int:
         """Writes ``data`` as one atomic write (however many batches it holds); returns its rows.

@@ -226,21 +226,9 @@ class Engine {
     auto service = Service();
     return Take(service->GetSchema(name)).ToJson();
   }
-  nb::dict Status(const std::string& name) {
+  std::string Status(const std::string& name) {
     auto service = Service();
-    murr::TableStatus st = Take(service->GetStatus(name));
-    nb::dict out;
-    out["name"] = st.name;
-    out["quarantined"] = st.quarantined;
-    if (st.quarantined) {
-      out["reason"] = st.quarantine.reason;
-      out["moved_to"] = st.quarantine.moved_to;
-    } else {
-      out["rows"] = st.stats.rows;
-      out["segments"] = st.stats.segments;
-      out["bytes"] = st.stats.bytes;
-    }
-    return out;
+    return murr::TableStatusJson(Take(service->GetStatus(name)));
   }
   // An Arrow IPC stream (the Python side makes one from any Arrow-compatible input).
   int64_t WriteIpc(const std::string& name, nb::bytes data) {
@@ -380,8 +368,11 @@ NB_MODULE(_native, m) {
       .def("write_ipc", &Engine::WriteIpc)
       .def("write_parquet", &Engine::WriteParquet)
       .def("read", &Engine::Read)
-      .def("read_into", &Engine::ReadInto<float>)
-      .def("read_into", &Engine::ReadInto<double>)
+      // noconvert: a float64 array must not be copied into a float32 temporary and filled there.
+      .def("read_into", &Engine::ReadInto<float>, nb::arg("table"), nb::arg("keys"),
+           nb::arg("columns"), nb::arg("out").noconvert(), nb::arg("fill"))
+      .def("read_into", &Engine::ReadInto<double>, nb::arg("table"), nb::arg("keys"),
+           nb::arg("columns"), nb::arg("out").noconvert(), nb::arg("fill"))
       .def("close", &Engine::Close)
       .def_prop_ro("closed", &Engine::closed);
 

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "murr/core/file_util.h"
+#include "murr/core/json_util.h"
 #include "murr/service/cache_dir.h"
 
 namespace murr {
@@ -328,6 +329,23 @@ Result<Batch> TableService::Read(const std::string& name, const std::vector<std:
                                  const std::vector<std::string>& columns) const {
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
   return Guarded("read table '" + name + "'", [&] { return table->Read(keys, columns); });
+}
+
+std::string TableStatusJson(const TableStatus& status) {
+  std::string body = "{\"table\":";
+  AppendJsonString(&body, status.name);
+  if (status.quarantined) {
+    body.append(",\"state\":\"quarantined\",\"reason\":");
+    AppendJsonString(&body, status.quarantine.reason);
+    body.append(",\"moved_to\":");
+    AppendJsonString(&body, status.quarantine.moved_to);
+  } else {
+    body.append(",\"state\":\"serving\",\"rows\":" + std::to_string(status.stats.rows) +
+                ",\"segments\":" + std::to_string(status.stats.segments) +
+                ",\"bytes\":" + std::to_string(status.stats.bytes));
+  }
+  body.push_back('}');
+  return body;
 }
 
 }  // namespace murr

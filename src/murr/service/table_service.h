@@ -49,6 +49,11 @@ struct TableStatus {
   TableStats stats;             // when serving
 };
 
+// The JSON form of a status (GET /api/v1/table/{name}/status, LocalMurr.status):
+// {"table", "state": "serving", "rows", "segments", "bytes"} or
+// {"table", "state": "quarantined", "reason", "moved_to"}.
+std::string TableStatusJson(const TableStatus& status);
+
 class TableService {
  public:
   // Claims cache_dir (ClaimCacheDir) and opens every table in it. A table that fails to open is

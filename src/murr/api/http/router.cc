@@ -349,20 +349,7 @@ HttpResponse Router::Write(const std::string& name, const HttpRequest& request) 
 HttpResponse Router::GetStatus(const std::string& name) const {
   Result<TableStatus> st = service_->GetStatus(name);
   if (!st.ok()) return StatusResponse(st.status());
-  std::string body = "{\"table\":";
-  AppendJsonString(&body, name);
-  if (st->quarantined) {
-    body.append(",\"state\":\"quarantined\",\"reason\":");
-    AppendJsonString(&body, st->quarantine.reason);
-    body.append(",\"moved_to\":");
-    AppendJsonString(&body, st->quarantine.moved_to);
-  } else {
-    fmt::format_to(std::back_inserter(body),
-                   ",\"state\":\"serving\",\"rows\":{},\"segments\":{},\"bytes\":{}",
-                   st->stats.rows, st->stats.segments, st->stats.bytes);
-  }
-  body.push_back('}');
-  return JsonResponse(200, std::move(body));
+  return JsonResponse(200, TableStatusJson(*st));
 }
 
 HttpResponse Router::Metrics() const {
