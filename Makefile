@@ -11,7 +11,7 @@ FUZZ_TARGETS ?=
 # `make soak` duration in seconds (default 10 minutes).
 SOAK_SECONDS ?= 600
 
-.PHONY: deps build build-asan test test-release test-asan run bench bench-quick fuzz soak format clean
+.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -30,15 +30,20 @@ build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
 test-release: build
-	cd $(RELEASE_DIR) && ctest -j $(JOBS) --output-on-failure
+	cd $(RELEASE_DIR) && ctest -j $(JOBS) --output-on-failure -LE install-native
 
 test-asan: build-asan
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
 	  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 MURR_SANITIZED=1 \
-	  ctest -j $(JOBS) --output-on-failure -LE no-asan
+	  ctest -j $(JOBS) --output-on-failure -LE 'no-asan|install-native'
 
 # Every test, in the Release build and again under ASan + UBSan.
 test: test-release test-asan
+
+# The native wheel from `python -m build python`, installed into a fresh venv, and every Python
+# test there (python/install-test; it compiles the engine again, so it is not in `make test`).
+test-install: build
+	cd $(RELEASE_DIR) && ctest --output-on-failure -L install-native
 
 run: build
 	$(RELEASE_DIR)/murr serve

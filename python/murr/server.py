@@ -23,7 +23,7 @@ from typing import Any, Self
 from murr._config import config_text
 from murr.local import _native
 
-__all__ = ["MurrServer"]
+__all__ = ["MurrServer", "set_log_level"]
 
 
 class MurrServer:
@@ -99,3 +99,9 @@ class MurrServer:
     def __repr__(self) -> str:
         state = "running" if self.running else "stopped"
         return f"MurrServer({self.endpoint}, flight {self.flight_endpoint}, {state})"
+
+
+def set_log_level(level: str) -> None:
+    """The level of the engine's and servers' log on stderr in this process: ``"trace"``,
+    ``"debug"``, ``"info"`` (the default), ``"warn"``, ``"error"``, ``"critical"`` or ``"off"``."""
+    _native().set_log_level(level)

@@ -94,3 +94,21 @@ def test_config_errors_are_murr_serves(workdir: Path) -> None:
     # Nothing kept running after the failure: the cache can be opened again.
     with MurrServer.start(_config(workdir)) as server:
         assert server.running
+
+
+def test_log_level(workdir: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    from murr.server import set_log_level
+
+    try:
+        set_log_level("warn")
+        with MurrServer.start(_config(workdir)):
+            pass
+        assert "murr listening on" not in capfd.readouterr().err
+        set_log_level("info")
+        with MurrServer.start(_config(workdir)):
+            pass
+        assert "murr listening on" in capfd.readouterr().err
+        with pytest.raises(murr.InvalidRequestError, match="unknown log level 'loud'"):
+            set_log_level("loud")
+    finally:
+        set_log_level("info")
