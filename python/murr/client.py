@@ -21,71 +21,113 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Any, Self
 
-from murr.errors import MurrConnectionError, MurrError, error_for_status
+from murr.errors import (
+    InvalidRequestError,
+    MurrConnectionError,
+    MurrError,
+    error_for_status,
+)
 from murr.schema import ColumnSchema, DType, TableSchema
 
 __all__ = ["AsyncClient", "ColumnSchema", "DType", "SyncClient", "TableSchema"]
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
+PARQUET = "application/vnd.apache.parquet"
 
 
-def _to_arrow_table(data: Any) -> Any:
-    """Any supported write input as a pyarrow.Table (no copy where Arrow can hand memory over).
-
-    Strings in large_string or string_view form (Polars' default) become utf8: the server's
-    column type, at the cost of rewriting their offsets.
-    """
-    table = _as_table(data)
+def _is_typed(values: Any) -> bool:
+    """Whether a dict value carries its own Arrow type (an array), unlike a list of Python values."""
+    import numpy as np
     import pyarrow as pa
 
-    if any(
-        pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-        for f in table.schema
-    ):
-        fields = [
-            pa.field(f.name, pa.utf8(), f.nullable)
-            if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-            else f
-            for f in table.schema
-        ]
-        table = table.cast(pa.schema(fields))
-    return table
-
-
-def _as_table(data: Any) -> Any:
-    import pyarrow as pa
-
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    if isinstance(data, pa.RecordBatchReader):
-        return data.read_all()
-    if isinstance(data, dict):
-        return pa.table(data)
-    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
-        return pa.table(data)
-    module = type(data).__module__
-    if module.startswith("pandas"):
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if module.startswith("polars"):
-        return data.to_arrow()
-    raise TypeError(
-        f"cannot write a {type(data).__name__}: pass a pyarrow Table, RecordBatch or "
-        "RecordBatchReader, a pandas or Polars DataFrame, a dict of columns, or an object with "
-        "__arrow_c_stream__"
+    return isinstance(values, (np.ndarray, pa.Array, pa.ChunkedArray)) or hasattr(
+        values, "__arrow_c_array__"
     )
 
 
-def _encode_write(data: Any) -> bytes:
-    """A write's body: `data` as one Arrow IPC stream."""
+def _needs_schema(data: Any) -> bool:
+    """A dict with plain Python sequences: their values take the table's column types."""
+    return isinstance(data, dict) and not all(_is_typed(v) for v in data.values())
+
+
+def _as_reader(data: Any, schema: TableSchema | None) -> Any:
+    """Any supported write input as a pyarrow.RecordBatchReader, without copying its buffers.
+
+    ``schema`` (the table's, for dicts of lists only) gives untyped Python values their column
+    type, so ``{"id": ["a"], "age": [3]}`` writes to an int32 column.
+    """
     import pyarrow as pa
 
-    arrow = _to_arrow_table(data)
+    if isinstance(data, pa.RecordBatchReader):
+        return data
+    if isinstance(data, pa.Table):
+        return data.to_reader()
+    if isinstance(data, pa.RecordBatch):
+        return pa.RecordBatchReader.from_batches(data.schema, [data])
+    if isinstance(data, dict):
+        columns = {}
+        for name, values in data.items():
+            column = schema.columns.get(name) if schema is not None else None
+            if _is_typed(values) or column is None:
+                columns[name] = values
+            else:
+                try:
+                    columns[name] = pa.array(values, type=column.dtype.to_arrow())
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
+                    raise InvalidRequestError(
+                        f"column '{name}' does not fit {column.dtype.value}: {e}"
+                    ) from e
+        return pa.table(columns).to_reader()
+    module = type(data).__module__
+    if module.startswith("pandas"):
+        # Before the PyCapsule test: pandas 3 has __arrow_c_stream__ too, but from_pandas is
+        # the one that drops the index.
+        return pa.Table.from_pandas(data, preserve_index=False).to_reader()
+    if hasattr(data, "__arrow_c_stream__"):  # Polars, DuckDB, nanoarrow, ...
+        return pa.RecordBatchReader.from_stream(data)
+    if hasattr(data, "__arrow_c_array__"):
+        batch = pa.record_batch(data)
+        return pa.RecordBatchReader.from_batches(batch.schema, [batch])
+    raise TypeError(
+        f"cannot write a {type(data).__name__}: pass a pyarrow Table, RecordBatch or "
+        "RecordBatchReader, a pandas or Polars DataFrame, a dict of columns (lists or NumPy "
+        "arrays), or an object with __arrow_c_stream__ or __arrow_c_array__"
+    )
+
+
+def _wire_schema(schema: Any) -> Any:
+    """``schema`` with large_string and string_view (Polars' and DuckDB's forms) as utf8, the
+    server's string type, or ``None`` when nothing needs to change."""
+    import pyarrow as pa
+
+    def wide(t: Any) -> bool:
+        return pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+    if not any(wide(f.type) for f in schema):
+        return None
+    return pa.schema(
+        [pa.field(f.name, pa.utf8(), f.nullable) if wide(f.type) else f for f in schema]
+    )
+
+
+def _encode_write(data: Any, schema: TableSchema | None = None) -> bytes:
+    """A write's body: every batch of ``data`` in one Arrow IPC stream (one atomic write)."""
+    import pyarrow as pa
+
+    reader = _as_reader(data, schema)
+    target = _wire_schema(reader.schema)
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, arrow.schema) as writer:
-        writer.write_table(arrow)
+    with pa.ipc.new_stream(sink, target or reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch.cast(target) if target is not None else batch)
     return sink.getvalue().to_pybytes()
+
+
+def _read_file(path: Any) -> bytes:
+    import os
+
+    with open(os.fspath(path), "rb") as f:
+        return f.read()
 
 
 def _fetch_body(keys: Sequence[str], columns: Sequence[str]) -> bytes:
@@ -112,20 +154,32 @@ def _decode_read(content_type: str, data: bytes) -> Any:
 
 
 def _to_numpy(batch: Any, n: int, fill_value: float) -> Any:
-    """A RecordBatch as a C-contiguous (n, columns) array, nulls as `fill_value`."""
-    import numpy as np
+    """A RecordBatch as a C-contiguous float ``(n, columns)`` array, nulls as ``fill_value``.
 
-    arrays = []
-    for col in batch.columns:
-        arr = col.to_numpy(zero_copy_only=False)
+    The dtype follows the columns' types, never their values: float32 when every column fits
+    float32 exactly (float32, bool, 8- and 16-bit integers), float64 otherwise.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    for field in batch.schema:
+        if not (
+            pa.types.is_integer(field.type)
+            or pa.types.is_floating(field.type)
+            or pa.types.is_boolean(field.type)
+        ):
+            raise InvalidRequestError(
+                f"read_numpy takes numeric and bool columns; '{field.name}' is {field.type}"
+            )
+    dtype = np.result_type(
+        np.float32, *[field.type.to_pandas_dtype() for field in batch.schema]
+    )
+    target = pa.from_numpy_dtype(dtype)
+    out = np.empty((n, batch.num_columns), dtype=dtype, order="C")
+    for j, col in enumerate(batch.columns):
         if col.null_count:
-            arr = arr.astype(np.result_type(arr.dtype, np.float32), copy=True)
-            arr[np.asarray(col.is_null())] = fill_value
-        arrays.append(arr)
-    dtype = np.result_type(*[a.dtype for a in arrays]) if arrays else np.float32
-    out = np.empty((n, len(arrays)), dtype=dtype, order="C")
-    for j, a in enumerate(arrays):
-        out[:, j] = a
+            col = col.cast(target).fill_null(fill_value)
+        out[:, j] = col.to_numpy(zero_copy_only=False)
     return out
 
 
@@ -290,17 +344,25 @@ class SyncClient(_Connection):
         return self._json("GET", _table_path(table, "status"))
 
     def write(self, table: str, data: Any) -> int:
-        """Writes ``data`` as one atomic write (however many batches it holds); returns its rows.
+        """Writes ``data`` as one atomic write (however many batches it holds).
 
         ``data`` is a pyarrow Table, RecordBatch or RecordBatchReader, a pandas or Polars
-        DataFrame, a dict of lists or NumPy arrays, or anything with ``__arrow_c_stream__``.
-        A key written again replaces its whole row.
+        DataFrame, a dict of lists or NumPy arrays, or anything with ``__arrow_c_stream__`` or
+        ``__arrow_c_array__`` (a DuckDB result, ...). Columns keep their Arrow types, which must
+        be the table's; plain Python lists in a dict take the table's column types (one more
+        request, for the schema). pandas input follows pandas' convention: NaN is null.
+        A key written again replaces its whole row. Returns the distinct keys written.
         """
+        schema = self.get_schema(table) if _needs_schema(data) else None
+        return self._write_body(table, _encode_write(data, schema), ARROW_STREAM)
+
+    def write_parquet(self, table: str, path: Any) -> int:
+        """Writes the Parquet file at ``path`` as one atomic write; returns the distinct keys."""
+        return self._write_body(table, _read_file(path), PARQUET)
+
+    def _write_body(self, table: str, body: bytes, content_type: str) -> int:
         _, _, reply = self._request(
-            "PUT",
-            _table_path(table, "write"),
-            _encode_write(data),
-            {"Content-Type": ARROW_STREAM},
+            "PUT", _table_path(table, "write"), body, {"Content-Type": content_type}
         )
         return int(json.loads(reply)["rows"])
 
@@ -327,8 +389,9 @@ class SyncClient(_Connection):
     ) -> Any:
         """The same rows as a C-contiguous ``numpy.ndarray`` of shape ``(len(keys), len(columns))``.
 
-        Nulls (and missing keys) become ``fill_value``; the dtype is the common NumPy type of the
-        columns (float32 for float32 columns).
+        Nulls (and missing keys) become ``fill_value``. The dtype comes from the columns' types:
+        float32 when all fit it exactly (float32, bool, 8/16-bit integers), else float64. The
+        array owns its memory, so ``torch.from_numpy`` of it shares that memory.
         """
         return _to_numpy(self.read(table, keys, columns), len(keys), fill_value)
 
@@ -492,12 +555,17 @@ class AsyncClient(_Connection):
         return await self._json("GET", _table_path(table, "status"))
 
     async def write(self, table: str, data: Any) -> int:
-        """Writes ``data`` as one atomic write (see :meth:`SyncClient.write`); returns its rows."""
+        """Writes ``data`` as one atomic write (see :meth:`SyncClient.write`)."""
+        schema = await self.get_schema(table) if _needs_schema(data) else None
+        return await self._write_body(table, _encode_write(data, schema), ARROW_STREAM)
+
+    async def write_parquet(self, table: str, path: Any) -> int:
+        """Writes the Parquet file at ``path`` as one atomic write; returns the distinct keys."""
+        return await self._write_body(table, _read_file(path), PARQUET)
+
+    async def _write_body(self, table: str, body: bytes, content_type: str) -> int:
         _, reply = await self._request(
-            "PUT",
-            _table_path(table, "write"),
-            _encode_write(data),
-            {"Content-Type": ARROW_STREAM},
+            "PUT", _table_path(table, "write"), body, {"Content-Type": content_type}
         )
         return int(json.loads(reply)["rows"])
 

@@ -337,3 +337,59 @@ def test_async_client_takes_a_token(workdir) -> None:
         asyncio.run(scenario())
     finally:
         assert server.stop() == 0
+
+
+def test_server_errors_quarantine_and_busy(workdir) -> None:
+    import asyncio
+
+    from murr.client import AsyncClient
+
+    server = Server(workdir)
+    with SyncClient(server.endpoint) as client:
+        client.create("q", SCHEMA)
+        client.write("q", {"id": ["a"], "age": pa.array([1], pa.int32())})
+    assert server.stop() == 0
+    (segment,) = (workdir / "cache" / "q").glob("*.seg")
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    server = Server(
+        workdir,
+        env={
+            "MURR_SERVER_HTTP_WORK_THREADS": "1",
+            "MURR_SERVER_HTTP_MAX_QUEUED_WORK": "1",
+        },
+    )
+    try:
+        with SyncClient(server.endpoint) as client:
+            assert client.status("q")["state"] == "quarantined"
+            with pytest.raises(RuntimeError) as e:
+                client.read("q", ["a"], ["age"])
+            assert type(e.value) is murr.ServerError and e.value.status == 503
+            assert str(e.value).startswith("table 'q' is quarantined: ")
+            client.create("w", SCHEMA)
+        # One work thread and a queue of one: of many writes at once, some are refused.
+        big = pa.table(
+            {
+                "id": [f"k{i}" for i in range(200_000)],
+                "age": pa.array(range(200_000), pa.int32()),
+            }
+        )
+
+        async def burst() -> list:
+            async with AsyncClient(server.endpoint) as client:
+                return await asyncio.gather(
+                    *[client.write("w", big) for _ in range(8)], return_exceptions=True
+                )
+
+        outcomes = asyncio.run(burst())
+        busy = [o for o in outcomes if isinstance(o, BaseException)]
+        assert busy and all(type(o) is murr.ServerBusyError for o in busy), outcomes
+        assert isinstance(busy[0], RuntimeError) and busy[0].status == 503
+        assert str(busy[0]) == (
+            "the server is busy: 1 slow requests are already queued "
+            "(server.http.max_queued_work); retry later"
+        )
+        assert 200_000 in outcomes  # the first write went through
+    finally:
+        assert server.stop() == 0
