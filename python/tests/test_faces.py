@@ -363,3 +363,26 @@ def test_errors_have_their_class_base_and_message(face: object) -> None:
     assert str(e.value).startswith("cannot write a int: pass a pyarrow Table")
     face.drop("t")
     assert face.list_tables() == {}
+
+
+def test_keys_that_json_must_escape(face: object) -> None:
+    keys = ['q"uote', "back\\slash", "tab\tnew\nline", "ctl\x01\x1f", "😀", '","']
+    one_column_table(face, "e", DType.INT64)
+    face.write("e", pa.table({"id": keys, "v": pa.array(range(6), pa.int64())}))
+    asked = [*reversed(keys), "q", "back"]
+    assert (
+        face.read("e", asked, ["v", "id"]).to_pylist()
+        == [{"v": 5 - i, "id": k} for i, k in enumerate(reversed(keys))]
+        + [{"v": None, "id": None}] * 2
+    )
+
+
+def test_read_pandas(face: object) -> None:
+    face.create("t", SCHEMA)
+    face.write("t", CANON)
+    df = face.read_pandas("t", ["d", "missing", "a"], ["score", "age", "name"])
+    assert isinstance(df, pd.DataFrame) and list(df.columns) == ["score", "age", "name"]
+    assert df["score"].dtype == np.float32
+    assert df["score"].tolist()[0::2] == [3.0, 0.5] and math.isnan(df["score"][1])
+    assert df["name"].isna().tolist() == [False, True, False]
+    assert df["name"][0] == "" and df["name"][2] == "x"
