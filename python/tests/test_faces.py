@@ -386,3 +386,34 @@ def test_read_pandas(face: object) -> None:
     assert df["score"].tolist()[0::2] == [3.0, 0.5] and math.isnan(df["score"][1])
     assert df["name"].isna().tolist() == [False, True, False]
     assert df["name"][0] == "" and df["name"][2] == "x"
+
+
+def test_read_pandas_matches_to_pandas(face: object) -> None:
+    schema = TableSchema(
+        "id",
+        {"id": ColumnSchema(DType.UTF8, False)}
+        | {c: ColumnSchema(DType.FLOAT32) for c in "abc"}
+        | {"i": ColumnSchema(DType.INT16), "j": ColumnSchema(DType.INT16)},
+    )
+    face.create("p", schema)
+    face.write(
+        "p",
+        {
+            "id": ["x", "y"],
+            "a": pa.array([1.0, None], pa.float32()),
+            "b": pa.array([math.nan, 2.0], pa.float32()),
+            "c": pa.array([-0.0, 3.5], pa.float32()),
+            "i": pa.array([1, 2], pa.int16()),
+            "j": pa.array([None, 4], pa.int16()),
+        },
+    )
+    for keys, cols in [
+        (["y", "nope", "x"], ["c", "a", "b"]),  # floats with nulls: one block, NaN
+        (["y", "nope", "x"], ["i", "j"]),  # integers with nulls: to_pandas' float64
+        (["y", "x", "y"], ["i", "c"]),  # mixed types
+        (["y", "y"], ["j", "i"]),  # integers without nulls: one int16 block
+    ]:
+        expected = face.read("p", keys, cols).to_pandas()
+        got = face.read_pandas("p", keys, cols)
+        pd.testing.assert_frame_equal(got, expected)
+        assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()
