@@ -504,17 +504,24 @@ def readers(
 
 
 def measure(
-    fn: Callable[[np.ndarray, list[str]], Any], keysets: list, warmup: int
-) -> np.ndarray:
-    for idx, keys in keysets[:warmup]:
-        fn(idx, keys)
+    named: list[tuple[str, Callable[[np.ndarray, list[str]], Any]]],
+    keysets: list,
+    warmup: int,
+) -> dict[str, np.ndarray]:
+    """Microseconds per read of each reader. The readers take turns on each key set, so that
+    whatever else the machine does at a moment weighs on all of them alike."""
+    for _, fn in named:
+        for idx, keys in keysets[:warmup]:
+            fn(idx, keys)
     gc.collect()
-    times = np.empty(len(keysets))
+    times = {name: np.empty(len(keysets)) for name, _ in named}
+    clock = time.perf_counter_ns
     for i, (idx, keys) in enumerate(keysets):
-        t0 = time.perf_counter_ns()
-        fn(idx, keys)
-        times[i] = time.perf_counter_ns() - t0
-    return times / 1000.0  # microseconds
+        for name, fn in named:
+            t0 = clock()
+            fn(idx, keys)
+            times[name][i] = clock() - t0
+    return {name: t / 1000.0 for name, t in times.items()}
 
 
 def main() -> None:
@@ -543,20 +550,22 @@ def main() -> None:
         keysets.append((idx, data.key_strings(idx)))
     print(
         f"py_bench: {args.rows:,} rows x {args.columns} float32 columns, {args.keys} random keys "
-        f"per read, {args.iterations} reads per backend after {args.warmup} warm-up; "
+        f"per read, {args.iterations} reads per reader after {args.warmup} warm-up; "
         f"data made in {time.monotonic() - t0:.1f} s",
         flush=True,
     )
-    results: dict[str, np.ndarray] = {}
     with tempfile.TemporaryDirectory(prefix="murr-py-bench-") as tmp:
         bench = Bench(args, data, Path(tmp))
         try:
-            for name, fn in readers(bench):
+            named = []
+            for name, fn in readers(bench):  # starts and loads each server in turn
                 idx, keys = keysets[0]
                 data.check(name, idx, fn(idx, keys))
-                results[name] = measure(fn, keysets, args.warmup)
-                p50, p99 = np.percentile(results[name], [50, 99])
-                print(f"  {name}: p50 {p50:,.0f} us, p99 {p99:,.0f} us", flush=True)
+                named.append((name, fn))
+            print(
+                "  every answer checked; timing, the readers taking turns", flush=True
+            )
+            results = measure(named, keysets, args.warmup)
         finally:
             bench.stop()
 
