@@ -131,9 +131,8 @@ def _read_file(path: Any) -> bytes:
         return f.read()
 
 
-_ESCAPED = (
-    bytes(range(0x20)) + b"\\"
-)  # what a JSON string must escape, besides the quote
+# What a JSON string must escape, besides the quote.
+_ESCAPED = bytes(range(0x20)) + b"\\"
 
 
 def _json_strings(items: Sequence[str]) -> bytes:
