@@ -12,6 +12,7 @@ The method names follow Murr's upstream Python client, so code written for it ru
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 import ssl
@@ -212,6 +213,16 @@ def _to_numpy(batch: Any, n: int, fill_value: float) -> Any:
     return out
 
 
+@functools.lru_cache(maxsize=256)
+def _column_index(names: tuple[str, ...]) -> Any:
+    """The pandas Index of these column names, made once: building it from a list (pandas 3
+    makes an Arrow string array of it) cost five times the rest of the DataFrame. An Index is
+    immutable, so frames may share it."""
+    import pandas as pd
+
+    return pd.Index(list(names))
+
+
 def _to_pandas(batch: Any) -> Any:
     """A RecordBatch as a pandas DataFrame, as ``batch.to_pandas()`` makes it, faster for the
     usual feature reply (columns of one numeric type): one column-major block filled column by
@@ -235,7 +246,9 @@ def _to_pandas(batch: Any) -> Any:
             )
             for j, col in enumerate(batch.columns):
                 m[:, j] = col.to_numpy(zero_copy_only=False)
-            return pd.DataFrame(m, columns=batch.schema.names, copy=False)
+            return pd.DataFrame(
+                m, columns=_column_index(tuple(batch.schema.names)), copy=False
+            )
     return batch.to_pandas(use_threads=batch.nbytes > PANDAS_THREADS_FROM)
 
 
