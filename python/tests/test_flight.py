@@ -246,8 +246,14 @@ def test_errors_carry_their_grpc_status_and_message(flight: fl.FlightClient) -> 
     assert status == "invalid argument"
     assert "column 'score' is float64 in the batch but float32 in table 't'" in message
     assert flight.get_flight_info(fl.FlightDescriptor.for_path("t")).total_records == 0
+    # Handshake and DoExchange are UNIMPLEMENTED: tokens go in each call's metadata.
     with pytest.raises(pa.ArrowNotImplementedError) as e:
         flight.authenticate_basic_token("user", "password")
+    assert flight_error(e)[0] == "unimplemented"
+    with pytest.raises(pa.ArrowNotImplementedError) as e:
+        writer, reader = flight.do_exchange(fl.FlightDescriptor.for_path("t"))
+        with writer:
+            reader.read_chunk()
     assert flight_error(e)[0] == "unimplemented"
 
 
