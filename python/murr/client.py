@@ -252,6 +252,11 @@ def _to_pandas(batch: Any) -> Any:
     return batch.to_pandas(use_threads=batch.nbytes > PANDAS_THREADS_FROM)
 
 
+def _describe(e: BaseException) -> str:
+    """An exception's text for a message; its class name when it has none (a timeout)."""
+    return str(e) or type(e).__name__
+
+
 def _error_of(status: int, reason: str, data: bytes) -> MurrError:
     try:
         message = json.loads(data)["error"]
@@ -448,7 +453,9 @@ class SyncClient(_Connection):
                 # A pooled connection the server closed while idle: try once on a new one.
                 if reused and attempt == 0 and not isinstance(e, TimeoutError):
                     continue
-                raise MurrConnectionError(f"{method} {self.endpoint}{path}: {e}") from e
+                raise MurrConnectionError(
+                    f"{method} {self.endpoint}{path}: {_describe(e)}"
+                ) from e
             if reply_headers.get("connection", "").lower() == "close":
                 conn.close()
             else:
@@ -655,7 +662,7 @@ class AsyncClient(_Connection):
                 if reused and attempt == 0 and not isinstance(e, asyncio.TimeoutError):
                     continue  # a pooled connection the server closed while idle
                 raise MurrConnectionError(
-                    f"{method} {self.endpoint}{path}: {e!r}"
+                    f"{method} {self.endpoint}{path}: {_describe(e)}"
                 ) from e
             if (
                 reply_headers.get("connection", "").lower() == "close"

@@ -162,7 +162,10 @@ def test_errors_keep_the_server_message_and_derive_from_builtins(
             client.write("t", 42)
     with pytest.raises(ConnectionError) as e:
         SyncClient("http://127.0.0.1:1", timeout=2).list_tables()
-    assert isinstance(e.value, murr.MurrConnectionError)
+    assert type(e.value) is murr.MurrConnectionError and e.value.status is None
+    assert str(e.value) == (
+        "GET http://127.0.0.1:1/api/v1/table: [Errno 111] Connection refused"
+    )
 
 
 def test_schemas_are_validated_with_the_servers_rules() -> None:
@@ -224,7 +227,11 @@ def test_bearer_tokens(workdir) -> None:
     try:
         with pytest.raises(PermissionError) as e:
             SyncClient(server.endpoint).list_tables()
-        assert isinstance(e.value, murr.AuthenticationError) and e.value.status == 401
+        assert type(e.value) is murr.AuthenticationError and e.value.status == 401
+        assert str(e.value) == (
+            "missing or invalid bearer token: send the header 'Authorization: Bearer <token>' "
+            "with a token from auth.tokens or auth.tokens_file"
+        )
         writer = SyncClient(server.endpoint, token=WRITE_TOKEN)
         writer.create("t", SCHEMA)
         writer.write("t", {"id": ["a"], "age": pa.array([7], pa.int32())})
@@ -232,9 +239,10 @@ def test_bearer_tokens(workdir) -> None:
         assert reader.read("t", ["a"], ["age"]).column(0).to_pylist() == [7]
         with pytest.raises(PermissionError) as e:
             reader.drop("t")
-        assert isinstance(
-            e.value, murr.PermissionDeniedError
-        ) and "read scope only" in str(e.value)
+        assert type(e.value) is murr.PermissionDeniedError and e.value.status == 403
+        assert str(e.value) == (
+            "this token has the read scope only; writes, create and drop need a write token"
+        )
     finally:
         assert server.stop() == 0
 
@@ -397,3 +405,22 @@ def test_server_errors_quarantine_and_busy(workdir) -> None:
         assert 200_000 in outcomes  # the first write went through
     finally:
         assert server.stop() == 0
+
+
+def test_a_server_that_does_not_answer_times_out() -> None:
+    import asyncio
+    import socket
+
+    from murr.client import AsyncClient
+
+    with socket.socket() as silent:  # accepts (the backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(ConnectionError) as e:
+            SyncClient(endpoint, timeout=0.2).list_tables()
+        assert type(e.value) is murr.MurrConnectionError
+        assert str(e.value) == f"GET {endpoint}/api/v1/table: timed out"
+        with pytest.raises(ConnectionError) as e:
+            asyncio.run(AsyncClient(endpoint, timeout=0.2).list_tables())
+        assert str(e.value) == f"GET {endpoint}/api/v1/table: TimeoutError"
