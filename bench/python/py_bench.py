@@ -508,8 +508,8 @@ def measure(
     keysets: list,
     warmup: int,
 ) -> dict[str, np.ndarray]:
-    """Microseconds per read of each reader. The readers take turns on each key set, so that
-    whatever else the machine does at a moment weighs on all of them alike."""
+    """Microseconds per read of each reader. The readers take turns on each key set, in a
+    rotating order, so that whatever else the machine does weighs on all of them alike."""
     for _, fn in named:
         for idx, keys in keysets[:warmup]:
             fn(idx, keys)
@@ -517,7 +517,10 @@ def measure(
     times = {name: np.empty(len(keysets)) for name, _ in named}
     clock = time.perf_counter_ns
     for i, (idx, keys) in enumerate(keysets):
-        for name, fn in named:
+        # Each reader goes first equally often: the first after a pause pays for waking its
+        # server (milliseconds on a loaded machine).
+        turn = i % len(named)
+        for name, fn in named[turn:] + named[:turn]:
             t0 = clock()
             fn(idx, keys)
             times[name][i] = clock() - t0
