@@ -11,7 +11,7 @@ FUZZ_TARGETS ?=
 # `make soak` duration in seconds (default 10 minutes).
 SOAK_SECONDS ?= 600
 
-.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick fuzz soak format clean
+.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick bench-python fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -57,6 +57,13 @@ bench: build
 # The same comparison on 1M rows (bench/results/quick.md and .png), within 5 minutes.
 bench-quick: build
 	$(RELEASE_DIR)/murr_compare --config bench/compare/quick.yaml
+
+# Python end to end (bench/python/py_bench.py): 1,000 random keys x 10 float32 columns out of 10M
+# rows into a pandas DataFrame / NumPy matrix through each Murr face against `murr serve`, redis-py
+# (blob MGET, Feast-style HMGETs) and psycopg, p50/p99. PY_BENCH_ARGS="--rows 1000000" is quicker.
+PY_BENCH_ARGS ?=
+bench-python: build
+	.venv/bin/python bench/python/py_bench.py --murr $(RELEASE_DIR)/murr $(PY_BENCH_ARGS)
 
 # Every libFuzzer target for FUZZ_SECONDS each (budget above), in a clang build of its own; exits
 # non-zero on any crash, leak, timeout or OOM (inputs in fuzz-corpus/artifacts/). See fuzz/.

@@ -6,6 +6,8 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from murr.errors import InvalidRequestError
+
 
 def config_text(config: Mapping[str, Any] | None) -> str:
     """``config`` as the text the engine parses (JSON, which is YAML).
@@ -27,7 +29,9 @@ def config_text(config: Mapping[str, Any] | None) -> str:
         for part in parents:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):
-                raise ValueError(f"config key '{key}' is both a value and a section")
+                raise InvalidRequestError(
+                    f"config key '{key}' is both a value and a section"
+                )
         if isinstance(value, Mapping):
             value = json.loads(config_text(value) or "{}")
         if leaf in node and isinstance(node[leaf], dict) and isinstance(value, dict):
@@ -42,4 +46,6 @@ def _scalar(value: Any) -> Any:
 
     if isinstance(value, os.PathLike):
         return os.fspath(value)
-    raise TypeError(f"config values must be str, int, float or bool, not {type(value).__name__}")
+    raise TypeError(
+        f"config values must be str, int, float or bool, not {type(value).__name__}"
+    )

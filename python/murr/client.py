@@ -12,7 +12,7 @@ The method names follow Murr's upstream Python client, so code written for it ru
 
 from __future__ import annotations
 
-import http.client
+import functools
 import json
 import socket
 import ssl
@@ -21,75 +21,147 @@ import urllib.parse
 from collections.abc import Sequence
 from typing import Any, Self
 
-from murr.errors import MurrConnectionError, MurrError, error_for_status
+from murr.errors import (
+    InvalidRequestError,
+    MurrConnectionError,
+    MurrError,
+    error_for_status,
+)
 from murr.schema import ColumnSchema, DType, TableSchema
 
 __all__ = ["AsyncClient", "ColumnSchema", "DType", "SyncClient", "TableSchema"]
 
 ARROW_STREAM = "application/vnd.apache.arrow.stream"
+PARQUET = "application/vnd.apache.parquet"
+# Replies of at least this many bytes convert to pandas on pyarrow's threads (see _to_pandas).
+PANDAS_THREADS_FROM = 8 << 20
 
 
-def _to_arrow_table(data: Any) -> Any:
-    """Any supported write input as a pyarrow.Table (no copy where Arrow can hand memory over).
-
-    Strings in large_string or string_view form (Polars' default) become utf8: the server's
-    column type, at the cost of rewriting their offsets.
-    """
-    table = _as_table(data)
+def _is_typed(values: Any) -> bool:
+    """Whether a dict value carries its own Arrow type (an array), unlike a list of Python values."""
+    import numpy as np
     import pyarrow as pa
 
-    if any(
-        pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-        for f in table.schema
-    ):
-        fields = [
-            pa.field(f.name, pa.utf8(), f.nullable)
-            if pa.types.is_large_string(f.type) or pa.types.is_string_view(f.type)
-            else f
-            for f in table.schema
-        ]
-        table = table.cast(pa.schema(fields))
-    return table
-
-
-def _as_table(data: Any) -> Any:
-    import pyarrow as pa
-
-    if isinstance(data, pa.Table):
-        return data
-    if isinstance(data, pa.RecordBatch):
-        return pa.Table.from_batches([data])
-    if isinstance(data, pa.RecordBatchReader):
-        return data.read_all()
-    if isinstance(data, dict):
-        return pa.table(data)
-    if hasattr(data, "__arrow_c_stream__") or hasattr(data, "__arrow_c_array__"):
-        return pa.table(data)
-    module = type(data).__module__
-    if module.startswith("pandas"):
-        return pa.Table.from_pandas(data, preserve_index=False)
-    if module.startswith("polars"):
-        return data.to_arrow()
-    raise TypeError(
-        f"cannot write a {type(data).__name__}: pass a pyarrow Table, RecordBatch or "
-        "RecordBatchReader, a pandas or Polars DataFrame, a dict of columns, or an object with "
-        "__arrow_c_stream__"
+    return isinstance(values, (np.ndarray, pa.Array, pa.ChunkedArray)) or hasattr(
+        values, "__arrow_c_array__"
     )
 
 
-def _encode_write(data: Any) -> bytes:
-    """A write's body: `data` as one Arrow IPC stream."""
+def _needs_schema(data: Any) -> bool:
+    """A dict with plain Python sequences: their values take the table's column types."""
+    return isinstance(data, dict) and not all(_is_typed(v) for v in data.values())
+
+
+def _as_reader(data: Any, schema: TableSchema | None) -> Any:
+    """Any supported write input as a pyarrow.RecordBatchReader, without copying its buffers.
+
+    ``schema`` (the table's, for dicts of lists only) gives untyped Python values their column
+    type, so ``{"id": ["a"], "age": [3]}`` writes to an int32 column.
+    """
     import pyarrow as pa
 
-    arrow = _to_arrow_table(data)
+    if isinstance(data, pa.RecordBatchReader):
+        return data
+    if isinstance(data, pa.Table):
+        return data.to_reader()
+    if isinstance(data, pa.RecordBatch):
+        return pa.RecordBatchReader.from_batches(data.schema, [data])
+    if isinstance(data, dict):
+        columns = {}
+        for name, values in data.items():
+            column = schema.columns.get(name) if schema is not None else None
+            if _is_typed(values) or column is None:
+                columns[name] = values
+            else:
+                try:
+                    columns[name] = pa.array(values, type=column.dtype.to_arrow())
+                except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
+                    raise InvalidRequestError(
+                        f"column '{name}' does not fit {column.dtype.value}: {e}"
+                    ) from e
+        return pa.table(columns).to_reader()
+    module = type(data).__module__
+    if module.startswith("pandas"):
+        # Before the PyCapsule test: pandas 3 has __arrow_c_stream__ too, but from_pandas is
+        # the one that drops the index.
+        return pa.Table.from_pandas(data, preserve_index=False).to_reader()
+    if hasattr(data, "__arrow_c_stream__"):  # Polars, DuckDB, nanoarrow, ...
+        return pa.RecordBatchReader.from_stream(data)
+    if hasattr(data, "__arrow_c_array__"):
+        batch = pa.record_batch(data)
+        return pa.RecordBatchReader.from_batches(batch.schema, [batch])
+    raise TypeError(
+        f"cannot write a {type(data).__name__}: pass a pyarrow Table, RecordBatch or "
+        "RecordBatchReader, a pandas or Polars DataFrame, a dict of columns (lists or NumPy "
+        "arrays), or an object with __arrow_c_stream__ or __arrow_c_array__"
+    )
+
+
+def _wire_schema(schema: Any) -> Any:
+    """``schema`` with large_string and string_view (Polars' and DuckDB's forms) as utf8, the
+    server's string type, or ``None`` when nothing needs to change."""
+    import pyarrow as pa
+
+    def wide(t: Any) -> bool:
+        return pa.types.is_large_string(t) or pa.types.is_string_view(t)
+
+    if not any(wide(f.type) for f in schema):
+        return None
+    return pa.schema(
+        [pa.field(f.name, pa.utf8(), f.nullable) if wide(f.type) else f for f in schema]
+    )
+
+
+def _encode_write(data: Any, schema: TableSchema | None = None) -> bytes:
+    """A write's body: every batch of ``data`` in one Arrow IPC stream (one atomic write)."""
+    import pyarrow as pa
+
+    reader = _as_reader(data, schema)
+    target = _wire_schema(reader.schema)
     sink = pa.BufferOutputStream()
-    with pa.ipc.new_stream(sink, arrow.schema) as writer:
-        writer.write_table(arrow)
+    with pa.ipc.new_stream(sink, target or reader.schema) as writer:
+        for batch in reader:
+            writer.write_batch(batch.cast(target) if target is not None else batch)
     return sink.getvalue().to_pybytes()
 
 
+def _read_file(path: Any) -> bytes:
+    import os
+
+    with open(os.fspath(path), "rb") as f:
+        return f.read()
+
+
+# What a JSON string must escape, besides the quote.
+_ESCAPED = bytes(range(0x20)) + b"\\"
+
+
+def _json_strings(items: Sequence[str]) -> bytes:
+    """A JSON array of strings, as UTF-8. The usual keys need no escaping, and joining them is
+    several times faster than json.dumps (which takes a tenth of a millisecond for 1,000 keys);
+    anything else (quotes, backslashes, control characters, lone surrogates, non-strings) goes
+    through json.dumps."""
+    if not items:
+        return b"[]"
+    try:
+        joined = '","'.join(items).encode()
+    except (TypeError, UnicodeEncodeError):
+        return json.dumps(list(items)).encode()
+    if len(joined.translate(None, _ESCAPED)) == len(joined) and joined.count(
+        b'"'
+    ) == 2 * (len(items) - 1):
+        return b'["' + joined + b'"]'
+    return json.dumps(list(items)).encode()
+
+
 def _fetch_body(keys: Sequence[str], columns: Sequence[str]) -> bytes:
-    return json.dumps({"keys": list(keys), "columns": list(columns)}).encode()
+    return (
+        b'{"keys":'
+        + _json_strings(keys)
+        + b',"columns":'
+        + _json_strings(columns)
+        + b"}"
+    )
 
 
 def _decode_read(content_type: str, data: bytes) -> Any:
@@ -112,21 +184,77 @@ def _decode_read(content_type: str, data: bytes) -> Any:
 
 
 def _to_numpy(batch: Any, n: int, fill_value: float) -> Any:
-    """A RecordBatch as a C-contiguous (n, columns) array, nulls as `fill_value`."""
-    import numpy as np
+    """A RecordBatch as a C-contiguous float ``(n, columns)`` array, nulls as ``fill_value``.
 
-    arrays = []
-    for col in batch.columns:
-        arr = col.to_numpy(zero_copy_only=False)
+    The dtype follows the columns' types, never their values: float32 when every column fits
+    float32 exactly (float32, bool, 8- and 16-bit integers), float64 otherwise.
+    """
+    import numpy as np
+    import pyarrow as pa
+
+    for field in batch.schema:
+        if not (
+            pa.types.is_integer(field.type)
+            or pa.types.is_floating(field.type)
+            or pa.types.is_boolean(field.type)
+        ):
+            raise InvalidRequestError(
+                f"read_numpy takes numeric and bool columns; '{field.name}' is {field.type}"
+            )
+    dtype = np.result_type(
+        np.float32, *[field.type.to_pandas_dtype() for field in batch.schema]
+    )
+    target = pa.from_numpy_dtype(dtype)
+    out = np.empty((n, batch.num_columns), dtype=dtype, order="C")
+    for j, col in enumerate(batch.columns):
         if col.null_count:
-            arr = arr.astype(np.result_type(arr.dtype, np.float32), copy=True)
-            arr[np.asarray(col.is_null())] = fill_value
-        arrays.append(arr)
-    dtype = np.result_type(*[a.dtype for a in arrays]) if arrays else np.float32
-    out = np.empty((n, len(arrays)), dtype=dtype, order="C")
-    for j, a in enumerate(arrays):
-        out[:, j] = a
+            col = col.cast(target).fill_null(fill_value)
+        out[:, j] = col.to_numpy(zero_copy_only=False)
     return out
+
+
+@functools.lru_cache(maxsize=256)
+def _column_index(names: tuple[str, ...]) -> Any:
+    """The pandas Index of these column names, made once: building it from a list (pandas 3
+    makes an Arrow string array of it) cost five times the rest of the DataFrame. An Index is
+    immutable, so frames may share it."""
+    import pandas as pd
+
+    return pd.Index(list(names))
+
+
+def _to_pandas(batch: Any) -> Any:
+    """A RecordBatch as a pandas DataFrame, as ``batch.to_pandas()`` makes it, faster for the
+    usual feature reply (columns of one numeric type): one column-major block filled column by
+    column, which is also the layout ``df.to_numpy()`` reads at once. Other replies go through
+    to_pandas, whose thread pool costs about a quarter of a millisecond per call and pays off
+    only on large batches."""
+    import numpy as np
+    import pyarrow as pa
+
+    types = set(batch.schema.types)
+    if len(types) == 1 and batch.num_columns > 1:
+        (t,) = types
+        nulls_ok = pa.types.is_floating(t)  # to_pandas makes them NaN too
+        if (pa.types.is_floating(t) or pa.types.is_integer(t)) and (
+            nulls_ok or not any(c.null_count for c in batch.columns)
+        ):
+            import pandas as pd
+
+            m = np.empty(
+                (batch.num_rows, batch.num_columns), t.to_pandas_dtype(), order="F"
+            )
+            for j, col in enumerate(batch.columns):
+                m[:, j] = col.to_numpy(zero_copy_only=False)
+            return pd.DataFrame(
+                m, columns=_column_index(tuple(batch.schema.names)), copy=False
+            )
+    return batch.to_pandas(use_threads=batch.nbytes > PANDAS_THREADS_FROM)
+
+
+def _describe(e: BaseException) -> str:
+    """An exception's text for a message; its class name when it has none (a timeout)."""
+    return str(e) or type(e).__name__
 
 
 def _error_of(status: int, reason: str, data: bytes) -> MurrError:
@@ -140,6 +268,87 @@ def _error_of(status: int, reason: str, data: bytes) -> MurrError:
 def _table_path(table: str, action: str = "") -> str:
     path = "/api/v1/table/" + urllib.parse.quote(table, safe="")
     return path + ("/" + action if action else "")
+
+
+def _request_head(
+    method: str, path: str, host: str, body_len: int, headers: dict[str, str]
+) -> bytes:
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        f"Host: {host}",
+        f"Content-Length: {body_len}",
+    ]
+    lines += [f"{k}: {v}" for k, v in headers.items()]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+
+
+def _parse_status(line: bytes) -> tuple[int, str]:
+    parts = line.decode("latin-1").split(" ", 2)
+    if len(parts) < 2 or not parts[0].startswith("HTTP/1.") or not parts[1].isdigit():
+        raise ConnectionError(f"malformed status line {line[:100]!r}")
+    return int(parts[1]), parts[2].strip() if len(parts) > 2 else ""
+
+
+def _parse_header(line: bytes, headers: dict[str, str]) -> None:
+    name, _, value = line.decode("latin-1").partition(":")
+    headers[name.strip().lower()] = value.strip()
+
+
+class _SocketConnection:
+    """One keep-alive HTTP/1.1 connection: a socket and a buffered reader over it.
+
+    Murr answers with Content-Length; a chunked reply or one that ends at close is read too.
+    """
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.file = sock.makefile("rb")
+
+    def exchange(
+        self, head: bytes, body: bytes
+    ) -> tuple[int, str, dict[str, str], bytes]:
+        if len(body) < 65536:
+            self.sock.sendall(head + body)  # one segment for the usual small request
+        else:
+            self.sock.sendall(head)
+            self.sock.sendall(body)
+        status, reason = _parse_status(self.file.readline(65537))
+        headers: dict[str, str] = {}
+        while True:
+            line = self.file.readline(65537)
+            if line in (b"\r\n", b"\n"):
+                break
+            if not line:
+                raise ConnectionError(
+                    "the server closed the connection in the reply's headers"
+                )
+            _parse_header(line, headers)
+        if "chunked" in headers.get("transfer-encoding", "").lower():
+            data = self._read_chunked()
+        elif "content-length" in headers:
+            n = int(headers["content-length"])
+            data = self.file.read(n)
+            if len(data) != n:
+                raise ConnectionError(f"the reply ended after {len(data)} of {n} bytes")
+        else:
+            data = self.file.read()
+            headers["connection"] = "close"
+        return status, reason, headers, data
+
+    def _read_chunked(self) -> bytes:
+        parts = []
+        while True:
+            size = int(self.file.readline(65537).split(b";")[0].strip() or b"x", 16)
+            if size == 0:
+                while self.file.readline(65537) not in (b"\r\n", b"\n", b""):
+                    pass
+                return b"".join(parts)
+            parts.append(self.file.read(size))
+            self.file.readline(65537)
+
+    def close(self) -> None:
+        self.file.close()
+        self.sock.close()
 
 
 class _Connection:
@@ -167,6 +376,7 @@ class _Connection:
             ssl_context = ssl.create_default_context()
         self._ssl = ssl_context
         self._token = token
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._idle: list[Any] = []
         self._max_idle = max_connections
         self._closed = False
@@ -196,17 +406,20 @@ class SyncClient(_Connection):
         _Connection.__init__(
             self, endpoint, token, timeout, ssl_context, max_connections
         )
-        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._lock = threading.Lock()
 
     # -- connection pool -------------------------------------------------------------------
 
-    def _connect(self) -> http.client.HTTPConnection:
-        if self._https:
-            return http.client.HTTPSConnection(
-                self._host, self._port, timeout=self._timeout, context=self._ssl
-            )
-        return http.client.HTTPConnection(self._host, self._port, timeout=self._timeout)
+    def _connect(self) -> _SocketConnection:
+        sock = socket.create_connection((self._host, self._port), timeout=self._timeout)
+        try:
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            if self._https:
+                sock = self._ssl.wrap_socket(sock, server_hostname=self._host)
+        except BaseException:
+            sock.close()
+            raise
+        return _SocketConnection(sock)
 
     def _request(
         self,
@@ -220,27 +433,30 @@ class SyncClient(_Connection):
         all_headers = dict(self._headers)
         if headers:
             all_headers.update(headers)
+        body = body or b""
+        head = _request_head(
+            method, path, f"{self._host}:{self._port}", len(body), all_headers
+        )
         for attempt in range(2):
             with self._lock:
                 conn = self._idle.pop() if self._idle else None
             reused = conn is not None
-            conn = conn or self._connect()
             try:
-                conn.request(method, path, body=body, headers=all_headers)
-                reply = conn.getresponse()
-                data = reply.read()
+                conn = conn or self._connect()
+                status, reason, reply_headers, data = conn.exchange(head, body)
             except (
-                TimeoutError,
-                ConnectionError,
-                http.client.HTTPException,
                 OSError,
-            ) as e:
-                conn.close()
+                ValueError,
+            ) as e:  # ConnectionError, TimeoutError, ssl errors
+                if conn is not None:
+                    conn.close()
                 # A pooled connection the server closed while idle: try once on a new one.
-                if reused and attempt == 0 and not isinstance(e, socket.timeout):
+                if reused and attempt == 0 and not isinstance(e, TimeoutError):
                     continue
-                raise MurrConnectionError(f"{method} {self.endpoint}{path}: {e}") from e
-            if reply.will_close:
+                raise MurrConnectionError(
+                    f"{method} {self.endpoint}{path}: {_describe(e)}"
+                ) from e
+            if reply_headers.get("connection", "").lower() == "close":
                 conn.close()
             else:
                 with self._lock:
@@ -249,10 +465,9 @@ class SyncClient(_Connection):
                         conn = None
                 if conn is not None:
                     conn.close()
-            content_type = reply.getheader("Content-Type", "")
-            if reply.status >= 400:
-                raise _error_of(reply.status, reply.reason, data)
-            return reply.status, content_type, data
+            if status >= 400:
+                raise _error_of(status, reason, data)
+            return status, reply_headers.get("content-type", ""), data
         raise MurrConnectionError(
             f"{method} {self.endpoint}{path}: no connection"
         )  # unreachable
@@ -290,17 +505,25 @@ class SyncClient(_Connection):
         return self._json("GET", _table_path(table, "status"))
 
     def write(self, table: str, data: Any) -> int:
-        """Writes ``data`` as one atomic write (however many batches it holds); returns its rows.
+        """Writes ``data`` as one atomic write (however many batches it holds).
 
         ``data`` is a pyarrow Table, RecordBatch or RecordBatchReader, a pandas or Polars
-        DataFrame, a dict of lists or NumPy arrays, or anything with ``__arrow_c_stream__``.
-        A key written again replaces its whole row.
+        DataFrame, a dict of lists or NumPy arrays, or anything with ``__arrow_c_stream__`` or
+        ``__arrow_c_array__`` (a DuckDB result, ...). Columns keep their Arrow types, which must
+        be the table's; plain Python lists in a dict take the table's column types (one more
+        request, for the schema). pandas input follows pandas' convention: NaN is null.
+        A key written again replaces its whole row. Returns the distinct keys written.
         """
+        schema = self.get_schema(table) if _needs_schema(data) else None
+        return self._write_body(table, _encode_write(data, schema), ARROW_STREAM)
+
+    def write_parquet(self, table: str, path: Any) -> int:
+        """Writes the Parquet file at ``path`` as one atomic write; returns the distinct keys."""
+        return self._write_body(table, _read_file(path), PARQUET)
+
+    def _write_body(self, table: str, body: bytes, content_type: str) -> int:
         _, _, reply = self._request(
-            "PUT",
-            _table_path(table, "write"),
-            _encode_write(data),
-            {"Content-Type": ARROW_STREAM},
+            "PUT", _table_path(table, "write"), body, {"Content-Type": content_type}
         )
         return int(json.loads(reply)["rows"])
 
@@ -318,6 +541,13 @@ class SyncClient(_Connection):
         )
         return _decode_read(content_type, data)
 
+    def read_pandas(
+        self, table: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> Any:
+        """The same rows as a pandas DataFrame (``read(...).to_pandas()``, tuned for small
+        replies). Integer columns with nulls become float64 with NaN, as pandas does."""
+        return _to_pandas(self.read(table, keys, columns))
+
     def read_numpy(
         self,
         table: str,
@@ -327,8 +557,9 @@ class SyncClient(_Connection):
     ) -> Any:
         """The same rows as a C-contiguous ``numpy.ndarray`` of shape ``(len(keys), len(columns))``.
 
-        Nulls (and missing keys) become ``fill_value``; the dtype is the common NumPy type of the
-        columns (float32 for float32 columns).
+        Nulls (and missing keys) become ``fill_value``. The dtype comes from the columns' types:
+        float32 when all fit it exactly (float32, bool, 8/16-bit integers), else float64. The
+        array owns its memory, so ``torch.from_numpy`` of it shares that memory.
         """
         return _to_numpy(self.read(table, keys, columns), len(keys), fill_value)
 
@@ -379,28 +610,17 @@ class AsyncClient(_Connection):
         body: bytes,
         headers: dict[str, str],
     ) -> tuple[int, str, dict[str, str], bytes]:
-        head = [
-            f"{method} {path} HTTP/1.1",
-            f"Host: {self._host}:{self._port}",
-            f"Content-Length: {len(body)}",
-        ]
-        if self._token:
-            head.append(f"Authorization: Bearer {self._token}")
-        head += [f"{k}: {v}" for k, v in headers.items()]
-        writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+        all_headers = {**self._headers, **headers}
+        host = f"{self._host}:{self._port}"
+        writer.write(_request_head(method, path, host, len(body), all_headers) + body)
         await writer.drain()
-        status_line = await reader.readline()
-        parts = status_line.decode("latin-1").split(" ", 2)
-        if len(parts) < 2 or not parts[0].startswith("HTTP/1."):
-            raise ConnectionError(f"malformed status line {status_line!r}")
-        status, reason = int(parts[1]), parts[2].strip() if len(parts) > 2 else ""
+        status, reason = _parse_status(await reader.readline())
         reply_headers: dict[str, str] = {}
         while True:
             line = await reader.readline()
             if line in (b"\r\n", b"\n", b""):
                 break
-            name, _, value = line.decode("latin-1").partition(":")
-            reply_headers[name.strip().lower()] = value.strip()
+            _parse_header(line, reply_headers)
         length = int(reply_headers.get("content-length", "0"))
         data = await reader.readexactly(length) if length else b""
         return status, reason, reply_headers, data
@@ -442,7 +662,7 @@ class AsyncClient(_Connection):
                 if reused and attempt == 0 and not isinstance(e, asyncio.TimeoutError):
                     continue  # a pooled connection the server closed while idle
                 raise MurrConnectionError(
-                    f"{method} {self.endpoint}{path}: {e!r}"
+                    f"{method} {self.endpoint}{path}: {_describe(e)}"
                 ) from e
             if (
                 reply_headers.get("connection", "").lower() == "close"
@@ -492,12 +712,17 @@ class AsyncClient(_Connection):
         return await self._json("GET", _table_path(table, "status"))
 
     async def write(self, table: str, data: Any) -> int:
-        """Writes ``data`` as one atomic write (see :meth:`SyncClient.write`); returns its rows."""
+        """Writes ``data`` as one atomic write (see :meth:`SyncClient.write`)."""
+        schema = await self.get_schema(table) if _needs_schema(data) else None
+        return await self._write_body(table, _encode_write(data, schema), ARROW_STREAM)
+
+    async def write_parquet(self, table: str, path: Any) -> int:
+        """Writes the Parquet file at ``path`` as one atomic write; returns the distinct keys."""
+        return await self._write_body(table, _read_file(path), PARQUET)
+
+    async def _write_body(self, table: str, body: bytes, content_type: str) -> int:
         _, reply = await self._request(
-            "PUT",
-            _table_path(table, "write"),
-            _encode_write(data),
-            {"Content-Type": ARROW_STREAM},
+            "PUT", _table_path(table, "write"), body, {"Content-Type": content_type}
         )
         return int(json.loads(reply)["rows"])
 
@@ -512,6 +737,12 @@ class AsyncClient(_Connection):
             {"Content-Type": "application/json", "Accept": ARROW_STREAM},
         )
         return _decode_read(content_type, data)
+
+    async def read_pandas(
+        self, table: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> Any:
+        """The rows as a pandas DataFrame (see :meth:`SyncClient.read_pandas`)."""
+        return _to_pandas(await self.read(table, keys, columns))
 
     async def read_numpy(
         self,

@@ -21,7 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 from murr._config import config_text
-from murr.client import _encode_write
+from murr.client import _encode_write, _needs_schema, _to_pandas
+from murr.errors import InvalidRequestError
 from murr.schema import DType, TableSchema
 
 __all__ = ["LocalMurr"]
@@ -56,7 +57,11 @@ def numpy_dtype(dtypes: Sequence[DType]) -> Any:
         DType.UINT8,
         DType.UINT16,
     }
-    return np.dtype(np.float32) if all(d in small for d in dtypes) else np.dtype(np.float64)
+    return (
+        np.dtype(np.float32)
+        if all(d in small for d in dtypes)
+        else np.dtype(np.float64)
+    )
 
 
 class LocalMurr:
@@ -74,7 +79,9 @@ class LocalMurr:
     """
 
     def __init__(
-        self, cache_dir: str | os.PathLike[str], options: Mapping[str, Any] | None = None
+        self,
+        cache_dir: str | os.PathLike[str],
+        options: Mapping[str, Any] | None = None,
     ) -> None:
         self._engine = _native().Engine(os.fspath(cache_dir), config_text(options))
         self._cache_dir = os.fspath(cache_dir)
@@ -96,7 +103,9 @@ class LocalMurr:
 
     def list_tables(self) -> dict[str, TableSchema]:
         """Every table and its schema, sorted by name."""
-        return {name: TableSchema.from_json(s) for name, s in self._engine.list_tables()}
+        return {
+            name: TableSchema.from_json(s) for name, s in self._engine.list_tables()
+        }
 
     def get_schema(self, table: str) -> TableSchema:
         """The schema of ``table``."""
@@ -111,9 +120,11 @@ class LocalMurr:
 
         ``data`` is anything :meth:`SyncClient.write` takes: a pyarrow Table, RecordBatch or
         RecordBatchReader, a pandas or Polars DataFrame, a dict of lists or NumPy arrays, or an
-        object with ``__arrow_c_stream__`` / ``__arrow_c_array__`` (a DuckDB result).
+        object with ``__arrow_c_stream__`` / ``__arrow_c_array__`` (a DuckDB result). Plain
+        Python lists in a dict take the table's column types. Returns the distinct keys written.
         """
-        return self._engine.write_ipc(table, _encode_write(data))
+        schema = self._schema(table) if _needs_schema(data) else None
+        return self._engine.write_ipc(table, _encode_write(data, schema))
 
     def write_parquet(self, table: str, path: str | os.PathLike[str]) -> int:
         """Writes the rows of the Parquet file at ``path`` as one write; returns its rows."""
@@ -129,10 +140,18 @@ class LocalMurr:
 
         return pa.record_batch(self._engine.read(table, keys, columns))
 
-    def read_arrow(self, table: str, keys: Sequence[str], columns: Sequence[str]) -> Any:
+    def read_arrow(
+        self, table: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> Any:
         """Like :meth:`read`, but the result is any Arrow consumer's: an object with
         ``__arrow_c_array__`` (``polars.DataFrame(result)``, ``pyarrow.record_batch(result)``)."""
         return self._engine.read(table, keys, columns)
+
+    def read_pandas(
+        self, table: str, keys: Sequence[str], columns: Sequence[str]
+    ) -> Any:
+        """The same rows as a pandas DataFrame (as ``SyncClient.read_pandas`` makes it)."""
+        return _to_pandas(self.read(table, keys, columns))
 
     def read_numpy(
         self,
@@ -150,8 +169,15 @@ class LocalMurr:
         import numpy as np
 
         schema = self._schema(table)
-        missing = [c for c in columns if c not in schema.columns]
-        dtype = numpy_dtype([schema.columns[c].dtype for c in columns if c not in missing])
+        known = [schema.columns[c].dtype for c in columns if c in schema.columns]
+        for name in columns:
+            column = schema.columns.get(name)
+            if column is not None and column.dtype is DType.UTF8:
+                raise InvalidRequestError(
+                    f"read_numpy takes numeric and bool columns; '{name}' is "
+                    f"{column.dtype.to_arrow()}"
+                )
+        dtype = numpy_dtype(known)
         out = np.empty((len(keys), len(columns)), dtype=dtype)
         self._engine.read_into(table, keys, columns, out, dtype.type(fill_value))
         return out

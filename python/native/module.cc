@@ -12,6 +12,7 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cmath>
 #include <memory>
 #include <mutex>
@@ -83,7 +84,13 @@ std::vector<std::string> ReadColumns(nb::handle columns) {
     if (!PyUnicode_Check(c.ptr())) {
       throw EngineError{murr::StatusCode::kInvalidArgument, "columns must be str"};
     }
-    out.push_back(nb::cast<std::string>(c));
+    std::string name = nb::cast<std::string>(c);
+    // The same rule and words as the HTTP fetch request's parser (codec/fetch_request.cc).
+    if (std::find(out.begin(), out.end(), name) != out.end()) {
+      throw EngineError{murr::StatusCode::kInvalidArgument,
+                        "invalid fetch request: column '" + name + "' is requested twice"};
+    }
+    out.push_back(std::move(name));
   }
   return out;
 }

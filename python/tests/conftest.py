@@ -59,6 +59,12 @@ class Server:
             m = re.search(r"murr listening on (https?)://([\d.]+):(\d+)", self.log())
             if m:
                 self.endpoint = f"{m.group(1)}://{m.group(2)}:{m.group(3)}"
+                # Flight logs its line before the HTTP one (tests/api/server_process.h).
+                g = re.search(
+                    r"Flight listening on (grpc(?:\+tls)?)://([\d.]+):(\d+)", self.log()
+                )
+                assert g, self.log()
+                self.flight = f"{g.group(1)}://{g.group(2)}:{g.group(3)}"
                 return
             if self.proc.poll() is not None:
                 break
@@ -92,3 +98,13 @@ def server(workdir: Path) -> Iterator[Server]:
     s = Server(workdir)
     yield s
     assert s.stop() == 0, s.log()
+
+
+from faces import FACES
+
+
+@pytest.fixture(params=list(FACES))
+def face(request: pytest.FixtureRequest) -> Iterator[object]:
+    """Each registered face of Murr (tests/faces.py) in turn, over an empty Murr."""
+    with FACES[request.param](request) as f:
+        yield f

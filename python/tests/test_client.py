@@ -159,7 +159,10 @@ def test_errors_keep_the_server_message_and_derive_from_builtins(
             client.write("t", 42)
     with pytest.raises(ConnectionError) as e:
         SyncClient("http://127.0.0.1:1", timeout=2).list_tables()
-    assert isinstance(e.value, murr.MurrConnectionError)
+    assert type(e.value) is murr.MurrConnectionError and e.value.status is None
+    assert str(e.value) == (
+        "GET http://127.0.0.1:1/api/v1/table: [Errno 111] Connection refused"
+    )
 
 
 def test_schemas_are_validated_with_the_servers_rules() -> None:
@@ -221,7 +224,11 @@ def test_bearer_tokens(workdir) -> None:
     try:
         with pytest.raises(PermissionError) as e:
             SyncClient(server.endpoint).list_tables()
-        assert isinstance(e.value, murr.AuthenticationError) and e.value.status == 401
+        assert type(e.value) is murr.AuthenticationError and e.value.status == 401
+        assert str(e.value) == (
+            "missing or invalid bearer token: send the header 'Authorization: Bearer <token>' "
+            "with a token from auth.tokens or auth.tokens_file"
+        )
         writer = SyncClient(server.endpoint, token=WRITE_TOKEN)
         writer.create("t", SCHEMA)
         writer.write("t", {"id": ["a"], "age": pa.array([7], pa.int32())})
@@ -229,9 +236,10 @@ def test_bearer_tokens(workdir) -> None:
         assert reader.read("t", ["a"], ["age"]).column(0).to_pylist() == [7]
         with pytest.raises(PermissionError) as e:
             reader.drop("t")
-        assert isinstance(
-            e.value, murr.PermissionDeniedError
-        ) and "read scope only" in str(e.value)
+        assert type(e.value) is murr.PermissionDeniedError and e.value.status == 403
+        assert str(e.value) == (
+            "this token has the read scope only; writes, create and drop need a write token"
+        )
     finally:
         assert server.stop() == 0
 
@@ -338,3 +346,78 @@ def test_async_client_takes_a_token(workdir) -> None:
         asyncio.run(scenario())
     finally:
         assert server.stop() == 0
+
+
+def test_server_errors_quarantine_and_busy(workdir) -> None:
+    import asyncio
+
+    from murr.client import AsyncClient
+
+    server = Server(workdir)
+    with SyncClient(server.endpoint) as client:
+        client.create("q", SCHEMA)
+        client.write("q", {"id": ["a"], "age": pa.array([1], pa.int32())})
+    assert server.stop() == 0
+    (segment,) = (workdir / "cache" / "q").glob("*.seg")
+    data = bytearray(segment.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    segment.write_bytes(bytes(data))
+    server = Server(
+        workdir,
+        env={
+            "MURR_SERVER_HTTP_WORK_THREADS": "1",
+            "MURR_SERVER_HTTP_MAX_QUEUED_WORK": "1",
+        },
+    )
+    try:
+        with SyncClient(server.endpoint) as client:
+            assert client.status("q")["state"] == "quarantined"
+            with pytest.raises(RuntimeError) as e:
+                client.read("q", ["a"], ["age"])
+            assert type(e.value) is murr.ServerError and e.value.status == 503
+            assert str(e.value).startswith("table 'q' is quarantined: ")
+            client.create("w", SCHEMA)
+        # One work thread and a queue of one: of many writes at once, some are refused.
+        big = pa.table(
+            {
+                "id": [f"k{i}" for i in range(200_000)],
+                "age": pa.array(range(200_000), pa.int32()),
+            }
+        )
+
+        async def burst() -> list:
+            async with AsyncClient(server.endpoint) as client:
+                return await asyncio.gather(
+                    *[client.write("w", big) for _ in range(8)], return_exceptions=True
+                )
+
+        outcomes = asyncio.run(burst())
+        busy = [o for o in outcomes if isinstance(o, BaseException)]
+        assert busy and all(type(o) is murr.ServerBusyError for o in busy), outcomes
+        assert isinstance(busy[0], RuntimeError) and busy[0].status == 503
+        assert str(busy[0]) == (
+            "the server is busy: 1 slow requests are already queued "
+            "(server.http.max_queued_work); retry later"
+        )
+        assert 200_000 in outcomes  # the first write went through
+    finally:
+        assert server.stop() == 0
+
+
+def test_a_server_that_does_not_answer_times_out() -> None:
+    import asyncio
+    import socket
+
+    from murr.client import AsyncClient
+
+    with socket.socket() as silent:  # accepts (the backlog) but never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        with pytest.raises(ConnectionError) as e:
+            SyncClient(endpoint, timeout=0.2).list_tables()
+        assert type(e.value) is murr.MurrConnectionError
+        assert str(e.value) == f"GET {endpoint}/api/v1/table: timed out"
+        with pytest.raises(ConnectionError) as e:
+            asyncio.run(AsyncClient(endpoint, timeout=0.2).list_tables())
+        assert str(e.value) == f"GET {endpoint}/api/v1/table: TimeoutError"

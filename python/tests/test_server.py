@@ -10,21 +10,27 @@ from pathlib import Path
 
 import murr
 import pyarrow as pa
-import pyarrow.flight as flight
 import pytest
 from murr import ColumnSchema, DType, TableSchema
 from murr.client import AsyncClient, SyncClient
 from murr.server import MurrServer
+from pyarrow import flight
 
 SCHEMA = TableSchema(
     key="id",
-    columns={"id": ColumnSchema(DType.UTF8, nullable=False), "x": ColumnSchema(DType.FLOAT32)},
+    columns={
+        "id": ColumnSchema(DType.UTF8, nullable=False),
+        "x": ColumnSchema(DType.FLOAT32),
+    },
 )
 
 
 def _config(workdir: Path, **extra: object) -> dict[str, object]:
     return {
-        "server": {"http": {"host": "127.0.0.1", "port": 0}, "grpc": {"host": "127.0.0.1", "port": 0}},
+        "server": {
+            "http": {"host": "127.0.0.1", "port": 0},
+            "grpc": {"host": "127.0.0.1", "port": 0},
+        },
         "storage": {"cache_dir": str(workdir / "cache")},
         **extra,
     }
@@ -40,7 +46,10 @@ def test_serves_http_and_flight_and_stops(workdir: Path) -> None:
             client.create("t", SCHEMA)
             data = {"id": ["a", "b"], "x": pa.array([1.5, None], pa.float32())}
             assert client.write("t", data) == 2
-            assert client.read("t", ["b", "a"], ["x"]).column(0).to_pylist() == [None, 1.5]
+            assert client.read("t", ["b", "a"], ["x"]).column(0).to_pylist() == [
+                None,
+                1.5,
+            ]
 
         async def via_async() -> list[object]:
             async with AsyncClient(server.endpoint) as c:
@@ -50,7 +59,9 @@ def test_serves_http_and_flight_and_stops(workdir: Path) -> None:
         assert asyncio.run(via_async()) == [3.0, 1.5]
 
         fc = flight.connect(server.flight_endpoint)
-        ticket = flight.Ticket(json.dumps({"table": "t", "keys": ["a", "c"], "columns": ["x"]}).encode())
+        ticket = flight.Ticket(
+            json.dumps({"table": "t", "keys": ["a", "c"], "columns": ["x"]}).encode()
+        )
         got = fc.do_get(ticket).read_all()
         assert got.column("x").to_pylist() == [1.5, 3.0]
         fc.close()
@@ -59,7 +70,10 @@ def test_serves_http_and_flight_and_stops(workdir: Path) -> None:
     with pytest.raises(OSError):
         socket.create_connection(("127.0.0.1", server.http_port), timeout=1).close()
     # The data stayed in cache_dir: a new server serves it.
-    with MurrServer.start(_config(workdir)) as again, SyncClient(again.endpoint) as client:
+    with (
+        MurrServer.start(_config(workdir)) as again,
+        SyncClient(again.endpoint) as client,
+    ):
         assert client.read("t", ["c"], ["x"]).column(0).to_pylist() == [3.0]
 
 
@@ -77,7 +91,9 @@ def test_config_keys_may_be_dotted(workdir: Path) -> None:
 
 
 def test_config_errors_are_murr_serves(workdir: Path) -> None:
-    with pytest.raises(murr.InvalidRequestError, match="unknown configuration key 'server.http.bogus'"):
+    with pytest.raises(
+        murr.InvalidRequestError, match="unknown configuration key 'server.http.bogus'"
+    ):
         MurrServer.start({"server": {"http": {"bogus": 1}}})
     with pytest.raises(murr.InvalidRequestError, match="server.http.port"):
         MurrServer.start({"server.http.port": 70000})

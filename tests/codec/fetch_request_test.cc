@@ -90,6 +90,17 @@ TEST(FetchRequestTest, KeyLimit) {
 TEST(FetchRequestTest, ShapeErrors) {
   EXPECT_THAT(ParseError(R"(["a"])"), HasSubstr("fetch request must be a JSON object, got array"));
   EXPECT_THAT(ParseError(R"(42)"), HasSubstr("fetch request must be a JSON object, got number"));
+  // Not JSON at all: on-demand's type() peeks at one character, so these once passed for null,
+  // bool and number ("must be a JSON object, got null").
+  for (const char* text : {"nope", "tru", "-x", "nullx"}) {
+    EXPECT_THAT(ParseError(text), HasSubstr("fetch request is not valid JSON")) << text;
+  }
+  EXPECT_THAT(ParseError(R"({"keys": nope, "columns": ["c"]})"),
+              HasSubstr("fetch request is not valid JSON"));
+  EXPECT_THAT(ParseError(R"({"keys": [nah], "columns": ["c"]})"),
+              HasSubstr("fetch request is not valid JSON"));
+  EXPECT_EQ(ParseError(R"({"keys": [null], "columns": ["c"]})"),
+            "keys[0] must be a string, got null");
   EXPECT_THAT(ParseError(R"({"columns": ["c"]})"), HasSubstr("fetch request has no 'keys' field"));
   EXPECT_THAT(ParseError(R"({"keys": ["a"]})"), HasSubstr("fetch request has no 'columns' field"));
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": []})"),

@@ -14,6 +14,7 @@ namespace murr {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // A table with one column of every type; the key is "id".
 TableSchema EveryTypeSchema() {
@@ -334,6 +335,8 @@ TEST(JsonColumnsParseTest, EscapedColumnNames) {
 TEST(JsonColumnsErrorTest, BodyShape) {
   EXPECT_THAT(ParseError(R"([1, 2])"), HasSubstr("body must be a JSON object, got array"));
   EXPECT_THAT(ParseError(R"("columns")"), HasSubstr("body must be a JSON object, got string"));
+  EXPECT_THAT(ParseError("nope"), Not(HasSubstr("got null")));
+  EXPECT_THAT(ParseError("fals"), Not(HasSubstr("got bool")));
   EXPECT_THAT(ParseError(R"({})"), HasSubstr("body has no 'columns' field"));
   EXPECT_THAT(ParseError(R"({"columns": {}, "table": "t"})"),
               HasSubstr("unknown field 'table' in the body"));

@@ -36,6 +36,7 @@ Status ParseStringArray(od::value& value, std::string_view field, size_t limit, 
   od::json_type jt;
   if (auto err = value.type().get(jt)) return InvalidJson(err);
   if (jt != od::json_type::array) {
+    if (auto err = CheckAnnouncedScalar(value, jt)) return InvalidJson(err);
     return Status::InvalidArgument(
         fmt::format("'{}' must be an array of strings, got {}", field, JsonTypeName(jt)));
   }
@@ -53,6 +54,7 @@ Status ParseStringArray(od::value& value, std::string_view field, size_t limit, 
     if (auto err = std::move(element).get(v)) return InvalidJson(err);
     if (auto err = v.type().get(jt)) return InvalidJson(err);
     if (jt != od::json_type::string) {
+      if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
       return Status::InvalidArgument(
           fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
     }
@@ -89,6 +91,7 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
   od::json_type root_type;
   if (auto err = doc.type().get(root_type)) return InvalidJson(err);
   if (root_type != od::json_type::object) {
+    if (auto err = CheckAnnouncedScalar(doc, root_type)) return InvalidJson(err);
     return Status::InvalidArgument(fmt::format("fetch request must be a JSON object, got {}; {}",
                                                JsonTypeName(root_type), kShape));
   }

@@ -327,6 +327,7 @@ Result<Batch> ParseDocument(od::document& doc, const TableSchema& schema) {
   od::json_type root_type;
   if (auto err = doc.type().get(root_type)) return InvalidJson(err);
   if (root_type != od::json_type::object) {
+    if (auto err = CheckAnnouncedScalar(doc, root_type)) return InvalidJson(err);
     return Status::InvalidArgument(
         fmt::format("body must be a JSON object, got {}; {}", JsonTypeName(root_type), kBodyShape));
   }
