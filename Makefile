@@ -63,7 +63,8 @@ bench-quick: build
 # (blob MGET, Feast-style HMGETs) and psycopg, p50/p99. PY_BENCH_ARGS="--rows 1000000" is quicker.
 PY_BENCH_ARGS ?=
 bench-python: build
-	.venv/bin/python bench/python/py_bench.py --murr $(RELEASE_DIR)/murr $(PY_BENCH_ARGS)
+	MURR_PYTHON_DIR=$(RELEASE_DIR)/python .venv/bin/python bench/python/py_bench.py \
+	  --murr $(RELEASE_DIR)/murr $(PY_BENCH_ARGS)
 
 # Every libFuzzer target for FUZZ_SECONDS each (budget above), in a clang build of its own; exits
 # non-zero on any crash, leak, timeout or OOM (inputs in fuzz-corpus/artifacts/). See fuzz/.

@@ -3,8 +3,8 @@
 read_numpy, a NumPy matrix) holds K random keys x C float32 columns out of N rows.
 
 One run measures, on the same random key sets:
-  - every Murr face in MURR_FACES (today SyncClient and AsyncClient against `murr serve`), both
-    `read(...).to_pandas()` and `read_numpy(...)`;
+  - every Murr face in MURR_FACES (SyncClient and AsyncClient against `murr serve`, LocalMurr
+    in this process), `read_pandas`, `read` and `read_numpy`;
   - redis-py (with hiredis) against redis-server, a blob per key (C little-endian float32s):
     one MGET, then numpy.frombuffer;
   - redis-py against redis-server, Feast's layout (one hash per key, one field per column):
@@ -45,7 +45,10 @@ import pandas as pd
 import pyarrow as pa
 
 ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "python"))  # the checkout's package, installed or not
+# The package as the build stages it, with its native extension (make bench-python sets it).
+sys.path.insert(
+    0, os.environ.get("MURR_PYTHON_DIR", str(ROOT / "build/release/python"))
+)
 
 from murr.client import AsyncClient, SyncClient
 
@@ -138,8 +141,7 @@ class Data:
 #
 # A face is a factory taking the Bench and returning an object with SyncClient's read and
 # read_numpy, over a Murr that holds the data (bench.murr_server() starts `murr serve` and loads
-# it once; bench.load_murr(client) loads any face that has create/write/status). Adding LocalMurr
-# is one more @murr_face entry.
+# it once; bench.load_murr(client) loads any face that has create/write/status).
 
 MURR_FACES: dict[str, Callable[[Bench], Any]] = {}
 
@@ -177,6 +179,16 @@ def sync_client(bench: Bench) -> Any:
 @murr_face("AsyncClient")
 def async_client(bench: Bench) -> Any:
     return AsyncAsSync(AsyncClient(bench.murr_server()))
+
+
+@murr_face("LocalMurr")
+def local_murr(bench: Bench) -> Any:
+    db = murr.LocalMurr(
+        bench.workdir / "local",
+        options={"storage": {"durability": "none", "idle_compaction_seconds": 2}},
+    )
+    bench.load_murr(db)
+    return db
 
 
 # -- the bench ------------------------------------------------------------------------------

@@ -20,7 +20,8 @@ namespace murr {
 namespace {
 
 // Variables of the project's own scripts that share the prefix but are not configuration.
-constexpr std::string_view kToolVariables[] = {"MURR_SKIP_NPM", "MURR_SKIP_PIP", "MURR_SANITIZED"};
+constexpr std::string_view kToolVariables[] = {"MURR_SKIP_NPM", "MURR_SKIP_PIP", "MURR_SANITIZED",
+                                              "MURR_BINARY", "MURR_PYTHON_DIR", "MURR_PURE_PYTHON"};
 
 // Timeouts above a day are a typo, and keep every duration far from overflow.
 constexpr int64_t kMaxTimeoutMs = int64_t{24} * 3600 * 1000;
