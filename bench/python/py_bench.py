@@ -522,18 +522,19 @@ def measure(
     warmup: int,
 ) -> dict[str, np.ndarray]:
     """Microseconds per read of each reader. The readers take turns on each key set, in a
-    rotating order, so that whatever else the machine does weighs on all of them alike."""
+    random order, so that whatever else the machine does weighs on all of them alike."""
     for _, fn in named:
         for idx, keys in keysets[:warmup]:
             fn(idx, keys)
     gc.collect()
     times = {name: np.empty(len(keysets)) for name, _ in named}
     clock = time.perf_counter_ns
+    # A new order for every key set: the reader after the slow ones finds its server asleep
+    # and pays for waking it (~1 ms on a loaded machine), so no reader may always follow them.
+    order = np.random.default_rng(7)
     for i, (idx, keys) in enumerate(keysets):
-        # Each reader goes first equally often: the first after a pause pays for waking its
-        # server (milliseconds on a loaded machine).
-        turn = i % len(named)
-        for name, fn in named[turn:] + named[:turn]:
+        for j in order.permutation(len(named)):
+            name, fn = named[j]
             t0 = clock()
             fn(idx, keys)
             times[name][i] = clock() - t0
