@@ -183,27 +183,31 @@ def _decode_read(content_type: str, data: bytes) -> Any:
     )
 
 
-def _to_numpy(batch: Any, n: int, fill_value: float) -> Any:
-    """A RecordBatch as a C-contiguous float ``(n, columns)`` array, nulls as ``fill_value``.
-
-    The dtype follows the columns' types, never their values: float32 when every column fits
-    float32 exactly (float32, bool, 8- and 16-bit integers), float64 otherwise.
-    """
+def _matrix_dtype(fields: Sequence[tuple[str, Any]]) -> Any:
+    """The dtype of read_numpy's matrix for columns of these (name, Arrow type): float32 when
+    every column fits float32 exactly (float32, bool, 8- and 16-bit integers), float64
+    otherwise; a column that is not numeric or bool is an InvalidRequestError. One rule for
+    every face (LocalMurr too)."""
     import numpy as np
     import pyarrow as pa
 
-    for field in batch.schema:
+    for name, t in fields:
         if not (
-            pa.types.is_integer(field.type)
-            or pa.types.is_floating(field.type)
-            or pa.types.is_boolean(field.type)
+            pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_boolean(t)
         ):
             raise InvalidRequestError(
-                f"read_numpy takes numeric and bool columns; '{field.name}' is {field.type}"
+                f"read_numpy takes numeric and bool columns; '{name}' is {t}"
             )
-    dtype = np.result_type(
-        np.float32, *[field.type.to_pandas_dtype() for field in batch.schema]
-    )
+    return np.result_type(np.float32, *[t.to_pandas_dtype() for _, t in fields])
+
+
+def _to_numpy(batch: Any, n: int, fill_value: float) -> Any:
+    """A RecordBatch as a C-contiguous float ``(n, columns)`` array, nulls as ``fill_value``,
+    of :func:`_matrix_dtype`'s dtype (the columns' types decide it, never their values)."""
+    import numpy as np
+    import pyarrow as pa
+
+    dtype = _matrix_dtype([(f.name, f.type) for f in batch.schema])
     target = pa.from_numpy_dtype(dtype)
     out = np.empty((n, batch.num_columns), dtype=dtype, order="C")
     for j, col in enumerate(batch.columns):

@@ -21,9 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 from murr._config import config_text
-from murr.client import _encode_write, _needs_schema, _to_pandas
-from murr.errors import InvalidRequestError
-from murr.schema import DType, TableSchema
+from murr.client import _encode_write, _matrix_dtype, _needs_schema, _to_pandas
+from murr.schema import TableSchema
 
 __all__ = ["LocalMurr"]
 
@@ -39,29 +38,6 @@ def _native() -> Any:
             "murr.client.SyncClient against a server"
         ) from e
     return _native
-
-
-def numpy_dtype(dtypes: Sequence[DType]) -> Any:
-    """The dtype of ``read_numpy``'s matrix for columns of these types.
-
-    float32 when every column fits in it exactly (float32, and integers and bools of up to 16
-    bits), otherwise float64: a float type, so that nulls and missing keys can hold fill_value.
-    """
-    import numpy as np
-
-    small = {
-        DType.FLOAT32,
-        DType.BOOL,
-        DType.INT8,
-        DType.INT16,
-        DType.UINT8,
-        DType.UINT16,
-    }
-    return (
-        np.dtype(np.float32)
-        if all(d in small for d in dtypes)
-        else np.dtype(np.float64)
-    )
 
 
 class LocalMurr:
@@ -169,15 +145,13 @@ class LocalMurr:
         import numpy as np
 
         schema = self._schema(table)
-        known = [schema.columns[c].dtype for c in columns if c in schema.columns]
-        for name in columns:
-            column = schema.columns.get(name)
-            if column is not None and column.dtype is DType.UTF8:
-                raise InvalidRequestError(
-                    f"read_numpy takes numeric and bool columns; '{name}' is "
-                    f"{column.dtype.to_arrow()}"
-                )
-        dtype = numpy_dtype(known)
+        dtype = _matrix_dtype(
+            [
+                (c, schema.columns[c].dtype.to_arrow())
+                for c in columns
+                if c in schema.columns
+            ]
+        )
         out = np.empty((len(keys), len(columns)), dtype=dtype)
         self._engine.read_into(table, keys, columns, out, dtype.type(fill_value))
         return out
