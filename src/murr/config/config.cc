@@ -316,9 +316,11 @@ std::string NodeKind(const YAML::Node& node) {
       return "a list";
     case YAML::NodeType::Null:
       return "nothing";
-    default:
+    case YAML::NodeType::Scalar:
+    case YAML::NodeType::Undefined:
       return "a value";
   }
+  return "a value";
 }
 
 Status ApplyYaml(const YAML::Node& node, const std::string& path, Config* config) {
