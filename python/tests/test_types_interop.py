@@ -345,3 +345,35 @@ def test_duckdb_parquet_timestamps_dates_blobs(server: Server, workdir) -> None:
     assert got["tz"] == ["2024-01-02T03:04:05.000000Z"] * 2
     assert got["d"] == ["2000-03-02", "2000-02-29"]
     assert got["b"] == ["qgA=", "qgA="]
+
+
+def test_flight_put_get_schema_of_every_new_type(server: Server) -> None:
+    import re
+
+    import pyarrow.flight as fl
+
+    m = re.search(r"Arrow Flight listening on grpc://[\d.]+:(\d+)", server.log())
+    assert m, server.log()
+    client = fl.connect(f"grpc://127.0.0.1:{m.group(1)}")
+    create(server, "f")
+    src = arrow_table()
+    writer, reader = client.do_put(fl.FlightDescriptor.for_path("f"), src.schema)
+    writer.write_table(src)
+    writer.done_writing()
+    assert json.loads(reader.read().to_pybytes()) == {"rows": 3}
+    writer.close()
+    schema = client.get_schema(fl.FlightDescriptor.for_path("f")).schema
+    assert schema.field("e").type == pa.list_(pa.float32(), 4)
+    assert schema.field("tns").type == pa.timestamp("ns", tz="Europe/Paris")
+    assert schema.field("h").type == pa.float16()
+    ticket = fl.Ticket(
+        json.dumps({"table": "f", "keys": ["c", "a"], "columns": ["e", "b", "d"]})
+    )
+    got = client.do_get(ticket).read_all()
+    assert got.column("e").to_pylist() == [
+        src.column("e")[2].as_py(),
+        src.column("e")[0].as_py(),
+    ]
+    assert got.column("b").to_pylist() == [None, b"\x00\xff\x10"]
+    assert got.column("d").to_pylist() == [dt.date(1900, 3, 1), dt.date(2024, 1, 31)]
+    client.close()
