@@ -80,6 +80,15 @@ std::vector<Seed> BuildSeeds() {
   std::string typed = SegmentBytes(dir, s3, RandomBatch(s3, 30, rng));
   seeds.push_back({"valid_new_types_verified", Mode(3, true) + typed});
   seeds.push_back({"valid_new_types_resealed", Mode(3, false, true) + typed});
+  // The same schema with the fixed-size list left out of the write: stored as no bytes.
+  Batch sparse = RandomBatch(s3, 20, rng);
+  {
+    const int e = s3.FindColumn("e");
+    ColumnBuilder nulls(s3.columns()[e].type);
+    for (int64_t r = 0; r < sparse.num_rows; ++r) nulls.AppendNull();
+    sparse.columns[e] = nulls.Finish();
+  }
+  seeds.push_back({"valid_new_types_sparse", Mode(3, true) + SegmentBytes(dir, s3, sparse)});
   seeds.push_back({"truncated_new_types_" + std::to_string(typed.size() / 2),
                    Mode(3, false) + typed.substr(0, typed.size() / 2)});
   // Truncations (without checksums, so only the structural checks decide).

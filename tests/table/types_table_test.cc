@@ -165,3 +165,67 @@ TEST(TypesTableTest, ArrowFixedSizeListOfTheWrongLengthIsAClearError) {
 
 }  // namespace
 }  // namespace murr
+
+namespace murr {
+namespace {
+
+// Sparse columns: a write that leaves out a nullable embedding column stores no bytes for it.
+TEST(TypesTableTest, AnOmittedEmbeddingColumnCostsNoBytesInTheSegment) {
+  TempDir dir;
+  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
+                                         {"emb", DataType::FixedSizeList(TypeId::kFloat32, 768)},
+                                         {"x", DataType::kInt32}})
+                    .value();
+  TableOptions options;
+  options.background_compaction = false;
+  auto table = Table::Create(dir / "t", schema, options);
+  ASSERT_TRUE(table.ok());
+  auto batch = [&](int64_t n, bool with_emb, const std::string& prefix) {
+    Batch b;
+    b.num_rows = n;
+    ColumnBuilder id(DataType::kUtf8), emb(schema.columns()[1].type), x(DataType::kInt32);
+    std::vector<float> v(768, 0.5f);
+    for (int64_t i = 0; i < n; ++i) {
+      EXPECT_TRUE(id.AppendString(prefix + std::to_string(i)).ok());
+      v[0] = static_cast<float>(i);
+      emb.AppendFixed(v.data());
+      x.Append<int32_t>(static_cast<int32_t>(i));
+    }
+    b.fields.push_back({"id", DataType::kUtf8, false});
+    b.columns.push_back(id.Finish());
+    if (with_emb) {
+      b.fields.push_back({"emb", schema.columns()[1].type, true});
+      b.columns.push_back(emb.Finish());
+    }
+    b.fields.push_back({"x", DataType::kInt32, true});
+    b.columns.push_back(x.Finish());
+    return b;
+  };
+  const int64_t before = (*table)->Stats().bytes;
+  ASSERT_TRUE((*table)->Write({batch(1000, false, "s")}).ok());
+  const int64_t sparse = (*table)->Stats().bytes - before;
+  EXPECT_LT(sparse, 64 * 1000) << "an omitted float32[768] column must not take 3 KiB per row";
+  ASSERT_TRUE((*table)->Write({batch(1000, true, "d")}).ok());
+  EXPECT_GT((*table)->Stats().bytes - before - sparse, 3072 * 1000);
+  for (int round = 0; round < 2; ++round) {
+    auto r = (*table)->Read({"s5", "d7", "nope"}, {"emb", "x"});
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->columns[0].IsNull(0));
+    ASSERT_TRUE(r->columns[0].IsValid(1));
+    EXPECT_EQ(r->columns[0].Value<float>(768 * 1), 7.0f);
+    EXPECT_EQ(r->columns[0].Value<float>(768 * 1 + 767), 0.5f);
+    EXPECT_TRUE(r->columns[0].IsNull(2));
+    EXPECT_EQ(r->columns[1].Value<int32_t>(0), 5);
+    ASSERT_TRUE((*table)->CompactAll().ok());  // the merge reads the absent column too
+  }
+  // Reopened from disk.
+  table->reset();
+  auto reopened = Table::Open(dir / "t", options);
+  ASSERT_TRUE(reopened.ok()) << reopened.status().ToString();
+  auto r = (*reopened)->Read({"s5"}, {"emb"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->columns[0].IsNull(0));
+}
+
+}  // namespace
+}  // namespace murr

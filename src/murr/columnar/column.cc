@@ -56,6 +56,10 @@ Status Column::Validate() const {
     }
     case Storage::kFixed:
     case Storage::kFixedList: {
+      // A segment's absent fixed-size list (every row null) has no values (segment.h).
+      if (type.storage() == Storage::kFixedList && null_count == length && values.empty()) {
+        return Status::OK();
+      }
       size_t need = static_cast<size_t>(length) * FixedWidth(type);
       if (values.size() < need) {
         return Status::InvalidArgument(

@@ -74,7 +74,8 @@ void GatherWide(const std::vector<const Column*>& sources, const RowRef* refs, i
     const int64_t end = std::min(n, g + kGroup);
     for (int64_t i = g; i < end; ++i) {
       const RowRef& r = refs[i];
-      if (r.source != kMissingSource) {
+      // A segment's absent (all-null) column has no values buffer to prefetch from.
+      if (r.source != kMissingSource && !sources[r.source]->values.empty()) {
         __builtin_prefetch(sources[r.source]->values.data() + static_cast<size_t>(r.row) * width);
       }
     }

@@ -141,6 +141,13 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
   return out;
 }
 
+// Sparse columns: a nullable fixed-size list that is null in every row of a segment (a write that
+// omitted it) is stored as no bytes at all: null count = rows and empty extents.
+bool IsAbsent(const Column& c, const ColumnSchema& cs) {
+  return c.type.storage() == Storage::kFixedList && cs.nullable && c.length > 0 &&
+         c.null_count == c.length;
+}
+
 }  // namespace
 
 Status Segment::Write(const std::string& path, const TableSchema& schema, const Batch& batch,
@@ -187,6 +194,13 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
     footer.Put<uint64_t>(static_cast<uint64_t>(c.null_count));
     if (layout.InRecord(static_cast<int>(i))) {
       // Stored in the record block below: no payload of its own.
+      footer.PutExtent(Extent{});
+      footer.PutExtent(Extent{});
+      footer.PutExtent(Extent{});
+      continue;
+    }
+    if (IsAbsent(c, cols[i])) {
+      // A fixed-size list column the write left out (all null): no payload at all.
       footer.PutExtent(Extent{});
       footer.PutExtent(Extent{});
       footer.PutExtent(Extent{});
@@ -369,6 +383,14 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
       }
       if (null_count > 0 && !cols[i].nullable)
         return corrupt(what + " is not nullable but has nulls");
+      seg->columns_.push_back(std::move(c));
+      continue;
+    }
+    if (c.type.storage() == Storage::kFixedList && rows > 0 && null_count == rows &&
+        ev.length == 0 && evals.length == 0 && edata.length == 0) {
+      if (!cols[i].nullable) return corrupt(what + " is not nullable but has nulls");
+      // An absent (sparse) column: all null, no bytes in the file; only its bitmap in memory.
+      c.validity = Buffer::Allocate(BitmapBytes(c.length));
       seg->columns_.push_back(std::move(c));
       continue;
     }
