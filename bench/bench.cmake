@@ -10,6 +10,7 @@ include(${CMAKE_SOURCE_DIR}/bench/compare/compare.cmake)
 # http_bench and flight_bench use the harness's HTTP client.
 target_link_libraries(http_bench PRIVATE murr_compare_lib)
 target_link_libraries(flight_bench PRIVATE murr_compare_lib)
+target_link_libraries(embedding_bench PRIVATE murr_compare_lib PkgConfig::HIREDIS)
 # murr_soak (`make soak`): long mixed read/write run against the real server; it reuses the
 # comparison harness's HTTP client and process helpers.
 add_executable(murr_soak ${CMAKE_SOURCE_DIR}/bench/soak/murr_soak.cc)

@@ -59,39 +59,39 @@ void CheckAgainstDom(const simdjson::dom::element& root, const murr::Batch& batc
         continue;
       }
       FUZZ_CHECK(col.IsValid(row), where + ": ours null, DOM not");
-      switch (col.type) {
-        case DataType::kUtf8:
+      switch (col.type.id) {
+        case murr::TypeId::kUtf8:
           FUZZ_CHECK(v.get_string().value_unsafe() == col.StringValue(row), where);
           break;
-        case DataType::kBool:
+        case murr::TypeId::kBool:
           FUZZ_CHECK(v.get_bool().value_unsafe() == col.BoolValue(row), where);
           break;
-        case DataType::kInt8:
+        case murr::TypeId::kInt8:
           FUZZ_CHECK(v.get_int64().value_unsafe() == col.Value<int8_t>(row), where);
           break;
-        case DataType::kInt16:
+        case murr::TypeId::kInt16:
           FUZZ_CHECK(v.get_int64().value_unsafe() == col.Value<int16_t>(row), where);
           break;
-        case DataType::kInt32:
+        case murr::TypeId::kInt32:
           FUZZ_CHECK(v.get_int64().value_unsafe() == col.Value<int32_t>(row), where);
           break;
-        case DataType::kInt64:
+        case murr::TypeId::kInt64:
           FUZZ_CHECK(v.get_int64().value_unsafe() == col.Value<int64_t>(row), where);
           break;
-        case DataType::kUInt8:
+        case murr::TypeId::kUInt8:
           FUZZ_CHECK(v.get_uint64().value_unsafe() == col.Value<uint8_t>(row), where);
           break;
-        case DataType::kUInt16:
+        case murr::TypeId::kUInt16:
           FUZZ_CHECK(v.get_uint64().value_unsafe() == col.Value<uint16_t>(row), where);
           break;
-        case DataType::kUInt32:
+        case murr::TypeId::kUInt32:
           FUZZ_CHECK(v.get_uint64().value_unsafe() == col.Value<uint32_t>(row), where);
           break;
-        case DataType::kUInt64:
+        case murr::TypeId::kUInt64:
           FUZZ_CHECK(v.get_uint64().value_unsafe() == col.Value<uint64_t>(row), where);
           break;
-        case DataType::kFloat32:
-        case DataType::kFloat64: {
+        case murr::TypeId::kFloat32:
+        case murr::TypeId::kFloat64: {
           double ours =
               col.type == DataType::kFloat32 ? col.Value<float>(row) : col.Value<double>(row);
           std::string_view s;
@@ -120,6 +120,15 @@ void CheckAgainstDom(const simdjson::dom::element& root, const murr::Batch& batc
           }
           break;
         }
+        case murr::TypeId::kFloat16:
+        case murr::TypeId::kDate32:
+        case murr::TypeId::kBinary:
+        case murr::TypeId::kTimestampS:
+        case murr::TypeId::kTimestampMs:
+        case murr::TypeId::kTimestampUs:
+        case murr::TypeId::kTimestampNs:
+        case murr::TypeId::kFixedSizeList:
+          break;
       }
       ++row;
     }

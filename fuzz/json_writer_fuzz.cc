@@ -99,45 +99,54 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         b.AppendNull();
         continue;
       }
-      switch (cs.type) {
-        case DataType::kUtf8: {
+      switch (cs.type.id) {
+        case murr::TypeId::kUtf8: {
           std::string_view s = in.String(24);
           FUZZ_CHECK(b.AppendString(s).ok(), "AppendString");
           expected_strings.push_back(Expected(s));
           break;
         }
-        case DataType::kBool:
+        case murr::TypeId::kBool:
           b.AppendBool(in.Byte() & 1);
           break;
-        case DataType::kInt8:
+        case murr::TypeId::kInt8:
           AppendRaw<int8_t>(&in, &b);
           break;
-        case DataType::kInt16:
+        case murr::TypeId::kInt16:
           AppendRaw<int16_t>(&in, &b);
           break;
-        case DataType::kInt32:
+        case murr::TypeId::kInt32:
           AppendRaw<int32_t>(&in, &b);
           break;
-        case DataType::kInt64:
+        case murr::TypeId::kInt64:
           AppendRaw<int64_t>(&in, &b);
           break;
-        case DataType::kUInt8:
+        case murr::TypeId::kUInt8:
           AppendRaw<uint8_t>(&in, &b);
           break;
-        case DataType::kUInt16:
+        case murr::TypeId::kUInt16:
           AppendRaw<uint16_t>(&in, &b);
           break;
-        case DataType::kUInt32:
+        case murr::TypeId::kUInt32:
           AppendRaw<uint32_t>(&in, &b);
           break;
-        case DataType::kUInt64:
+        case murr::TypeId::kUInt64:
           AppendRaw<uint64_t>(&in, &b);
           break;
-        case DataType::kFloat32:
+        case murr::TypeId::kFloat32:
           AppendRaw<float>(&in, &b);
           break;
-        case DataType::kFloat64:
+        case murr::TypeId::kFloat64:
           AppendRaw<double>(&in, &b);
+          break;
+        case murr::TypeId::kFloat16:
+        case murr::TypeId::kDate32:
+        case murr::TypeId::kBinary:
+        case murr::TypeId::kTimestampS:
+        case murr::TypeId::kTimestampMs:
+        case murr::TypeId::kTimestampUs:
+        case murr::TypeId::kTimestampNs:
+        case murr::TypeId::kFixedSizeList:
           break;
       }
     }

@@ -56,14 +56,15 @@ void ReadEverything(const murr::Segment& seg, const murr::TableSchema& schema, b
     FUZZ_CHECK(st.ok(), st.ToString());
     for (int64_t r = 0; r < n; ++r) {
       if (c.IsNull(r)) continue;
-      switch (c.type) {
-        case murr::DataType::kUtf8:
+      switch (c.type.storage()) {
+        case murr::Storage::kVarBytes:
           sink += c.StringValue(r).size();
           break;
-        case murr::DataType::kBool:
+        case murr::Storage::kBit:
           sink += c.BoolValue(r);
           break;
-        default: {
+        case murr::Storage::kFixed:
+        case murr::Storage::kFixedList: {
           const int w = murr::FixedWidth(c.type);
           sink += c.values.data()[r * w + w - 1];
           break;

@@ -19,8 +19,14 @@ inline constexpr std::string_view kSegmentSchemas[] = {
     R"("f0":{"dtype":"float32","nullable":false},"f1":{"dtype":"float32","nullable":false}}})",
     // A key alone (a record holding only the inline key).
     R"({"key":"k","columns":{"k":{"dtype":"utf8","nullable":false}}})",
+    // The types of decision 0016/0017: float16 and date32 in the records, binary and a fixed-size
+    // list stored columnar, a timestamp with a zone.
+    R"({"key":"id","columns":{"id":{"dtype":"utf8","nullable":false},)"
+    R"("h":{"dtype":"float16"},"d":{"dtype":"date32"},"bin":{"dtype":"binary"},)"
+    R"("t":{"dtype":"timestamp_us","timezone":"UTC"},"e":{"dtype":"float32[4]"},)"
+    R"("v":{"dtype":"int16[3]","nullable":false}}})",
 };
-inline constexpr int kNumSegmentSchemas = 3;
+inline constexpr int kNumSegmentSchemas = 4;
 
 inline TableSchema SegmentSchema(int i) {
   return TableSchema::FromJson(kSegmentSchemas[i % kNumSegmentSchemas]).value();

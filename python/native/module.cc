@@ -27,6 +27,7 @@
 #include "murr/columnar/arrow_c_data.h"
 #include "murr/config/config.h"
 #include "murr/core/file_util.h"
+#include "murr/core/half_float.h"
 #include "murr/service/table_service.h"
 
 namespace nb = nanobind;
@@ -66,9 +67,9 @@ Keys ReadKeys(nb::handle keys) {
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject* item = items[i];
     if (!PyUnicode_Check(item)) {
-      throw EngineError{murr::StatusCode::kInvalidArgument,
-                        "keys must be str; key " + std::to_string(i) + " is " +
-                            Py_TYPE(item)->tp_name};
+      throw EngineError{
+          murr::StatusCode::kInvalidArgument,
+          "keys must be str; key " + std::to_string(i) + " is " + Py_TYPE(item)->tp_name};
     }
     Py_ssize_t size = 0;
     const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
@@ -152,47 +153,58 @@ void FillColumn(const murr::Column& c, Out* out, size_t stride, Out fill) {
       out[static_cast<size_t>(i) * stride] = c.IsValid(i) ? static_cast<Out>(read(i)) : fill;
     }
   };
-  using murr::DataType;
-  switch (c.type) {
-    case DataType::kBool:
+  using murr::TypeId;
+  switch (c.type.id) {
+    case TypeId::kBool:
       put([&](int64_t i) { return c.BoolValue(i) ? 1 : 0; });
       return;
-    case DataType::kInt8:
+    case TypeId::kInt8:
       put([&](int64_t i) { return c.Value<int8_t>(i); });
       return;
-    case DataType::kInt16:
+    case TypeId::kInt16:
       put([&](int64_t i) { return c.Value<int16_t>(i); });
       return;
-    case DataType::kInt32:
+    case TypeId::kInt32:
       put([&](int64_t i) { return c.Value<int32_t>(i); });
       return;
-    case DataType::kInt64:
+    case TypeId::kInt64:
       put([&](int64_t i) { return c.Value<int64_t>(i); });
       return;
-    case DataType::kUInt8:
+    case TypeId::kUInt8:
       put([&](int64_t i) { return c.Value<uint8_t>(i); });
       return;
-    case DataType::kUInt16:
+    case TypeId::kUInt16:
       put([&](int64_t i) { return c.Value<uint16_t>(i); });
       return;
-    case DataType::kUInt32:
+    case TypeId::kUInt32:
       put([&](int64_t i) { return c.Value<uint32_t>(i); });
       return;
-    case DataType::kUInt64:
+    case TypeId::kUInt64:
       put([&](int64_t i) { return c.Value<uint64_t>(i); });
       return;
-    case DataType::kFloat32:
+    case TypeId::kFloat16:
+      put([&](int64_t i) { return murr::HalfToFloat(c.Value<uint16_t>(i)); });
+      return;
+    case TypeId::kFloat32:
       put([&](int64_t i) { return c.Value<float>(i); });
       return;
-    case DataType::kFloat64:
+    case TypeId::kFloat64:
       put([&](int64_t i) { return c.Value<double>(i); });
       return;
-    case DataType::kUtf8:
+    // Not numbers a model takes as they are (the Python side refuses them first, by name).
+    case TypeId::kUtf8:
+    case TypeId::kBinary:
+    case TypeId::kDate32:
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs:
+    case TypeId::kFixedSizeList:
       break;
   }
-  throw EngineError{murr::StatusCode::kInvalidArgument,
-                    "read_numpy needs numeric or bool columns; a column is " +
-                        std::string(murr::DataTypeName(c.type))};
+  throw EngineError{
+      murr::StatusCode::kInvalidArgument,
+      "read_numpy needs numeric or bool columns; a column is " + murr::DataTypeName(c.type)};
 }
 
 // The engine over one cache_dir (murr.LocalMurr).
@@ -334,8 +346,9 @@ void InstallLogger() {
 }  // namespace
 
 NB_MODULE(_native, m) {
-  m.doc() = "Murr's engine and server inside a Python process (used by murr.LocalMurr and "
-            "murr.server.MurrServer).";
+  m.doc() =
+      "Murr's engine and server inside a Python process (used by murr.LocalMurr and "
+      "murr.server.MurrServer).";
   InstallLogger();
 
   nb::register_exception_translator([](const std::exception_ptr& p, void*) {
@@ -343,8 +356,8 @@ NB_MODULE(_native, m) {
       std::rethrow_exception(p);
     } catch (const EngineError& e) {
       nb::object errors = nb::module_::import_("murr.errors");
-      nb::object exc = errors.attr("error_for_code")(std::string(murr::StatusCodeName(e.code)),
-                                                     e.message);
+      nb::object exc =
+          errors.attr("error_for_code")(std::string(murr::StatusCodeName(e.code)), e.message);
       PyErr_SetObject(reinterpret_cast<PyObject*>(Py_TYPE(exc.ptr())), exc.ptr());
     }
   });
@@ -352,16 +365,17 @@ NB_MODULE(_native, m) {
   m.def("set_log_level", [](const std::string& level) {
     spdlog::level::level_enum l = spdlog::level::from_str(level);
     if (l == spdlog::level::off && level != "off") {
-      throw EngineError{murr::StatusCode::kInvalidArgument,
-                        "unknown log level '" + level +
-                            "' (trace, debug, info, warn, error, critical, off)"};
+      throw EngineError{
+          murr::StatusCode::kInvalidArgument,
+          "unknown log level '" + level + "' (trace, debug, info, warn, error, critical, off)"};
     }
     spdlog::set_level(l);
   });
 
   nb::class_<NativeBatch>(m, "NativeBatch")
       .def_prop_ro("num_rows", &NativeBatch::num_rows)
-      .def("__arrow_c_array__", &NativeBatch::ArrowCArray, nb::arg("requested_schema").none() = nb::none())
+      .def("__arrow_c_array__", &NativeBatch::ArrowCArray,
+           nb::arg("requested_schema").none() = nb::none())
       .def("__arrow_c_schema__", &NativeBatch::ArrowCSchema)
       .def("values_address", &NativeBatch::ValuesAddress);
 

@@ -397,25 +397,19 @@ std::string SchemaMetadata(const std::vector<FieldSpec>& specs,
   for (const FieldSpec& s : specs) {
     auto name = fbb.CreateString(s.name);
     flatbuffers::Offset<void> type;
-    switch (s.type) {
-      case fb::Type::Int:
-        type = fb::CreateInt(fbb, s.bit_width, s.is_signed).Union();
-        break;
-      case fb::Type::FloatingPoint:
-        type = fb::CreateFloatingPoint(fbb, s.precision).Union();
-        break;
-      case fb::Type::Utf8:
-        type = fb::CreateUtf8(fbb).Union();
-        break;
-      case fb::Type::LargeUtf8:
-        type = fb::CreateLargeUtf8(fbb).Union();
-        break;
-      case fb::Type::Timestamp:
-        type = fb::CreateTimestamp(fbb, fb::TimeUnit::MICROSECOND).Union();
-        break;
-      default:
-        type = fb::CreateNull(fbb).Union();
-        break;
+    // The few Arrow types these hand-built schemas use; anything else is encoded as Null.
+    if (s.type == fb::Type::Int) {
+      type = fb::CreateInt(fbb, s.bit_width, s.is_signed).Union();
+    } else if (s.type == fb::Type::FloatingPoint) {
+      type = fb::CreateFloatingPoint(fbb, s.precision).Union();
+    } else if (s.type == fb::Type::Utf8) {
+      type = fb::CreateUtf8(fbb).Union();
+    } else if (s.type == fb::Type::LargeUtf8) {
+      type = fb::CreateLargeUtf8(fbb).Union();
+    } else if (s.type == fb::Type::Timestamp) {
+      type = fb::CreateTimestamp(fbb, fb::TimeUnit::MICROSECOND).Union();
+    } else {
+      type = fb::CreateNull(fbb).Union();
     }
     flatbuffers::Offset<fb::DictionaryEncoding> dict = 0;
     if (s.dictionary) dict = fb::CreateDictionaryEncoding(fbb, 0, fb::CreateInt(fbb, 32, true));
@@ -528,7 +522,7 @@ TEST(ArrowIpcMalformedTest, BuffersOutsideTheBody) {
 TEST(ArrowIpcMalformedTest, WrongNumbersOfNodesAndBuffers) {
   std::string body(16, '\0');
   ExpectError(ReadOne(kInt32Field, {2, {{2, 0}, {2, 0}}, {{0, 0}, {0, 8}}}, body),
-              StatusCode::kInvalidArgument, "2 field nodes, the schema has 1 fields");
+              StatusCode::kInvalidArgument, "2 field nodes, the schema's fields need 1");
   ExpectError(ReadOne(kInt32Field, {2, {}, {{0, 0}, {0, 8}}}, body), StatusCode::kInvalidArgument,
               "0 field nodes");
   ExpectError(ReadOne(kInt32Field, {2, {{2, 0}}, {{0, 0}, {0, 8}, {0, 0}}}, body),
@@ -556,13 +550,10 @@ TEST(ArrowIpcMalformedTest, BadUtf8Offsets) {
 TEST(ArrowIpcMalformedTest, UnsupportedFeaturesNameTheFieldAndType) {
   std::string body(16, '\0');
   BatchSpec ok_batch{2, {{2, 0}}, {{0, 0}, {0, 8}}};
-  ExpectError(ReadOne({{"when", fb::Type::Timestamp}}, ok_batch, body), StatusCode::kUnimplemented,
-              "field 'when' has Arrow type Timestamp");
+  ExpectError(ReadOne({{"when", fb::Type::Decimal}}, ok_batch, body), StatusCode::kUnimplemented,
+              "field 'when' has Arrow type Decimal");
   ExpectError(ReadOne({{"big", fb::Type::LargeUtf8}}, ok_batch, body), StatusCode::kUnimplemented,
               "field 'big' has Arrow type LargeUtf8");
-  ExpectError(
-      ReadOne({{"h", fb::Type::FloatingPoint, 0, true, fb::Precision::HALF}}, ok_batch, body),
-      StatusCode::kUnimplemented, "field 'h' has Arrow type float16");
   ExpectError(
       ReadOne({{"cat", fb::Type::Utf8, 0, true, fb::Precision::DOUBLE, true}}, ok_batch, body),
       StatusCode::kUnimplemented, "field 'cat' is dictionary-encoded");

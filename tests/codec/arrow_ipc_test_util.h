@@ -125,42 +125,51 @@ inline Column RandomColumn(DataType type, int64_t rows, double null_fraction,
       b.AppendNull();
       continue;
     }
-    switch (type) {
-      case DataType::kUtf8:
+    switch (type.id) {
+      case TypeId::kUtf8:
         EXPECT_TRUE(b.AppendString(RandomString(rng)).ok());
         break;
-      case DataType::kBool:
+      case TypeId::kBool:
         b.AppendBool(rng() & 1);
         break;
-      case DataType::kInt8:
+      case TypeId::kInt8:
         b.Append(RandomInt<int8_t>(rng));
         break;
-      case DataType::kInt16:
+      case TypeId::kInt16:
         b.Append(RandomInt<int16_t>(rng));
         break;
-      case DataType::kInt32:
+      case TypeId::kInt32:
         b.Append(RandomInt<int32_t>(rng));
         break;
-      case DataType::kInt64:
+      case TypeId::kInt64:
         b.Append(RandomInt<int64_t>(rng));
         break;
-      case DataType::kUInt8:
+      case TypeId::kUInt8:
         b.Append(RandomInt<uint8_t>(rng));
         break;
-      case DataType::kUInt16:
+      case TypeId::kUInt16:
         b.Append(RandomInt<uint16_t>(rng));
         break;
-      case DataType::kUInt32:
+      case TypeId::kUInt32:
         b.Append(RandomInt<uint32_t>(rng));
         break;
-      case DataType::kUInt64:
+      case TypeId::kUInt64:
         b.Append(RandomInt<uint64_t>(rng));
         break;
-      case DataType::kFloat32:
+      case TypeId::kFloat32:
         b.Append(SpecialFloat<float>(rng));
         break;
-      case DataType::kFloat64:
+      case TypeId::kFloat64:
         b.Append(SpecialFloat<double>(rng));
+        break;
+      case TypeId::kFloat16:
+      case TypeId::kDate32:
+      case TypeId::kBinary:
+      case TypeId::kTimestampS:
+      case TypeId::kTimestampMs:
+      case TypeId::kTimestampUs:
+      case TypeId::kTimestampNs:
+      case TypeId::kFixedSizeList:
         break;
     }
   }

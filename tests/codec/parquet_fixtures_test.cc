@@ -32,7 +32,7 @@ struct FixtureCase {
 };
 
 std::vector<FixtureCase> Cases() {
-  const std::map<std::string, StatusCode> kInt96 = {{"timestamp_col", StatusCode::kUnimplemented}};
+  const std::map<std::string, StatusCode> kInt96 = {};  // INT96 timestamps are read (as UTC ns)
   return {
       {"alltypes_plain.parquet", "alltypes_plain.parquet.json", kInt96},
       {"alltypes_plain.snappy.parquet", "alltypes_plain.snappy.parquet.json", kInt96},
@@ -134,16 +134,18 @@ TEST(ParquetFixtureTypes, AllTypesMapOntoMurrTypes) {
   auto info = InspectParquet(LoadFile(ParquetDir() + "/alltypes_plain.parquet"));
   ASSERT_TRUE(info.ok()) << info.status().ToString();
   EXPECT_EQ(info->num_rows, 8);
-  std::map<std::string, DataType> want = {
-      {"id", DataType::kInt32},          {"bool_col", DataType::kBool},
-      {"tinyint_col", DataType::kInt32}, {"bigint_col", DataType::kInt64},
-      {"float_col", DataType::kFloat32}, {"double_col", DataType::kFloat64},
-      {"string_col", DataType::kUtf8},   {"date_string_col", DataType::kUtf8}};
+  std::map<std::string, DataType> want = {{"id", DataType::kInt32},
+                                          {"bool_col", DataType::kBool},
+                                          {"tinyint_col", DataType::kInt32},
+                                          {"bigint_col", DataType::kInt64},
+                                          {"float_col", DataType::kFloat32},
+                                          {"double_col", DataType::kFloat64},
+                                          {"string_col", DataType::kBinary},
+                                          {"date_string_col", DataType::kBinary},
+                                          {"timestamp_col", DataType::kTimestampNs}};
   for (const auto& c : info->columns) {
     if (c.name == "timestamp_col") {
-      EXPECT_EQ(c.supported.code(), StatusCode::kUnimplemented);
-      EXPECT_NE(c.supported.message().find("INT96"), std::string::npos) << c.supported.ToString();
-      continue;
+      EXPECT_EQ(c.field.timezone, "UTC");
     }
     ASSERT_TRUE(c.supported.ok()) << c.supported.ToString();
     if (want.count(c.name)) {

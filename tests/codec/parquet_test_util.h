@@ -13,6 +13,7 @@
 #include "common/test_util.h"
 #include "murr/codec/parquet_reader.h"
 #include "murr/columnar/column.h"
+#include "murr/core/value_text.h"
 
 namespace murr::testing {
 
@@ -41,54 +42,75 @@ inline std::string UnescapeDuckBlob(std::string_view s) {
 
 inline std::string Describe(const Column& c, int64_t r) {
   if (c.IsNull(r)) return "null";
-  switch (c.type) {
-    case DataType::kUtf8:
+  switch (c.type.id) {
+    case TypeId::kUtf8:
       return "\"" + std::string(c.StringValue(r)) + "\"";
-    case DataType::kBool:
+    case TypeId::kBool:
       return c.BoolValue(r) ? "true" : "false";
-    case DataType::kInt8:
+    case TypeId::kInt8:
       return std::to_string(c.Value<int8_t>(r));
-    case DataType::kInt16:
+    case TypeId::kInt16:
       return std::to_string(c.Value<int16_t>(r));
-    case DataType::kInt32:
+    case TypeId::kInt32:
       return std::to_string(c.Value<int32_t>(r));
-    case DataType::kInt64:
+    case TypeId::kInt64:
       return std::to_string(c.Value<int64_t>(r));
-    case DataType::kUInt8:
+    case TypeId::kUInt8:
       return std::to_string(c.Value<uint8_t>(r));
-    case DataType::kUInt16:
+    case TypeId::kUInt16:
       return std::to_string(c.Value<uint16_t>(r));
-    case DataType::kUInt32:
+    case TypeId::kUInt32:
       return std::to_string(c.Value<uint32_t>(r));
-    case DataType::kUInt64:
+    case TypeId::kUInt64:
       return std::to_string(c.Value<uint64_t>(r));
-    case DataType::kFloat32:
+    case TypeId::kFloat32:
       return std::to_string(c.Value<float>(r));
-    case DataType::kFloat64:
+    case TypeId::kFloat64:
       return std::to_string(c.Value<double>(r));
+    case TypeId::kFloat16:
+    case TypeId::kDate32:
+    case TypeId::kBinary:
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs:
+    case TypeId::kFixedSizeList:
+      break;
   }
   return "?";
 }
 
 // Integer value of row r widened to int128-ish pair (signed via int64 or unsigned via uint64).
 inline bool IntegerEquals(const Column& c, int64_t r, const std::string& text) {
-  switch (c.type) {
-    case DataType::kInt8:
+  switch (c.type.id) {
+    case TypeId::kInt8:
       return std::to_string(c.Value<int8_t>(r)) == text;
-    case DataType::kInt16:
+    case TypeId::kInt16:
       return std::to_string(c.Value<int16_t>(r)) == text;
-    case DataType::kInt32:
+    case TypeId::kInt32:
       return std::to_string(c.Value<int32_t>(r)) == text;
-    case DataType::kInt64:
+    case TypeId::kInt64:
       return std::to_string(c.Value<int64_t>(r)) == text;
-    case DataType::kUInt8:
+    case TypeId::kUInt8:
       return std::to_string(c.Value<uint8_t>(r)) == text;
-    case DataType::kUInt16:
+    case TypeId::kUInt16:
       return std::to_string(c.Value<uint16_t>(r)) == text;
-    case DataType::kUInt32:
+    case TypeId::kUInt32:
       return std::to_string(c.Value<uint32_t>(r)) == text;
-    case DataType::kUInt64:
+    case TypeId::kUInt64:
       return std::to_string(c.Value<uint64_t>(r)) == text;
+    case TypeId::kUtf8:
+    case TypeId::kBool:
+    case TypeId::kFloat32:
+    case TypeId::kFloat64:
+    case TypeId::kFloat16:
+    case TypeId::kDate32:
+    case TypeId::kBinary:
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs:
+    case TypeId::kFixedSizeList:
     default:
       return false;
   }
@@ -104,17 +126,29 @@ inline bool ValueMatches(const Column& c, int64_t r, simdjson::dom::element v, b
   *expected = simdjson::minify(v);
   if (v.is_null()) return c.IsNull(r);
   if (c.IsNull(r)) return false;
-  switch (c.type) {
-    case DataType::kBool:
+  switch (c.type.id) {
+    case TypeId::kBool:
       return v.is_bool() && bool(v.get_bool()) == c.BoolValue(r);
-    case DataType::kUtf8: {
+    case TypeId::kUtf8:
+    case TypeId::kBinary: {
       if (!v.is_string()) return false;
       std::string_view s = v.get_string();
       std::string want = blob ? UnescapeDuckBlob(s) : std::string(s);
       return c.StringValue(r) == want;
     }
-    case DataType::kFloat32:
-    case DataType::kFloat64: {
+    case TypeId::kDate32:
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs: {
+      if (!v.is_string()) return false;
+      std::string text(std::string_view(v.get_string()));
+      std::string error;
+      if (c.type == DataType::kDate32) return ParseIsoDate(text) == c.Value<int32_t>(r);
+      return ParseIsoTimestamp(text, c.type.info().unit, &error) == c.Value<int64_t>(r);
+    }
+    case TypeId::kFloat32:
+    case TypeId::kFloat64: {
       if (v.is_string()) {
         std::string_view s = v.get_string();
         uint64_t bits = std::stoull(std::string(s.substr(4)), nullptr, 16);
@@ -143,6 +177,16 @@ inline bool ValueMatches(const Column& c, int64_t r, simdjson::dom::element v, b
                                                 : c.Value<double>(r);
       return got == want || (std::isnan(got) && std::isnan(want));
     }
+    case TypeId::kInt8:
+    case TypeId::kInt16:
+    case TypeId::kInt32:
+    case TypeId::kInt64:
+    case TypeId::kUInt8:
+    case TypeId::kUInt16:
+    case TypeId::kUInt32:
+    case TypeId::kUInt64:
+    case TypeId::kFloat16:
+    case TypeId::kFixedSizeList:
     default: {
       std::string text;
       if (v.is_string()) {

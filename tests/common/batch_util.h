@@ -13,12 +13,13 @@
 
 namespace murr::testing {
 
-// id (utf8 key) + one nullable column of every type + a non-nullable float32.
+// id (utf8 key) + one nullable column of every original scalar type (utf8 .. float64, the types
+// the interop scripts compare by CellText) + a non-nullable float32.
 inline TableSchema AllTypesSchema() {
   std::vector<ColumnSchema> cols = {{"id", DataType::kUtf8, false}};
-  for (int t = 0; t < kNumDataTypes; ++t) {
-    auto type = static_cast<DataType>(t);
-    cols.push_back({"c_" + std::string(DataTypeName(type)), type, true});
+  for (int t = 0; t <= static_cast<int>(TypeId::kFloat64); ++t) {
+    DataType type(static_cast<TypeId>(t));
+    cols.push_back({"c_" + DataTypeName(type), type, true});
   }
   cols.push_back({"score", DataType::kFloat32, false});
   return TableSchema::Make("id", cols).value();
@@ -27,42 +28,44 @@ inline TableSchema AllTypesSchema() {
 // Appends a random value of `type` (NaN, infinities and -0.0 included for floats).
 inline void AppendRandom(ColumnBuilder* b, std::mt19937_64& rng) {
   std::uniform_int_distribution<int> pick(0, 9);
-  switch (b->type()) {
-    case DataType::kUtf8: {
+  const DataType type = b->type();
+  switch (type.id) {
+    case TypeId::kUtf8:
+    case TypeId::kBinary: {
       std::string s(rng() % 12, 'x');
       for (auto& c : s) c = static_cast<char>('a' + rng() % 26);
       if (pick(rng) == 0) s += "\xc3\xa9";  // é
       (void)b->AppendString(s);
       break;
     }
-    case DataType::kBool:
+    case TypeId::kBool:
       b->AppendBool(rng() & 1);
       break;
-    case DataType::kInt8:
+    case TypeId::kInt8:
       b->Append<int8_t>(static_cast<int8_t>(rng()));
       break;
-    case DataType::kInt16:
+    case TypeId::kInt16:
       b->Append<int16_t>(static_cast<int16_t>(rng()));
       break;
-    case DataType::kInt32:
+    case TypeId::kInt32:
       b->Append<int32_t>(static_cast<int32_t>(rng()));
       break;
-    case DataType::kInt64:
+    case TypeId::kInt64:
       b->Append<int64_t>(static_cast<int64_t>(rng()));
       break;
-    case DataType::kUInt8:
+    case TypeId::kUInt8:
       b->Append<uint8_t>(static_cast<uint8_t>(rng()));
       break;
-    case DataType::kUInt16:
+    case TypeId::kUInt16:
       b->Append<uint16_t>(static_cast<uint16_t>(rng()));
       break;
-    case DataType::kUInt32:
+    case TypeId::kUInt32:
       b->Append<uint32_t>(static_cast<uint32_t>(rng()));
       break;
-    case DataType::kUInt64:
+    case TypeId::kUInt64:
       b->Append<uint64_t>(rng());
       break;
-    case DataType::kFloat32: {
+    case TypeId::kFloat32: {
       int p = pick(rng);
       float v = p == 0   ? std::numeric_limits<float>::quiet_NaN()
                 : p == 1 ? -0.0f
@@ -71,13 +74,31 @@ inline void AppendRandom(ColumnBuilder* b, std::mt19937_64& rng) {
       b->Append<float>(v);
       break;
     }
-    case DataType::kFloat64: {
+    case TypeId::kFloat64: {
       int p = pick(rng);
       double v = p == 0   ? std::numeric_limits<double>::quiet_NaN()
                  : p == 1 ? -0.0
                  : p == 2 ? std::numeric_limits<double>::infinity()
                           : std::uniform_real_distribution<double>(-1e12, 1e12)(rng);
       b->Append<double>(v);
+      break;
+    }
+    case TypeId::kFloat16:
+      b->Append<uint16_t>(static_cast<uint16_t>(rng()));
+      break;
+    case TypeId::kDate32:
+      b->Append<int32_t>(static_cast<int32_t>(rng() % 200000) - 100000);
+      break;
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs:
+      b->Append<int64_t>(static_cast<int64_t>(rng() % (uint64_t{1} << 50)) - (int64_t{1} << 49));
+      break;
+    case TypeId::kFixedSizeList: {
+      std::vector<uint8_t> bytes(static_cast<size_t>(FixedWidth(type)));
+      for (auto& x : bytes) x = static_cast<uint8_t>(rng());
+      b->AppendFixed(bytes.data());
       break;
     }
   }
@@ -89,7 +110,7 @@ inline Batch RandomBatch(const TableSchema& schema, int64_t rows, std::mt19937_6
   Batch b;
   b.num_rows = rows;
   for (const auto& cs : schema.columns()) {
-    b.fields.push_back({cs.name, cs.type, cs.nullable});
+    b.fields.push_back({cs.name, cs.type, cs.nullable, cs.timezone});
     ColumnBuilder builder(cs.type);
     for (int64_t r = 0; r < rows; ++r) {
       if (cs.name == schema.key()) {
@@ -109,16 +130,18 @@ inline Batch RandomBatch(const TableSchema& schema, int64_t rows, std::mt19937_6
 inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
   if (a.type != b.type) return false;
   if (a.IsNull(i) || b.IsNull(j)) return a.IsNull(i) && b.IsNull(j);
-  switch (a.type) {
-    case DataType::kUtf8:
+  switch (a.type.storage()) {
+    case Storage::kVarBytes:
       return a.StringValue(i) == b.StringValue(j);
-    case DataType::kBool:
+    case Storage::kBit:
       return a.BoolValue(i) == b.BoolValue(j);
-    default: {
+    case Storage::kFixed:
+    case Storage::kFixedList: {
       int w = FixedWidth(a.type);
       return std::memcmp(a.values.data() + i * w, b.values.data() + j * w, w) == 0;
     }
   }
+  return false;
 }
 
 // The canonical text of a cell, shared by every test that compares values as text (and with the
@@ -126,30 +149,60 @@ inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
 // ("f32:<bits>", "f64:<bits>") so that NaN payloads and -0.0 are told apart.
 inline std::optional<std::string> CellText(const Column& c, int64_t i) {
   if (c.IsNull(i)) return std::nullopt;
-  switch (c.type) {
-    case DataType::kUtf8:
+  switch (c.type.id) {
+    case TypeId::kUtf8:
       return std::string(c.StringValue(i));
-    case DataType::kBool:
-      return c.BoolValue(i) ? "true" : "false";
-    case DataType::kInt8:
-      return std::to_string(c.Value<int8_t>(i));
-    case DataType::kInt16:
-      return std::to_string(c.Value<int16_t>(i));
-    case DataType::kInt32:
+    case TypeId::kBinary: {
+      std::string hex = "hex:";
+      for (unsigned char ch : c.StringValue(i)) {
+        hex += "0123456789abcdef"[ch >> 4];
+        hex += "0123456789abcdef"[ch & 15];
+      }
+      return hex;
+    }
+    case TypeId::kFloat16:
+      return "f16:" + std::to_string(c.Value<uint16_t>(i));
+    case TypeId::kDate32:
       return std::to_string(c.Value<int32_t>(i));
-    case DataType::kInt64:
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs:
       return std::to_string(c.Value<int64_t>(i));
-    case DataType::kUInt8:
+    case TypeId::kFixedSizeList: {
+      // Items as a column of the item type, joined by ','.
+      Column items;
+      items.type = c.type.item;
+      items.length = c.length * c.type.size;
+      items.values = c.values;
+      std::string out;
+      for (uint32_t k = 0; k < c.type.size; ++k) {
+        if (k) out += ',';
+        out += *CellText(items, i * c.type.size + k);
+      }
+      return out;
+    }
+    case TypeId::kBool:
+      return c.BoolValue(i) ? "true" : "false";
+    case TypeId::kInt8:
+      return std::to_string(c.Value<int8_t>(i));
+    case TypeId::kInt16:
+      return std::to_string(c.Value<int16_t>(i));
+    case TypeId::kInt32:
+      return std::to_string(c.Value<int32_t>(i));
+    case TypeId::kInt64:
+      return std::to_string(c.Value<int64_t>(i));
+    case TypeId::kUInt8:
       return std::to_string(c.Value<uint8_t>(i));
-    case DataType::kUInt16:
+    case TypeId::kUInt16:
       return std::to_string(c.Value<uint16_t>(i));
-    case DataType::kUInt32:
+    case TypeId::kUInt32:
       return std::to_string(c.Value<uint32_t>(i));
-    case DataType::kUInt64:
+    case TypeId::kUInt64:
       return std::to_string(c.Value<uint64_t>(i));
-    case DataType::kFloat32:
+    case TypeId::kFloat32:
       return "f32:" + std::to_string(c.Value<uint32_t>(i));
-    case DataType::kFloat64:
+    case TypeId::kFloat64:
       return "f64:" + std::to_string(c.Value<uint64_t>(i));
   }
   return std::nullopt;

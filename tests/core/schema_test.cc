@@ -47,8 +47,8 @@ TEST(TableSchemaTest, RejectsBadSchemasWithClearMessages) {
                 "must be utf8");
   ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "utf8"}}})", "nullable");
   ExpectInvalid(
-      R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"dtype": "float16"}}})",
-      "unknown dtype 'float16'");
+      R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"dtype": "float128"}}})",
+      "unknown dtype 'float128'");
   ExpectInvalid(
       R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false, "extra": 1}}})",
       "unknown field 'extra'");

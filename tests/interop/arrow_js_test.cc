@@ -14,6 +14,7 @@
 #include "common/batch_util.h"
 #include "common/test_util.h"
 #include "murr/codec/arrow_ipc.h"
+#include "murr/codec/json_columns.h"
 
 namespace murr {
 namespace {
@@ -160,8 +161,23 @@ TEST_F(ArrowJsInterop, MurrReadsJsTableBuiltFromArrays) {
 TEST_F(ArrowJsInterop, MurrRejectsJsDictionaryColumnNamingIt) {
   ExpectJsStreamRejected("dictionary");
 }
-TEST_F(ArrowJsInterop, MurrRejectsJsFloat16ColumnNamingIt) {
-  ExpectJsStreamRejected("float16");
+TEST_F(ArrowJsInterop, MurrReadsJsFloat16Date32TimestampBinaryFixedSizeList) {
+  ASSERT_EQ(write_rc_, 0) << "arrow_js_write.mjs failed";
+  auto read = ReadArrowIpcStream(ExactBuffer(ReadFileToString(*dir_ / "new_types.arrows")));
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->size(), 1u);
+  const Batch& b = (*read)[0];
+  ASSERT_EQ(b.fields.size(), 5u);
+  EXPECT_EQ(b.fields[0].type, DataType::kFloat16);
+  EXPECT_EQ(b.fields[1].type, DataType::kDate32);
+  EXPECT_EQ(b.fields[2].type, DataType::kTimestampMs);
+  EXPECT_EQ(b.fields[2].timezone, "UTC");
+  EXPECT_EQ(b.fields[3].type, DataType::kBinary);
+  EXPECT_EQ(b.fields[4].type, DataType::FixedSizeList(TypeId::kFloat32, 3));
+  // Murr's JSON of what it read equals the values JS wrote.
+  std::string json;
+  AppendJsonColumns(b, &json);
+  EXPECT_EQ(json, ReadFileToString(*dir_ / "new_types.json"));
 }
 
 // Murr writes; JS reads. Each case is a list of batches and the stream bytes.

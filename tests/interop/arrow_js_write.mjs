@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import {
   Bool, Field, Float16, Float32, Float64, Int16, Int32, Int64, Int8, RecordBatch,
   RecordBatchStreamWriter, Schema, Struct, Uint16, Uint32, Uint64, Uint8, Utf8, makeData,
-  tableFromArrays, tableToIPC, vectorFromArray, Table,
+  tableFromArrays, tableToIPC, vectorFromArray, Table, Binary, DateDay, FixedSizeList,
+  TimestampMillisecond,
 } from 'apache-arrow';
 
 const outdir = process.argv[2];
@@ -230,9 +231,23 @@ writeStream('schema_only', schema, []);
 writeFileSync(join(outdir, 'dictionary.arrows'),
   tableToIPC(tableFromArrays({ cat: ['a', 'b', 'a'] }), 'stream'));
 writeFileSync(join(outdir, 'dictionary.error.json'), JSON.stringify({ field: 'cat' }));
+
+// The types of Murr's decision 0016/0017: Float16, Date32, Timestamp with a zone, Binary and
+// FixedSizeList. new_types.json holds the values in Murr's JSON reply forms.
 {
-  const half = new Table({ h: vectorFromArray([1, 2], new Float16()) });
-  writeFileSync(join(outdir, 'float16.arrows'), tableToIPC(half, 'stream'));
-  writeFileSync(join(outdir, 'float16.error.json'), JSON.stringify({ field: 'h' }));
+  const nt = new Table({
+    h: vectorFromArray([1.5, -2, null], new Float16()),
+    d: vectorFromArray([new Date(Date.UTC(2024, 1, 29)), null, new Date(0)], new DateDay()),
+    t: vectorFromArray([0, 1700000000123, null], new TimestampMillisecond('UTC')),
+    b: vectorFromArray([new Uint8Array([0, 255]), null, new Uint8Array([])], new Binary()),
+    e: vectorFromArray([[1, 2, 3], null, [4, 5.5, -6]],
+      new FixedSizeList(3, new Field('item', new Float32(), true))),
+  });
+  writeFileSync(join(outdir, 'new_types.arrows'), tableToIPC(nt, 'stream'));
+  // As text: JSON.stringify would print the float 2.0 as 2.
+  writeFileSync(join(outdir, 'new_types.json'), '{"columns":{"h":[1.5,-2.0,null],' +
+    '"d":["2024-02-29",null,"1970-01-01"],' +
+    '"t":["1970-01-01T00:00:00.000Z","2023-11-14T22:13:20.123Z",null],' +
+    '"b":["AP8=",null,""],"e":[[1.0,2.0,3.0],null,[4.0,5.5,-6.0]]}}');
 }
 console.log('ok');

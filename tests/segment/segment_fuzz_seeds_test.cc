@@ -2,7 +2,8 @@
 // Segment::Write behind a mode byte (fuzz/segment_fuzz.cc), and truncations of them. Checks
 // that every valid seed still opens, verified, under the schema its mode names (so that a format
 // change cannot leave the fuzzer mutating files the reader rejects at once) and that every
-// truncated seed is Corruption. FUZZ_WRITE_SEEDS=1 rewrites the seeds instead.
+// truncated seed is Corruption. valid_v2_* are version-2 files kept from before decision 0017
+// (not rewritten). FUZZ_WRITE_SEEDS=1 rewrites the seeds instead.
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -74,6 +75,22 @@ std::vector<Seed> BuildSeeds() {
   for (const char* k : {"", "x", "\xc3\xa9t\xc3\xa9"}) EXPECT_TRUE(kb.AppendString(k).ok());
   keys.columns.push_back(kb.Finish());
   seeds.push_back({"valid_keys_only_verified", Mode(2, true) + SegmentBytes(dir, s2, keys)});
+  // Schema 3: the parameterised and new scalar types (segment format version 3).
+  const TableSchema s3 = fuzz::SegmentSchema(3);
+  std::string typed = SegmentBytes(dir, s3, RandomBatch(s3, 30, rng));
+  seeds.push_back({"valid_new_types_verified", Mode(3, true) + typed});
+  seeds.push_back({"valid_new_types_resealed", Mode(3, false, true) + typed});
+  // The same schema with the fixed-size list left out of the write: stored as no bytes.
+  Batch sparse = RandomBatch(s3, 20, rng);
+  {
+    const int e = s3.FindColumn("e");
+    ColumnBuilder nulls(s3.columns()[e].type);
+    for (int64_t r = 0; r < sparse.num_rows; ++r) nulls.AppendNull();
+    sparse.columns[e] = nulls.Finish();
+  }
+  seeds.push_back({"valid_new_types_sparse", Mode(3, true) + SegmentBytes(dir, s3, sparse)});
+  seeds.push_back({"truncated_new_types_" + std::to_string(typed.size() / 2),
+                   Mode(3, false) + typed.substr(0, typed.size() / 2)});
   // Truncations (without checksums, so only the structural checks decide).
   for (size_t cut : {all.size() / 2, all.size() - 1, size_t{64}}) {
     seeds.push_back(

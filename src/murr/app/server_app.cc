@@ -41,8 +41,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(Config config, FailurePhase*
 
   auto service = TableService::Open(ServiceOptionsFromConfig(c));
   if (!service.ok()) {
-    return fail(FailurePhase::kStart,
-                service.status().WithContext("cannot open the cache"));
+    return fail(FailurePhase::kStart, service.status().WithContext("cannot open the cache"));
   }
   app->service_ = std::move(service).value();
 
@@ -54,8 +53,7 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(Config config, FailurePhase*
   }
   auto http = http::HttpServer::Start(c.http, app->service_.get(), access);
   if (!http.ok()) {
-    return fail(FailurePhase::kStart,
-                http.status().WithContext("cannot start the HTTP server"));
+    return fail(FailurePhase::kStart, http.status().WithContext("cannot start the HTTP server"));
   }
   app->http_ = std::move(http).value();
 
@@ -87,12 +85,22 @@ Result<std::unique_ptr<ServerApp>> ServerApp::Start(Config config, FailurePhase*
   return app;
 }
 
-ServerApp::~ServerApp() { Stop(); }
+ServerApp::~ServerApp() {
+  Stop();
+}
 
-const std::string& ServerApp::http_host() const { return http_->host(); }
-int ServerApp::http_port() const { return http_->port(); }
-const std::string& ServerApp::flight_host() const { return flight_->host(); }
-int ServerApp::flight_port() const { return flight_->port(); }
+const std::string& ServerApp::http_host() const {
+  return http_->host();
+}
+int ServerApp::http_port() const {
+  return http_->port();
+}
+const std::string& ServerApp::flight_host() const {
+  return flight_->host();
+}
+int ServerApp::flight_port() const {
+  return flight_->port();
+}
 
 void ServerApp::Stop(int64_t grace_ms) {
   if (http_) http_->Shutdown();

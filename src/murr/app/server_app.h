@@ -30,8 +30,7 @@ class ServerApp {
   // Resolves cache_dir (ResolveCacheDir), loads the tokens, opens the cache and starts both
   // servers; ports 0 pick free ports. On failure nothing keeps running; *phase says which
   // phase failed when non-null. Logs the same start-up lines as `murr serve`.
-  static Result<std::unique_ptr<ServerApp>> Start(Config config,
-                                                  FailurePhase* phase = nullptr);
+  static Result<std::unique_ptr<ServerApp>> Start(Config config, FailurePhase* phase = nullptr);
   ~ServerApp();  // Stop(config.http.shutdown_timeout_ms)
 
   const Config& config() const { return config_; }

@@ -33,35 +33,64 @@ std::string ArrowTypeName(fb::Type t) {
   return name;
 }
 
-constexpr const char* kSupportedTypes =
-    "supported: utf8, bool, int8/16/32/64, uint8/16/32/64, float32, float64";
+std::string SupportedTypes() {
+  return "supported: " + ScalarTypeNames(", ") +
+         " (as Arrow types), and FixedSizeList of an integer or float type";
+}
 
-Result<DataType> ConvertType(const fb::Field& field, const std::string& name) {
+// The scalar type id whose Arrow description (TypeInfo) matches; nullopt when none does.
+std::optional<TypeId> FindScalar(ArrowKind kind, int bits, bool is_signed, TimeUnit unit) {
+  for (int i = 0; i < kNumTypeIds; ++i) {
+    const TypeInfo& info = Info(static_cast<TypeId>(i));
+    if (info.arrow != kind) continue;
+    switch (kind) {
+      case ArrowKind::kInt:
+        if (info.arrow_bits == bits && info.is_signed == is_signed) return static_cast<TypeId>(i);
+        break;
+      case ArrowKind::kFloatingPoint:
+        if (info.arrow_bits == bits) return static_cast<TypeId>(i);
+        break;
+      case ArrowKind::kTimestamp:
+        if (info.unit == unit) return static_cast<TypeId>(i);
+        break;
+      case ArrowKind::kBool:
+      case ArrowKind::kUtf8:
+      case ArrowKind::kBinary:
+      case ArrowKind::kDate:
+      case ArrowKind::kFixedSizeList:
+        return static_cast<TypeId>(i);
+    }
+  }
+  return std::nullopt;
+}
+
+Status Unsupported(const std::string& name, const std::string& what) {
+  return Status::Unimplemented("field " + Quote(name) + " has Arrow type " + what +
+                               ", which Murr does not support (" + SupportedTypes() + ")");
+}
+
+// A scalar field's type id; *timezone gets a Timestamp's zone.
+Result<TypeId> ConvertScalar(const fb::Field& field, const std::string& name,
+                             std::string* timezone) {
   switch (field.type_type()) {
     case fb::Type::Utf8:
-      return DataType::kUtf8;
+      return TypeId::kUtf8;
+    case fb::Type::Binary:
+      return TypeId::kBinary;
     case fb::Type::Bool:
-      return DataType::kBool;
+      return TypeId::kBool;
     case fb::Type::Int: {
       const fb::Int* t = field.type_as_Int();
       if (t == nullptr) {
         return Status::InvalidArgument("field " + Quote(name) + " has type Int without its table");
       }
-      bool s = t->is_signed();
-      switch (t->bitWidth()) {
-        case 8:
-          return s ? DataType::kInt8 : DataType::kUInt8;
-        case 16:
-          return s ? DataType::kInt16 : DataType::kUInt16;
-        case 32:
-          return s ? DataType::kInt32 : DataType::kUInt32;
-        case 64:
-          return s ? DataType::kInt64 : DataType::kUInt64;
-        default:
-          return Status::InvalidArgument("field " + Quote(name) + " has an Int type of bit width " +
-                                         std::to_string(t->bitWidth()) +
-                                         " (Arrow allows 8, 16, 32, 64)");
+      auto id = FindScalar(ArrowKind::kInt, t->bitWidth(), t->is_signed(), TimeUnit::kSecond);
+      if (!id) {
+        return Status::InvalidArgument("field " + Quote(name) + " has an Int type of bit width " +
+                                       std::to_string(t->bitWidth()) +
+                                       " (Arrow allows 8, 16, 32, 64)");
       }
+      return *id;
     }
     case fb::Type::FloatingPoint: {
       const fb::FloatingPoint* t = field.type_as_FloatingPoint();
@@ -69,28 +98,111 @@ Result<DataType> ConvertType(const fb::Field& field, const std::string& name) {
         return Status::InvalidArgument("field " + Quote(name) +
                                        " has type FloatingPoint without its table");
       }
-      switch (t->precision()) {
-        case fb::Precision::SINGLE:
-          return DataType::kFloat32;
-        case fb::Precision::DOUBLE:
-          return DataType::kFloat64;
-        case fb::Precision::HALF:
-          return Status::Unimplemented("field " + Quote(name) +
-                                       " has Arrow type float16, which Murr does not support (" +
-                                       kSupportedTypes + ")");
-        default:
-          return Status::InvalidArgument("field " + Quote(name) +
-                                         " has a FloatingPoint type of unknown precision " +
-                                         std::to_string(static_cast<int>(t->precision())));
+      int bits = t->precision() == fb::Precision::HALF     ? 16
+                 : t->precision() == fb::Precision::SINGLE ? 32
+                 : t->precision() == fb::Precision::DOUBLE ? 64
+                                                           : 0;
+      auto id = FindScalar(ArrowKind::kFloatingPoint, bits, true, TimeUnit::kSecond);
+      if (!id) {
+        return Status::InvalidArgument("field " + Quote(name) +
+                                       " has a FloatingPoint type of unknown precision " +
+                                       std::to_string(static_cast<int>(t->precision())));
       }
+      return *id;
+    }
+    case fb::Type::Date: {
+      const fb::Date* t = field.type_as_Date();
+      if (t == nullptr) {
+        return Status::InvalidArgument("field " + Quote(name) + " has type Date without its table");
+      }
+      if (t->unit() != fb::DateUnit::DAY) return Unsupported(name, "date64 (Date in milliseconds)");
+      return TypeId::kDate32;
+    }
+    case fb::Type::Timestamp: {
+      const fb::Timestamp* t = field.type_as_Timestamp();
+      if (t == nullptr) {
+        return Status::InvalidArgument("field " + Quote(name) +
+                                       " has type Timestamp without its table");
+      }
+      int unit = static_cast<int>(t->unit());
+      if (unit < 0 || unit > 3) {
+        return Status::InvalidArgument("field " + Quote(name) +
+                                       " has a Timestamp of unknown unit " + std::to_string(unit));
+      }
+      if (t->timezone() != nullptr) *timezone = t->timezone()->str();
+      if (timezone->size() > 64) {
+        return Status::InvalidArgument("field " + Quote(name) + " has a timezone over 64 bytes");
+      }
+      return *FindScalar(ArrowKind::kTimestamp, 64, true, static_cast<TimeUnit>(unit));
     }
     case fb::Type::NONE:
       return Status::InvalidArgument("field " + Quote(name) + " has no type");
-    default:
-      return Status::Unimplemented("field " + Quote(name) + " has Arrow type " +
-                                   ArrowTypeName(field.type_type()) +
-                                   ", which Murr does not support (" + kSupportedTypes + ")");
+    case fb::Type::Null:
+    case fb::Type::Decimal:
+    case fb::Type::Time:
+    case fb::Type::Interval:
+    case fb::Type::List:
+    case fb::Type::Struct_:
+    case fb::Type::Union:
+    case fb::Type::FixedSizeBinary:
+    case fb::Type::FixedSizeList:  // only at the top level (ConvertType), not as an item
+    case fb::Type::Map:
+    case fb::Type::Duration:
+    case fb::Type::LargeBinary:
+    case fb::Type::LargeUtf8:
+    case fb::Type::LargeList:
+    case fb::Type::RunEndEncoded:
+    case fb::Type::BinaryView:
+    case fb::Type::Utf8View:
+    case fb::Type::ListView:
+    case fb::Type::LargeListView:
+      break;
   }
+  // The types above, and ids this build does not know (a newer writer).
+  return Unsupported(name, ArrowTypeName(field.type_type()));
+}
+
+size_t NumChildren(const fb::Field& f) {
+  return f.children() == nullptr ? 0 : f.children()->size();
+}
+
+Status ConvertType(const fb::Field& f, Field* field) {
+  const std::string& name = field->name;
+  if (f.type_type() == fb::Type::FixedSizeList) {
+    const fb::FixedSizeList* t = f.type_as_FixedSizeList();
+    if (t == nullptr) {
+      return Status::InvalidArgument("field " + Quote(name) +
+                                     " has type FixedSizeList without its table");
+    }
+    if (NumChildren(f) != 1) {
+      return Status::InvalidArgument("field " + Quote(name) + " is a FixedSizeList with " +
+                                     std::to_string(NumChildren(f)) +
+                                     " child fields; it must have one");
+    }
+    if (t->listSize() < 1 || static_cast<uint32_t>(t->listSize()) > kMaxListSize) {
+      return Status::InvalidArgument("field " + Quote(name) + " is a FixedSizeList of size " +
+                                     std::to_string(t->listSize()) + " (Murr allows 1..65536)");
+    }
+    const fb::Field* child = f.children()->Get(0);
+    if (child->dictionary() != nullptr || NumChildren(*child) != 0) {
+      return Unsupported(name, "FixedSizeList of a nested or dictionary-encoded type");
+    }
+    std::string tz;
+    MURR_ASSIGN_OR_RETURN(TypeId item, ConvertScalar(*child, name + ".item", &tz));
+    if (!IsNumericItem(item)) {
+      return Unsupported(name, "FixedSizeList of " + DataTypeName(item));
+    }
+    field->type = DataType::FixedSizeList(item, static_cast<uint32_t>(t->listSize()));
+    return Status::OK();
+  }
+  MURR_ASSIGN_OR_RETURN(TypeId id, ConvertScalar(f, name, &field->timezone));
+  if (NumChildren(f) != 0) {
+    return Status::InvalidArgument("field " + Quote(name) + " of type " + DataTypeName(id) +
+                                   " has " + std::to_string(NumChildren(f)) +
+                                   " child fields; it can have none");
+  }
+  field->type = id;
+  return Status::OK();
 }
 
 Result<std::vector<Field>> DecodeSchema(const fb::Schema& schema) {
@@ -109,21 +221,31 @@ Result<std::vector<Field>> DecodeSchema(const fb::Schema& schema) {
                                    " is dictionary-encoded, which Murr does not support; send "
                                    "plain (non-dictionary) columns");
     }
-    MURR_ASSIGN_OR_RETURN(field.type, ConvertType(*f, field.name));
-    if (f->children() != nullptr && f->children()->size() != 0) {
-      return Status::InvalidArgument(
-          "field " + Quote(field.name) + " of type " + std::string(DataTypeName(field.type)) +
-          " has " + std::to_string(f->children()->size()) + " child fields; it can have none");
-    }
+    MURR_RETURN_IF_ERROR(ConvertType(*f, &field));
     field.nullable = f->nullable();
     out.push_back(std::move(field));
   }
   return out;
 }
 
-// Number of body buffers a field of `type` takes: validity + values (+ data for utf8).
+// Number of body buffers a field of `type` takes: validity + values (+ data for utf8 and
+// binary; a fixed-size list: its validity, then the child's validity and values).
 size_t BuffersFor(DataType type) {
-  return type == DataType::kUtf8 ? 3 : 2;
+  switch (type.storage()) {
+    case Storage::kVarBytes:
+      return 3;
+    case Storage::kFixedList:
+      return 3;
+    case Storage::kFixed:
+    case Storage::kBit:
+      return 2;
+  }
+  return 2;
+}
+
+// Number of field nodes: one, and one more for a fixed-size list's child.
+size_t NodesFor(DataType type) {
+  return type.storage() == Storage::kFixedList ? 2 : 1;
 }
 
 // The body buffer described by `meta`, bounds-checked against `body`. Borrowed from the body
@@ -171,10 +293,12 @@ Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::Reco
   }
   size_t num_nodes = rb.nodes() ? rb.nodes()->size() : 0;
   size_t num_buffers = rb.buffers() ? rb.buffers()->size() : 0;
-  if (num_nodes != fields.size()) {
+  size_t want_nodes = 0;
+  for (const Field& f : fields) want_nodes += NodesFor(f.type);
+  if (num_nodes != want_nodes) {
     return Status::InvalidArgument("record batch has " + std::to_string(num_nodes) +
-                                   " field nodes, the schema has " + std::to_string(fields.size()) +
-                                   " fields");
+                                   " field nodes, the schema's fields need " +
+                                   std::to_string(want_nodes));
   }
   size_t want_buffers = 0;
   for (const Field& f : fields) want_buffers += BuffersFor(f.type);
@@ -196,9 +320,10 @@ Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::Reco
   batch.num_rows = length;
   batch.columns.reserve(fields.size());
   size_t bi = 0;
+  size_t ni = 0;
   for (size_t i = 0; i < fields.size(); ++i) {
     const Field& field = fields[i];
-    const fb::FieldNode* node = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>(i));
+    const fb::FieldNode* node = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>(ni++));
     if (node->length() != length) {
       return Status::InvalidArgument("field " + Quote(field.name) + " has " +
                                      std::to_string(node->length()) +
@@ -230,15 +355,15 @@ Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::Reco
     }
     // With null_count 0 the bitmap (if any) is ignored, as the spec allows.
 
-    switch (field.type) {
-      case DataType::kBool: {
+    switch (field.type.storage()) {
+      case Storage::kBit: {
         MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 1, field.name, "values"));
         uint64_t need = SafeBitmapBytes(length);
         if (c.values.size() < need)
           return TooShort(field.name, "values", c.values.size(), need, length);
         break;
       }
-      case DataType::kUtf8: {
+      case Storage::kVarBytes: {
         MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 4, field.name, "offsets"));
         MURR_ASSIGN_OR_RETURN(c.data, BodyBuffer(body, *next(), 1, field.name, "data"));
         if (length == 0 && c.values.size() < 4) {
@@ -251,12 +376,51 @@ Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::Reco
           return TooShort(field.name, "offsets", c.values.size(), need, length);
         break;
       }
-      default: {
+      case Storage::kFixed: {
         size_t width = static_cast<size_t>(FixedWidth(field.type));
         MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, field.name, "values"));
         uint64_t need = static_cast<uint64_t>(length) * width;
         if (c.values.size() < need)
           return TooShort(field.name, "values", c.values.size(), need, length);
+        break;
+      }
+      case Storage::kFixedList: {
+        const fb::FieldNode* child = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>(ni++));
+        const uint64_t items = static_cast<uint64_t>(length) * field.type.size;
+        if (child->length() < 0 || static_cast<uint64_t>(child->length()) != items) {
+          return Status::InvalidArgument("field " + Quote(field.name) + ": a fixed-size list of " +
+                                         std::to_string(field.type.size) + " values per row has " +
+                                         std::to_string(child->length()) + " child values for " +
+                                         std::to_string(length) + " rows (expected " +
+                                         std::to_string(items) + ")");
+        }
+        MURR_ASSIGN_OR_RETURN(Buffer child_validity,
+                              BodyBuffer(body, *next(), 1, field.name, "item validity"));
+        if (child->null_count() != 0) {
+          // Murr's null is a whole null vector: null items may sit only inside null rows (where
+          // writers such as pyarrow put them), never inside a valid vector.
+          if (child->null_count() < 0 || child_validity.size() < SafeBitmapBytes(items)) {
+            return TooShort(field.name, "item validity", child_validity.size(),
+                            SafeBitmapBytes(items), length);
+          }
+          for (int64_t r = 0; r < length; ++r) {
+            if (c.null_count > 0 && !GetBit(c.validity.data(), r)) continue;
+            for (uint32_t k = 0; k < field.type.size; ++k) {
+              if (!GetBit(child_validity.data(), r * field.type.size + k)) {
+                return Status::InvalidArgument(
+                    "field " + Quote(field.name) + " row " + std::to_string(r) +
+                    " holds a null item inside a valid vector; Murr stores a null as a whole "
+                    "null vector");
+              }
+            }
+          }
+        }
+        size_t width = static_cast<size_t>(Info(field.type.item).width);
+        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, field.name, "values"));
+        uint64_t need = items * width;
+        if (c.values.size() < need) {
+          return TooShort(field.name, "values", c.values.size(), need, length);
+        }
         break;
       }
     }

@@ -24,34 +24,72 @@ constexpr size_t Pad(size_t n) {
 alignas(64) constexpr uint8_t kZeros[kIpcBodyAlignment] = {};
 constexpr uint8_t kEndOfStream[8] = {0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0};
 
+// The Arrow type of a scalar type id (a fixed-size list's item, or a column).
+void EncodeScalarType(flatbuffers::FlatBufferBuilder& fbb, TypeId id, const std::string& timezone,
+                      fb::Type* type_type, flatbuffers::Offset<void>* type) {
+  const TypeInfo& info = Info(id);
+  switch (info.arrow) {
+    case ArrowKind::kUtf8:
+      *type_type = fb::Type::Utf8;
+      *type = fb::CreateUtf8(fbb).Union();
+      return;
+    case ArrowKind::kBinary:
+      *type_type = fb::Type::Binary;
+      *type = fb::CreateBinary(fbb).Union();
+      return;
+    case ArrowKind::kBool:
+      *type_type = fb::Type::Bool;
+      *type = fb::CreateBool(fbb).Union();
+      return;
+    case ArrowKind::kInt:
+      *type_type = fb::Type::Int;
+      *type = fb::CreateInt(fbb, info.arrow_bits, info.is_signed).Union();
+      return;
+    case ArrowKind::kFloatingPoint:
+      *type_type = fb::Type::FloatingPoint;
+      *type = fb::CreateFloatingPoint(fbb, info.arrow_bits == 16   ? fb::Precision::HALF
+                                           : info.arrow_bits == 32 ? fb::Precision::SINGLE
+                                                                   : fb::Precision::DOUBLE)
+                  .Union();
+      return;
+    case ArrowKind::kDate:
+      *type_type = fb::Type::Date;
+      *type = fb::CreateDate(fbb, fb::DateUnit::DAY).Union();
+      return;
+    case ArrowKind::kTimestamp: {
+      auto tz = timezone.empty() ? 0 : fbb.CreateString(timezone);
+      *type_type = fb::Type::Timestamp;
+      *type = fb::CreateTimestamp(fbb, static_cast<fb::TimeUnit>(info.unit), tz).Union();
+      return;
+    }
+    case ArrowKind::kFixedSizeList:
+      break;  // not a scalar: EncodeField handles it
+  }
+  *type_type = fb::Type::NONE;
+  *type = 0;
+}
+
 flatbuffers::Offset<fb::Field> EncodeField(flatbuffers::FlatBufferBuilder& fbb, const Field& f) {
   auto name = fbb.CreateString(f.name);
   fb::Type type_type;
   flatbuffers::Offset<void> type;
-  switch (f.type) {
-    case DataType::kUtf8:
-      type_type = fb::Type::Utf8;
-      type = fb::CreateUtf8(fbb).Union();
-      break;
-    case DataType::kBool:
-      type_type = fb::Type::Bool;
-      type = fb::CreateBool(fbb).Union();
-      break;
-    case DataType::kFloat32:
-      type_type = fb::Type::FloatingPoint;
-      type = fb::CreateFloatingPoint(fbb, fb::Precision::SINGLE).Union();
-      break;
-    case DataType::kFloat64:
-      type_type = fb::Type::FloatingPoint;
-      type = fb::CreateFloatingPoint(fbb, fb::Precision::DOUBLE).Union();
-      break;
-    default:
-      type_type = fb::Type::Int;
-      type = fb::CreateInt(fbb, FixedWidth(f.type) * 8, IsSignedInteger(f.type)).Union();
-      break;
+  std::vector<flatbuffers::Offset<fb::Field>> child_fields;
+  if (f.type.id == TypeId::kFixedSizeList) {
+    // The child is named "item" and nullable, as pyarrow and Arrow C++ name it.
+    fb::Type item_type_type;
+    flatbuffers::Offset<void> item_type;
+    EncodeScalarType(fbb, f.type.item, std::string(), &item_type_type, &item_type);
+    auto item_name = fbb.CreateString("item");
+    auto no_children = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Field>>{});
+    child_fields.push_back(fb::CreateField(fbb, item_name, true, item_type_type, item_type,
+                                           /*dictionary=*/0, no_children));
+    type_type = fb::Type::FixedSizeList;
+    type = fb::CreateFixedSizeList(fbb, static_cast<int32_t>(f.type.size)).Union();
+  } else {
+    EncodeScalarType(fbb, f.type.id, f.timezone, &type_type, &type);
   }
   // An empty children vector rather than none: some readers expect it to be present.
-  auto children = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Field>>{});
+  auto children = fbb.CreateVector(child_fields);
   return fb::CreateField(fbb, name, f.nullable, type_type, type, /*dictionary=*/0, children);
 }
 
@@ -112,9 +150,19 @@ Status CheckBatchShape(const Batch& batch) {
                                      "' does not match its field or the batch length");
     }
     // O(1) size checks, so that a malformed column can never make us send memory past its end.
-    size_t need = c.type == DataType::kUtf8   ? static_cast<size_t>(c.length + 1) * 4
-                  : c.type == DataType::kBool ? BitmapBytes(c.length)
-                                              : static_cast<size_t>(c.length) * FixedWidth(c.type);
+    size_t need = 0;
+    switch (c.type.storage()) {
+      case Storage::kVarBytes:
+        need = static_cast<size_t>(c.length + 1) * 4;
+        break;
+      case Storage::kBit:
+        need = BitmapBytes(c.length);
+        break;
+      case Storage::kFixed:
+      case Storage::kFixedList:
+        need = static_cast<size_t>(c.length) * FixedWidth(c.type);
+        break;
+    }
     if (c.values.size() < need ||
         (!c.validity.empty() && c.validity.size() < BitmapBytes(c.length))) {
       return Status::InvalidArgument("column '" + batch.fields[i].name +
@@ -131,17 +179,18 @@ size_t BodySizeBound(const Batch& batch, int64_t offset, int64_t length) {
   size_t bitmap = Pad(BitmapBytes(length));
   for (const Column& c : batch.columns) {
     if (!c.validity.empty()) total += bitmap;
-    switch (c.type) {
-      case DataType::kBool:
+    switch (c.type.storage()) {
+      case Storage::kBit:
         total += bitmap;
         break;
-      case DataType::kUtf8: {
+      case Storage::kVarBytes: {
         const int32_t* o = c.offsets();
         total += Pad(static_cast<size_t>(length + 1) * 4);
         total += Pad(static_cast<size_t>(o[offset + length] - o[offset]));
         break;
       }
-      default:
+      case Storage::kFixed:
+      case Storage::kFixedList:
         total += Pad(static_cast<size_t>(length) * FixedWidth(c.type));
         break;
     }
@@ -211,16 +260,17 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
     }
     nodes.emplace_back(length, null_count);
     body.Add(std::move(validity));
-    switch (c.type) {
-      case DataType::kBool:
+    switch (c.type.storage()) {
+      case Storage::kBit:
         body.Add(SliceBits(c.values, offset, length));
         break;
-      case DataType::kUtf8: {
+      case Storage::kVarBytes: {
         const int32_t* o = c.offsets();
         int32_t start = o[offset];
         int32_t end = o[offset + length];
         if (start < 0 || end < start || static_cast<size_t>(end) > c.data.size()) {
-          return Status::InvalidArgument("utf8 column has offsets outside its data");
+          return Status::InvalidArgument(DataTypeName(c.type) +
+                                         " column has offsets outside its data");
         }
         size_t offsets_bytes = static_cast<size_t>(length + 1) * 4;
         if (start == 0) {
@@ -234,8 +284,17 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
         body.Add(c.data.Slice(static_cast<size_t>(start), static_cast<size_t>(end - start)));
         break;
       }
-      default: {
+      case Storage::kFixed: {
         size_t width = static_cast<size_t>(FixedWidth(c.type));
+        body.Add(c.values.Slice(static_cast<size_t>(offset) * width,
+                                static_cast<size_t>(length) * width));
+        break;
+      }
+      case Storage::kFixedList: {
+        // The child array: `length * size` items without nulls (a null row's items are zeros).
+        size_t width = static_cast<size_t>(FixedWidth(c.type));
+        nodes.emplace_back(length * static_cast<int64_t>(c.type.size), 0);
+        body.Add(Buffer());
         body.Add(c.values.Slice(static_cast<size_t>(offset) * width,
                                 static_cast<size_t>(length) * width));
         break;
@@ -322,10 +381,9 @@ Result<IpcStreamParts> EncodeArrowIpcStream(const std::vector<Field>& fields,
     }
     for (size_t i = 0; i < fields.size(); ++i) {
       if (b.fields[i].type != fields[i].type) {
-        return Status::InvalidArgument(
-            "field '" + b.fields[i].name + "' is " + std::string(DataTypeName(b.fields[i].type)) +
-            " in a batch but " + std::string(DataTypeName(fields[i].type)) +
-            " in the stream's schema");
+        return Status::InvalidArgument("field '" + b.fields[i].name + "' is " +
+                                       DataTypeName(b.fields[i].type) + " in a batch but " +
+                                       DataTypeName(fields[i].type) + " in the stream's schema");
       }
     }
     MURR_ASSIGN_OR_RETURN(IpcMessage msg, EncodeRecordBatchMessage(b));

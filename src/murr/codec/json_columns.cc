@@ -15,7 +15,9 @@
 #include <absl/container/flat_hash_set.h>
 
 #include "murr/codec/json_text.h"
+#include "murr/core/half_float.h"
 #include "murr/core/json_util.h"
+#include "murr/core/value_text.h"
 
 namespace murr {
 namespace {
@@ -151,7 +153,7 @@ Status InvalidNumber(const Position& pos, std::string_view token) {
 }
 
 template <typename T>
-Status AppendInteger(od::value& v, const Position& pos, DataType type, ColumnBuilder* builder) {
+Status ParseInteger(od::value& v, const Position& pos, DataType type, T* out) {
   std::string_view token = RawToken(v);
   bool is_integer = false;
   if (!ScanJsonNumber(token, &is_integer)) return InvalidNumber(pos, token);
@@ -171,7 +173,7 @@ Status AppendInteger(od::value& v, const Position& pos, DataType type, ColumnBui
     } else {
       if (x != 0) return OutOfRange(pos, token, type);  // "-0" is 0
     }
-    builder->Append<T>(static_cast<T>(x));
+    *out = static_cast<T>(x);
     return Status::OK();
   }
   uint64_t u;
@@ -179,7 +181,7 @@ Status AppendInteger(od::value& v, const Position& pos, DataType type, ColumnBui
   if (r.ec != std::errc() || r.ptr != end || u > std::numeric_limits<T>::max()) {
     return OutOfRange(pos, token, type);
   }
-  builder->Append<T>(static_cast<T>(u));
+  *out = static_cast<T>(u);
   return Status::OK();
 }
 
@@ -188,17 +190,16 @@ constexpr std::string_view kInfinity = "Infinity";
 constexpr std::string_view kMinusInfinity = "-Infinity";
 
 template <typename T>
-Status AppendFloat(od::value& v, od::json_type jt, const Position& pos, DataType type,
-                   ColumnBuilder* builder) {
+Status ParseFloat(od::value& v, od::json_type jt, const Position& pos, DataType type, T* out) {
   if (jt == od::json_type::string) {
     std::string_view s;
     if (auto err = v.get_string().get(s)) return InvalidJsonAt(pos, err);
     if (s == kNaN) {
-      builder->Append<T>(std::numeric_limits<T>::quiet_NaN());
+      *out = std::numeric_limits<T>::quiet_NaN();
     } else if (s == kInfinity) {
-      builder->Append<T>(std::numeric_limits<T>::infinity());
+      *out = std::numeric_limits<T>::infinity();
     } else if (s == kMinusInfinity) {
-      builder->Append<T>(-std::numeric_limits<T>::infinity());
+      *out = -std::numeric_limits<T>::infinity();
     } else {
       return ValueError(pos,
                         "expected number, got string (the only strings a float column takes "
@@ -224,11 +225,122 @@ Status AppendFloat(od::value& v, od::json_type jt, const Position& pos, DataType
   } else if (r.ec != std::errc() || r.ptr != end) {
     return InvalidNumber(pos, token);
   }
-  builder->Append<T>(x);
+  *out = x;
   return Status::OK();
 }
 
-Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuilder* builder) {
+// Parses one non-null scalar of a fixed-width type (`id`: a scalar of kFixed storage) into the
+// FixedWidth(id) bytes at `out`.
+Status ParseFixedScalar(od::value& v, od::json_type jt, const Position& pos, TypeId id,
+                        uint8_t* out) {
+  const TypeInfo& info = Info(id);
+  auto store = [&](auto x) {
+    std::memcpy(out, &x, sizeof(x));
+    return Status::OK();
+  };
+  switch (info.json) {
+    case JsonForm::kFloat:
+      if (info.width == 4) {
+        float x = 0;
+        MURR_RETURN_IF_ERROR(ParseFloat<float>(v, jt, pos, id, &x));
+        return store(x);
+      } else {
+        double x = 0;
+        MURR_RETURN_IF_ERROR(ParseFloat<double>(v, jt, pos, id, &x));
+        return store(x);
+      }
+    case JsonForm::kHalfFloat: {
+      // Rounded once, from the decimal text to the nearest float32, then to binary16: a double
+      // rounding that can differ from a direct one only at exact ties of the half grid.
+      float x = 0;
+      MURR_RETURN_IF_ERROR(ParseFloat<float>(v, jt, pos, id, &x));
+      return store(FloatToHalf(x));
+    }
+    case JsonForm::kSigned:
+    case JsonForm::kUnsigned:
+    case JsonForm::kDate:
+    case JsonForm::kTimestamp:
+      break;
+    case JsonForm::kBool:
+    case JsonForm::kString:
+    case JsonForm::kBase64:
+    case JsonForm::kArray:
+      return Status::Internal(
+          fmt::format("column '{}': {} is not a fixed-width scalar", pos.column, DataTypeName(id)));
+  }
+  if (jt == od::json_type::string &&
+      (info.json == JsonForm::kDate || info.json == JsonForm::kTimestamp)) {
+    std::string_view text;
+    if (auto err = v.get_string().get(text)) return InvalidJsonAt(pos, err);
+    if (info.json == JsonForm::kDate) {
+      auto days = ParseIsoDate(text);
+      if (!days) {
+        return ValueError(pos, fmt::format("expected a date \"YYYY-MM-DD\" or a day count, got "
+                                           "\"{}\"",
+                                           Quote(text)));
+      }
+      return store(*days);
+    }
+    std::string error;
+    auto t = ParseIsoTimestamp(text, info.unit, &error);
+    if (!t) {
+      return ValueError(pos, fmt::format("\"{}\" is not a {} timestamp: {}", Quote(text),
+                                         DataTypeName(id), error));
+    }
+    return store(*t);
+  }
+  if (jt != od::json_type::number) {
+    const char* expected = info.json == JsonForm::kDate        ? "a date string or integer"
+                           : info.json == JsonForm::kTimestamp ? "a timestamp string or integer"
+                                                               : "integer";
+    return ValueError(pos, fmt::format("expected {}, got {}", expected, JsonTypeName(jt)));
+  }
+  switch (info.width) {
+    case 1: {
+      if (info.is_signed) {
+        int8_t x = 0;
+        MURR_RETURN_IF_ERROR(ParseInteger<int8_t>(v, pos, id, &x));
+        return store(x);
+      }
+      uint8_t x = 0;
+      MURR_RETURN_IF_ERROR(ParseInteger<uint8_t>(v, pos, id, &x));
+      return store(x);
+    }
+    case 2: {
+      if (info.is_signed) {
+        int16_t x = 0;
+        MURR_RETURN_IF_ERROR(ParseInteger<int16_t>(v, pos, id, &x));
+        return store(x);
+      }
+      uint16_t x = 0;
+      MURR_RETURN_IF_ERROR(ParseInteger<uint16_t>(v, pos, id, &x));
+      return store(x);
+    }
+    case 4: {
+      if (info.is_signed) {
+        int32_t x = 0;
+        MURR_RETURN_IF_ERROR(ParseInteger<int32_t>(v, pos, id, &x));
+        return store(x);
+      }
+      uint32_t x = 0;
+      MURR_RETURN_IF_ERROR(ParseInteger<uint32_t>(v, pos, id, &x));
+      return store(x);
+    }
+    default: {
+      if (info.is_signed) {
+        int64_t x = 0;
+        MURR_RETURN_IF_ERROR(ParseInteger<int64_t>(v, pos, id, &x));
+        return store(x);
+      }
+      uint64_t x = 0;
+      MURR_RETURN_IF_ERROR(ParseInteger<uint64_t>(v, pos, id, &x));
+      return store(x);
+    }
+  }
+}
+
+Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuilder* builder,
+                   std::vector<uint8_t>* scratch) {
   od::json_type jt;
   if (auto err = v.type().get(jt)) return InvalidJsonAt(pos, err);
   if (jt == od::json_type::null) {
@@ -239,18 +351,33 @@ Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuild
     builder->AppendNull();
     return Status::OK();
   }
-  switch (type) {
-    case DataType::kUtf8: {
+  const TypeInfo& info = type.info();
+  switch (info.json) {
+    case JsonForm::kString:
+    case JsonForm::kBase64: {
       if (jt != od::json_type::string) {
-        return ValueError(pos, fmt::format("expected string, got {}", JsonTypeName(jt)));
+        return ValueError(pos,
+                          fmt::format("expected {}, got {}",
+                                      info.json == JsonForm::kBase64 ? "a base64 string" : "string",
+                                      JsonTypeName(jt)));
       }
       std::string_view s;
       if (auto err = v.get_string().get(s)) return InvalidJsonAt(pos, err);
-      Status st = builder->AppendString(s);
+      Status st;
+      if (info.json == JsonForm::kBase64) {
+        std::string bytes;
+        if (!DecodeBase64(s, &bytes)) {
+          return ValueError(pos,
+                            fmt::format("\"{}\" is not base64 (RFC 4648, with padding)", Quote(s)));
+        }
+        st = builder->AppendString(bytes);
+      } else {
+        st = builder->AppendString(s);
+      }
       if (!st.ok()) return st.WithContext(fmt::format("column '{}' row {}", pos.column, pos.row));
       return Status::OK();
     }
-    case DataType::kBool: {
+    case JsonForm::kBool: {
       if (jt != od::json_type::boolean) {
         return ValueError(pos, fmt::format("expected bool, got {}", JsonTypeName(jt)));
       }
@@ -261,35 +388,52 @@ Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuild
       builder->AppendBool(b);
       return Status::OK();
     }
-    case DataType::kFloat32:
-      return AppendFloat<float>(v, jt, pos, type, builder);
-    case DataType::kFloat64:
-      return AppendFloat<double>(v, jt, pos, type, builder);
-    default:
-      break;
-  }
-  if (jt != od::json_type::number) {
-    return ValueError(pos, fmt::format("expected integer, got {}", JsonTypeName(jt)));
-  }
-  switch (type) {
-    case DataType::kInt8:
-      return AppendInteger<int8_t>(v, pos, type, builder);
-    case DataType::kInt16:
-      return AppendInteger<int16_t>(v, pos, type, builder);
-    case DataType::kInt32:
-      return AppendInteger<int32_t>(v, pos, type, builder);
-    case DataType::kInt64:
-      return AppendInteger<int64_t>(v, pos, type, builder);
-    case DataType::kUInt8:
-      return AppendInteger<uint8_t>(v, pos, type, builder);
-    case DataType::kUInt16:
-      return AppendInteger<uint16_t>(v, pos, type, builder);
-    case DataType::kUInt32:
-      return AppendInteger<uint32_t>(v, pos, type, builder);
-    case DataType::kUInt64:
-      return AppendInteger<uint64_t>(v, pos, type, builder);
-    default:
-      break;
+    case JsonForm::kArray: {
+      if (jt != od::json_type::array) {
+        return ValueError(pos, fmt::format("expected an array of {} {} values, got {}", type.size,
+                                           DataTypeName(type.item), JsonTypeName(jt)));
+      }
+      od::array items;
+      if (auto err = v.get_array().get(items)) return InvalidJsonAt(pos, err);
+      const size_t width = static_cast<size_t>(Info(type.item).width);
+      scratch->resize(static_cast<size_t>(FixedWidth(type)));
+      uint32_t count = 0;
+      for (auto element : items) {
+        od::value item;
+        if (auto err = std::move(element).get(item)) return InvalidJsonAt(pos, err);
+        if (count == type.size) {
+          return ValueError(pos, fmt::format("a {} vector has more than {} values",
+                                             DataTypeName(type), type.size));
+        }
+        od::json_type ijt;
+        if (auto err = item.type().get(ijt)) return InvalidJsonAt(pos, err);
+        if (ijt == od::json_type::null) {
+          return ValueError(pos, fmt::format("item {} is null; a {} value is a whole vector or "
+                                             "null",
+                                             count, DataTypeName(type)));
+        }
+        MURR_RETURN_IF_ERROR(
+            ParseFixedScalar(item, ijt, pos, type.item, scratch->data() + count * width));
+        ++count;
+      }
+      if (count != type.size) {
+        return ValueError(pos, fmt::format("a {} vector has {} values, expected {}",
+                                           DataTypeName(type), count, type.size));
+      }
+      builder->AppendFixed(scratch->data());
+      return Status::OK();
+    }
+    case JsonForm::kFloat:
+    case JsonForm::kHalfFloat:
+    case JsonForm::kSigned:
+    case JsonForm::kUnsigned:
+    case JsonForm::kDate:
+    case JsonForm::kTimestamp: {
+      uint8_t bytes[8];
+      MURR_RETURN_IF_ERROR(ParseFixedScalar(v, jt, pos, type.id, bytes));
+      builder->AppendFixed(bytes);
+      return Status::OK();
+    }
   }
   return Status::Internal(
       fmt::format("column '{}': unhandled type {}", pos.column, DataTypeName(type)));
@@ -312,10 +456,11 @@ Status ParseColumn(od::value& column_value, std::string_view name, DataType type
         fmt::format("column '{}': invalid JSON: {}", name, simdjson::error_message(err)));
   }
   Position pos{name, 0};
+  std::vector<uint8_t> scratch;
   for (auto element : values) {
     od::value v;
     if (auto err = std::move(element).get(v)) return InvalidJsonAt(pos, err);
-    MURR_RETURN_IF_ERROR(AppendValue(v, pos, type, builder));
+    MURR_RETURN_IF_ERROR(AppendValue(v, pos, type, builder, &scratch));
     ++pos.row;
   }
   return Status::OK();
@@ -371,7 +516,8 @@ Result<Batch> ParseDocument(od::document& doc, const TableSchema& schema) {
       if (!seen.insert(name).second) {
         return Status::InvalidArgument(fmt::format("column '{}' appears twice", name));
       }
-      DataType type = schema.columns()[index].type;
+      const ColumnSchema& cs = schema.columns()[index];
+      DataType type = cs.type;
       ColumnBuilder builder(type);
       od::value column_value = column.value();
       MURR_RETURN_IF_ERROR(ParseColumn(column_value, name, type, &builder));
@@ -382,7 +528,7 @@ Result<Batch> ParseDocument(od::document& doc, const TableSchema& schema) {
             c.length, batch.fields.front().name, batch.num_rows));
       }
       batch.num_rows = c.length;
-      batch.fields.push_back(Field{std::move(name), type, true});
+      batch.fields.push_back(Field{std::move(name), type, true, cs.timezone});
       batch.columns.push_back(std::move(c));
     }
   }
@@ -489,44 +635,163 @@ void AppendStrings(const Column& c, std::string* out) {
   }
 }
 
-void AppendColumnValues(const Column& c, std::string* out) {
-  switch (c.type) {
-    case DataType::kUtf8:
+// The shortest decimal that reads back (through float32) as the same binary16 value.
+char* WriteHalf(char* p, uint16_t h) {
+  const float f = HalfToFloat(h);
+  if (std::isnan(f) || std::isinf(f)) return WriteFloat<float>(p, f);
+  char buf[32];
+  for (int digits = 1; digits <= 9; ++digits) {
+    auto end = fmt::format_to(buf, "{:.{}g}", f, digits);
+    float back;
+    std::from_chars(buf, end, back);
+    if (FloatToHalf(back) == h) return WriteFloat<float>(p, back);
+  }
+  return WriteFloat<float>(p, f);
+}
+
+// One value of a fixed-width scalar `id` at `src` (the form of its TypeInfo).
+void AppendScalarText(TypeId id, const Field& field, const uint8_t* src, std::string* out) {
+  const TypeInfo& info = Info(id);
+  char buf[kMaxValueChars];
+  char* p = buf;
+  auto load = [&](auto zero) {
+    decltype(zero) v;
+    std::memcpy(&v, src, sizeof(v));
+    return v;
+  };
+  switch (info.json) {
+    case JsonForm::kFloat:
+      p = info.width == 4 ? WriteFloat<float>(p, load(float{})) : WriteFloat<double>(p, load(0.0));
+      break;
+    case JsonForm::kHalfFloat:
+      p = WriteHalf(p, load(uint16_t{}));
+      break;
+    case JsonForm::kSigned:
+    case JsonForm::kUnsigned: {
+      int64_t sv = 0;
+      uint64_t uv = 0;
+      switch (info.width) {
+        case 1:
+          sv = load(int8_t{}), uv = load(uint8_t{});
+          break;
+        case 2:
+          sv = load(int16_t{}), uv = load(uint16_t{});
+          break;
+        case 4:
+          sv = load(int32_t{}), uv = load(uint32_t{});
+          break;
+        default:
+          sv = load(int64_t{}), uv = load(uint64_t{});
+          break;
+      }
+      if (info.json == JsonForm::kSigned) {
+        fmt::format_int f(sv);
+        std::memcpy(p, f.data(), f.size());
+        p += f.size();
+      } else {
+        fmt::format_int f(uv);
+        std::memcpy(p, f.data(), f.size());
+        p += f.size();
+      }
+      break;
+    }
+    case JsonForm::kDate:
+      out->push_back('"');
+      AppendIsoDate(load(int32_t{}), out);
+      out->push_back('"');
+      return;
+    case JsonForm::kTimestamp:
+      out->push_back('"');
+      AppendIsoTimestamp(load(int64_t{}), info.unit, !field.timezone.empty(), out);
+      out->push_back('"');
+      return;
+    case JsonForm::kBool:
+    case JsonForm::kString:
+    case JsonForm::kBase64:
+    case JsonForm::kArray:
+      return;  // not fixed-width scalars
+  }
+  out->append(buf, static_cast<size_t>(p - buf));
+}
+
+void AppendColumnValues(const Field& field, const Column& c, std::string* out) {
+  switch (c.type.info().json) {
+    case JsonForm::kString:
       AppendStrings(c, out);
-      break;
-    case DataType::kBool:
+      return;
+    case JsonForm::kBase64:
+      for (int64_t i = 0; i < c.length; ++i) {
+        if (i > 0) out->push_back(',');
+        if (c.IsNull(i)) {
+          out->append("null");
+        } else {
+          out->push_back('"');
+          AppendBase64(c.StringValue(i), out);
+          out->push_back('"');
+        }
+      }
+      return;
+    case JsonForm::kBool:
       AppendFixedWidth<bool>(c, out);
+      return;
+    case JsonForm::kArray: {
+      const size_t w = static_cast<size_t>(Info(c.type.item).width);
+      const size_t row = static_cast<size_t>(FixedWidth(c.type));
+      for (int64_t i = 0; i < c.length; ++i) {
+        if (i > 0) out->push_back(',');
+        if (c.IsNull(i)) {
+          out->append("null");
+          continue;
+        }
+        out->push_back('[');
+        const uint8_t* base = c.values.data() + static_cast<size_t>(i) * row;
+        for (uint32_t k = 0; k < c.type.size; ++k) {
+          if (k > 0) out->push_back(',');
+          AppendScalarText(c.type.item, field, base + k * w, out);
+        }
+        out->push_back(']');
+      }
+      return;
+    }
+    case JsonForm::kFloat:
+    case JsonForm::kSigned:
+    case JsonForm::kUnsigned:
       break;
-    case DataType::kInt8:
-      AppendFixedWidth<int8_t>(c, out);
-      break;
-    case DataType::kInt16:
-      AppendFixedWidth<int16_t>(c, out);
-      break;
-    case DataType::kInt32:
-      AppendFixedWidth<int32_t>(c, out);
-      break;
-    case DataType::kInt64:
-      AppendFixedWidth<int64_t>(c, out);
-      break;
-    case DataType::kUInt8:
-      AppendFixedWidth<uint8_t>(c, out);
-      break;
-    case DataType::kUInt16:
-      AppendFixedWidth<uint16_t>(c, out);
-      break;
-    case DataType::kUInt32:
-      AppendFixedWidth<uint32_t>(c, out);
-      break;
-    case DataType::kUInt64:
-      AppendFixedWidth<uint64_t>(c, out);
-      break;
-    case DataType::kFloat32:
+    case JsonForm::kHalfFloat:
+    case JsonForm::kDate:
+    case JsonForm::kTimestamp: {
+      const size_t w = static_cast<size_t>(FixedWidth(c.type));
+      for (int64_t i = 0; i < c.length; ++i) {
+        if (i > 0) out->push_back(',');
+        if (c.IsNull(i)) {
+          out->append("null");
+        } else {
+          AppendScalarText(c.type.id, field, c.values.data() + static_cast<size_t>(i) * w, out);
+        }
+      }
+      return;
+    }
+  }
+  // The common numeric types: block-formatted fast paths.
+  const TypeInfo& info = c.type.info();
+  if (info.json == JsonForm::kFloat) {
+    if (info.width == 4) {
       AppendFixedWidth<float>(c, out);
-      break;
-    case DataType::kFloat64:
+    } else {
       AppendFixedWidth<double>(c, out);
-      break;
+    }
+    return;
+  }
+  const bool s = info.json == JsonForm::kSigned;
+  switch (info.width) {
+    case 1:
+      return s ? AppendFixedWidth<int8_t>(c, out) : AppendFixedWidth<uint8_t>(c, out);
+    case 2:
+      return s ? AppendFixedWidth<int16_t>(c, out) : AppendFixedWidth<uint16_t>(c, out);
+    case 4:
+      return s ? AppendFixedWidth<int32_t>(c, out) : AppendFixedWidth<uint32_t>(c, out);
+    default:
+      return s ? AppendFixedWidth<int64_t>(c, out) : AppendFixedWidth<uint64_t>(c, out);
   }
 }
 
@@ -546,7 +811,7 @@ void AppendJsonColumns(const Batch& batch, std::string* out) {
     if (i > 0) out->push_back(',');
     AppendJsonString(out, batch.fields[i].name);
     out->append(":[");
-    AppendColumnValues(batch.columns[i], out);
+    AppendColumnValues(batch.fields[i], batch.columns[i], out);
     out->push_back(']');
   }
   out->append("}}");

@@ -110,21 +110,16 @@ Status IntegerType(const SchemaElement& e, int bits, bool is_signed, LeafColumn*
                                    parquet::PhysicalTypeName(e.type) + " as a " +
                                    std::to_string(bits) + "-bit integer");
   }
-  switch (bits) {
-    case 8:
-      leaf->type = is_signed ? DataType::kInt8 : DataType::kUInt8;
-      break;
-    case 16:
-      leaf->type = is_signed ? DataType::kInt16 : DataType::kUInt16;
-      break;
-    case 32:
-      leaf->type = is_signed ? DataType::kInt32 : DataType::kUInt32;
-      break;
-    default:
-      leaf->type = is_signed ? DataType::kInt64 : DataType::kUInt64;
-      break;
+  // The integer type of that width and signedness, from the type descriptions.
+  for (int i = 0; i < kNumTypeIds; ++i) {
+    const TypeInfo& info = Info(static_cast<TypeId>(i));
+    if (info.parquet == ParquetForm::kInt && info.arrow_bits == bits &&
+        info.is_signed == is_signed) {
+      leaf->type = static_cast<TypeId>(i);
+      return Status::OK();
+    }
   }
-  return Status::OK();
+  return Status::Internal("no integer type of " + std::to_string(bits) + " bits");
 }
 
 // Maps a leaf's physical type and annotation onto a murr type (see the decision record).
@@ -142,11 +137,39 @@ Status MapLeafType(const SchemaElement& e, LeafColumn* leaf) {
       return Status::OK();
     case parquet::kInt32:
     case parquet::kInt64: {
+      const bool i32 = e.type == parquet::kInt32;
       if (has_lt) {
+        if (lt.kind == parquet::kLtDate && i32) {
+          leaf->type = DataType::kDate32;
+          return Status::OK();
+        }
+        if (lt.kind == parquet::kLtTimestamp && !i32) {
+          if (lt.time_unit < 1 || lt.time_unit > 3) {
+            return UnsupportedType(
+                e, "annotated TIMESTAMP of unknown unit #" + std::to_string(lt.time_unit));
+          }
+          leaf->type = lt.time_unit == 1   ? DataType::kTimestampMs
+                       : lt.time_unit == 2 ? DataType::kTimestampUs
+                                           : DataType::kTimestampNs;
+          if (lt.is_adjusted_to_utc) leaf->timezone = "UTC";
+          return Status::OK();
+        }
         if (lt.kind != parquet::kLtInteger) return UnsupportedType(e, "annotated " + annotation);
         return IntegerType(e, lt.bit_width, lt.is_signed, leaf);
       }
       switch (ct) {
+        case parquet::kCtDate:
+          if (!i32) return UnsupportedType(e, "annotated DATE");
+          leaf->type = DataType::kDate32;
+          return Status::OK();
+        case parquet::kCtTimestampMillis:
+        case parquet::kCtTimestampMicros:
+          // The legacy converted types are instants (adjusted to UTC).
+          if (i32) return UnsupportedType(e, "annotated " + annotation);
+          leaf->type =
+              ct == parquet::kCtTimestampMillis ? DataType::kTimestampMs : DataType::kTimestampUs;
+          leaf->timezone = "UTC";
+          return Status::OK();
         case -1:
           return IntegerType(e, e.type == parquet::kInt32 ? 32 : 64, true, leaf);
         case parquet::kCtInt8:
@@ -185,14 +208,30 @@ Status MapLeafType(const SchemaElement& e, LeafColumn* leaf) {
           has_lt ? (lt.kind == parquet::kLtString || lt.kind == parquet::kLtEnum ||
                     lt.kind == parquet::kLtJson)
                  : (ct == parquet::kCtUtf8 || ct == parquet::kCtEnum || ct == parquet::kCtJson);
+      if (has_lt && lt.kind == parquet::kLtFloat16) {
+        if (e.type != parquet::kFixedLenByteArray || e.type_length != 2) {
+          return Status::InvalidArgument("invalid Parquet file: column '" + e.name +
+                                         "' is annotated FLOAT16 but is not "
+                                         "FIXED_LEN_BYTE_ARRAY(2)");
+        }
+        leaf->type = DataType::kFloat16;
+        return Status::OK();
+      }
       bool raw = !has_lt && ct < 0;
       if (!text && !raw) return UnsupportedType(e, "annotated " + annotation);
-      leaf->type = DataType::kUtf8;
+      // Without a string annotation the bytes are binary (a utf8 table column takes them when
+      // they are valid UTF-8: CastBinaryToUtf8).
+      leaf->type = text ? DataType::kUtf8 : DataType::kBinary;
       leaf->annotated_string = text;
       return Status::OK();
     }
     case parquet::kInt96:
-      return UnsupportedType(e, "(legacy timestamps)");
+      // Legacy Impala/Spark timestamps: nanoseconds of the day and a Julian day, read as UTC
+      // instants in nanoseconds.
+      if (has_lt || ct >= 0) return UnsupportedType(e, "annotated " + annotation);
+      leaf->type = DataType::kTimestampNs;
+      leaf->timezone = "UTC";
+      return Status::OK();
     default:
       return Status::InvalidArgument("invalid Parquet file: column '" + e.name +
                                      "' has unknown physical type " + std::to_string(e.type));
@@ -278,7 +317,7 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
       } else {
         leaf.optional = e.repetition == parquet::kOptional;
         info.supported = MapLeafType(e, &leaf);
-        info.field = Field{e.name, leaf.type, leaf.optional};
+        info.field = Field{e.name, leaf.type, leaf.optional, leaf.timezone};
       }
     }
     pf.columns.push_back(std::move(info));
@@ -302,7 +341,7 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
 Result<Column> ReadColumn(const Buffer& file, const ParsedFile& pf, const LeafColumn& leaf,
                           int64_t reserve_rows, const ParquetReadOptions& options) {
   ColumnChunkDecoder decoder(leaf, reserve_rows, options.max_page_bytes);
-  if (leaf.type == DataType::kUtf8) {
+  if (leaf.type.storage() == Storage::kVarBytes) {
     // PLAIN strings take at most the chunks' uncompressed bytes: reserving them saves the copies
     // of a doubling buffer. A claim, so capped like the row reservation.
     uint64_t bytes = 0;

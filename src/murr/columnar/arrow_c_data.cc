@@ -79,31 +79,47 @@ const void* BufferPointer(const Buffer& b) {
 }  // namespace
 
 std::string ArrowCFormat(DataType type) {
-  switch (type) {
-    case DataType::kUtf8:
+  switch (type.id) {
+    case TypeId::kUtf8:
       return "u";
-    case DataType::kBool:
+    case TypeId::kBool:
       return "b";
-    case DataType::kInt8:
+    case TypeId::kInt8:
       return "c";
-    case DataType::kInt16:
+    case TypeId::kInt16:
       return "s";
-    case DataType::kInt32:
+    case TypeId::kInt32:
       return "i";
-    case DataType::kInt64:
+    case TypeId::kInt64:
       return "l";
-    case DataType::kUInt8:
+    case TypeId::kUInt8:
       return "C";
-    case DataType::kUInt16:
+    case TypeId::kUInt16:
       return "S";
-    case DataType::kUInt32:
+    case TypeId::kUInt32:
       return "I";
-    case DataType::kUInt64:
+    case TypeId::kUInt64:
       return "L";
-    case DataType::kFloat32:
+    case TypeId::kFloat32:
       return "f";
-    case DataType::kFloat64:
+    case TypeId::kFloat64:
       return "g";
+    case TypeId::kFloat16:
+      return "e";
+    case TypeId::kDate32:
+      return "tdD";
+    case TypeId::kBinary:
+      return "z";
+    case TypeId::kTimestampS:
+      return "tss:";
+    case TypeId::kTimestampMs:
+      return "tsm:";
+    case TypeId::kTimestampUs:
+      return "tsu:";
+    case TypeId::kTimestampNs:
+      return "tsn:";
+    case TypeId::kFixedSizeList:
+      return "+w:" + std::to_string(type.size);
   }
   return "";
 }
@@ -113,10 +129,21 @@ void ExportSchema(const std::vector<Field>& fields, ArrowSchema* out_schema) {
   root->format = "+s";
   root->child_structs.resize(fields.size());
   for (size_t i = 0; i < fields.size(); ++i) {
+    const Field& f = fields[i];
     auto* child = new SchemaHolder();
-    child->format = ArrowCFormat(fields[i].type);
-    child->name = fields[i].name;
-    FillSchema(&root->child_structs[i], child, fields[i].nullable ? ARROW_FLAG_NULLABLE : 0);
+    child->format = ArrowCFormat(f.type);
+    if (f.type.info().arrow == ArrowKind::kTimestamp) child->format += f.timezone;
+    child->name = f.name;
+    if (f.type.id == TypeId::kFixedSizeList) {
+      // One child: the items, named "item" as Arrow names them; items may be null.
+      auto* item = new SchemaHolder();
+      item->format = ArrowCFormat(DataType(f.type.item));
+      item->name = "item";
+      child->child_structs.resize(1);
+      FillSchema(&child->child_structs[0], item, ARROW_FLAG_NULLABLE);
+      child->child_pointers.push_back(&child->child_structs[0]);
+    }
+    FillSchema(&root->child_structs[i], child, f.nullable ? ARROW_FLAG_NULLABLE : 0);
     root->child_pointers.push_back(&root->child_structs[i]);
   }
   FillSchema(out_schema, root, 0);
@@ -131,8 +158,27 @@ void ExportBatch(std::shared_ptr<const Batch> batch, ArrowArray* out_array) {
     auto* child = new ArrayHolder();
     child->batch = batch;
     child->buffers.push_back(c.null_count > 0 ? c.validity.data() : nullptr);
-    child->buffers.push_back(BufferPointer(c.values));
-    if (c.type == DataType::kUtf8) child->buffers.push_back(BufferPointer(c.data));
+    switch (c.type.storage()) {
+      case Storage::kFixed:
+      case Storage::kBit:
+        child->buffers.push_back(BufferPointer(c.values));
+        break;
+      case Storage::kVarBytes:
+        child->buffers.push_back(BufferPointer(c.values));
+        child->buffers.push_back(BufferPointer(c.data));
+        break;
+      case Storage::kFixedList: {
+        // The list has only its validity; its one child holds length * size items (those of a
+        // null row are unspecified, as Arrow allows), all valid.
+        auto* items = new ArrayHolder();
+        items->batch = batch;
+        items->buffers = {nullptr, BufferPointer(c.values)};
+        child->child_structs.resize(1);
+        FillArray(&child->child_structs[0], items, c.length * c.type.size, 0);
+        child->child_pointers.push_back(&child->child_structs[0]);
+        break;
+      }
+    }
     FillArray(&root->child_structs[i], child, c.length, c.null_count);
     root->child_pointers.push_back(&root->child_structs[i]);
   }

@@ -1,7 +1,8 @@
 // Column: one typed column in Arrow's memory layout, over Buffers that may own or borrow memory.
 //   validity: LSB-first bitmap, one bit per row (1 = valid); empty when the column has no nulls.
-//   values:   fixed width: `length` values; bool: a bitmap; utf8: `length + 1` int32 offsets.
-//   data:     utf8 bytes addressed by the offsets (offsets[0] need not be 0).
+//   values:   fixed width: `length` values (a fixed-size list: `length * size` items; a null row's
+//             items are unspecified); bool: a bitmap; utf8, binary: `length + 1` int32 offsets.
+//   data:     utf8/binary bytes addressed by the offsets (offsets[0] need not be 0).
 // Immutable once built; safe to share between threads. ColumnBuilder is single-threaded.
 #pragma once
 
@@ -50,6 +51,8 @@ struct Field {
   std::string name;
   DataType type = DataType::kUtf8;
   bool nullable = true;
+  // Timestamps: an IANA zone name or "" (metadata only, as in Arrow: values are UTC instants).
+  std::string timezone;
 
   bool operator==(const Field&) const = default;
 };
@@ -69,7 +72,7 @@ struct Batch {
 class ColumnBuilder {
  public:
   explicit ColumnBuilder(DataType type) : type_(type) {
-    if (type_ == DataType::kUtf8) values_.AppendValue<int32_t>(0);
+    if (type_.storage() == Storage::kVarBytes) values_.AppendValue<int32_t>(0);
   }
 
   DataType type() const { return type_; }
@@ -84,6 +87,8 @@ class ColumnBuilder {
     ++length_;
   }
   void AppendBool(bool v);
+  // Appends one fixed-width value (or a whole fixed-size list) of FixedWidth(type) bytes.
+  void AppendFixed(const void* p);
   // Fails only when the column would exceed 2 GiB of string bytes (int32 offsets).
   Status AppendString(std::string_view s);
 

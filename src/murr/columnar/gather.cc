@@ -67,6 +67,33 @@ void GatherFixed(const std::vector<const Column*>& sources, const RowRef* refs, 
   }
 }
 
+void GatherWide(const std::vector<const Column*>& sources, const RowRef* refs, int64_t n,
+                size_t width, uint8_t* out, ValidityWriter* validity) {
+  constexpr int64_t kGroup = 64;
+  for (int64_t g = 0; g < n; g += kGroup) {
+    const int64_t end = std::min(n, g + kGroup);
+    for (int64_t i = g; i < end; ++i) {
+      const RowRef& r = refs[i];
+      // A segment's absent (all-null) column has no values buffer to prefetch from.
+      if (r.source != kMissingSource && !sources[r.source]->values.empty()) {
+        __builtin_prefetch(sources[r.source]->values.data() + static_cast<size_t>(r.row) * width);
+      }
+    }
+    for (int64_t i = g; i < end; ++i) {
+      const RowRef& r = refs[i];
+      uint8_t* dst = out + static_cast<size_t>(i) * width;
+      if (r.source == kMissingSource) {
+        validity->Set(i, false);  // the arena is zeroed: a null row's items are 0
+        continue;
+      }
+      const Column* c = sources[r.source];
+      const bool valid = c->IsValid(r.row);
+      validity->Set(i, valid);
+      if (valid) std::memcpy(dst, c->values.data() + static_cast<size_t>(r.row) * width, width);
+    }
+  }
+}
+
 void GatherBool(const std::vector<const Column*>& sources, const RowRef* refs, int64_t n,
                 uint8_t* out_bits, ValidityWriter* validity) {
   for (int64_t i = 0; i < n; ++i) {
@@ -90,13 +117,13 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
   out.length = n;
   Buffer validity = Buffer::Allocate(BitmapBytes(n));
   ValidityWriter vw{validity.mutable_data()};
-  switch (type) {
-    case DataType::kBool: {
+  switch (type.storage()) {
+    case Storage::kBit: {
       out.values = Buffer::Allocate(BitmapBytes(n));
       GatherBool(sources, refs, n, out.values.mutable_data(), &vw);
       break;
     }
-    case DataType::kUtf8: {
+    case Storage::kVarBytes: {
       Buffer offsets = Buffer::Allocate(static_cast<size_t>(n + 1) * sizeof(int32_t));
       int32_t* o = reinterpret_cast<int32_t*>(offsets.mutable_data());
       size_t total = 0;
@@ -128,8 +155,9 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
       out.data = data.Slice(0, static_cast<size_t>(pos));
       break;
     }
-    default: {
-      int w = FixedWidth(type);
+    case Storage::kFixed:
+    case Storage::kFixedList: {
+      const size_t w = static_cast<size_t>(FixedWidth(type));
       out.values = Buffer::Allocate(static_cast<size_t>(n) * w);
       uint8_t* ov = out.values.mutable_data();
       switch (w) {
@@ -142,8 +170,12 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
         case 4:
           GatherFixed<uint32_t>(sources, refs, n, ov, &vw);
           break;
-        default:
+        case 8:
           GatherFixed<uint64_t>(sources, refs, n, ov, &vw);
+          break;
+        default:
+          // Wide values (a fixed-size list): one contiguous run per row.
+          GatherWide(sources, refs, n, w, ov, &vw);
           break;
       }
       break;
@@ -209,7 +241,8 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
   std::vector<size_t> value_bytes(nc);
   size_t total = 0;
   for (size_t c = 0; c < nc; ++c) {
-    value_bytes[c] = columns[c].type == DataType::kBool
+    // Bool is one byte in a record and one bit in the output.
+    value_bytes[c] = columns[c].type.storage() == Storage::kBit
                          ? BitmapBytes(n)
                          : static_cast<size_t>(n) * FixedWidth(columns[c].type);
     total += RoundUp64(value_bytes[c]) + RoundUp64(BitmapBytes(n));
@@ -248,26 +281,25 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
     }
     for (size_t c = 0; c < nc; ++c) {
       const RecordColumn& rc = columns[c];
-      switch (rc.type) {
-        case DataType::kBool:
+      // Record members are bool (width 0 here) or scalars of 1, 2, 4 or 8 bytes (RecordLayout).
+      switch (rc.type.storage() == Storage::kBit ? 0 : FixedWidth(rc.type)) {
+        case 0:
           nulls[c] += GatherRecordColumn<0>(recs, g, end, rc, values[c], validity[c]);
           break;
-        case DataType::kInt8:
-        case DataType::kUInt8:
+        case 1:
           nulls[c] += GatherRecordColumn<1>(recs, g, end, rc, values[c], validity[c]);
           break;
-        case DataType::kInt16:
-        case DataType::kUInt16:
+        case 2:
           nulls[c] += GatherRecordColumn<2>(recs, g, end, rc, values[c], validity[c]);
           break;
-        case DataType::kInt32:
-        case DataType::kUInt32:
-        case DataType::kFloat32:
+        case 4:
           nulls[c] += GatherRecordColumn<4>(recs, g, end, rc, values[c], validity[c]);
           break;
-        default:
+        case 8:
           nulls[c] += GatherRecordColumn<8>(recs, g, end, rc, values[c], validity[c]);
           break;
+        default:
+          __builtin_trap();  // RecordLayout never places another width in a record
       }
     }
   }

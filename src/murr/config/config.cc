@@ -20,8 +20,9 @@ namespace murr {
 namespace {
 
 // Variables of the project's own scripts that share the prefix but are not configuration.
-constexpr std::string_view kToolVariables[] = {"MURR_SKIP_NPM", "MURR_SKIP_PIP", "MURR_SANITIZED",
-                                              "MURR_BINARY", "MURR_PYTHON_DIR", "MURR_PURE_PYTHON"};
+constexpr std::string_view kToolVariables[] = {"MURR_SKIP_NPM",   "MURR_SKIP_PIP",
+                                               "MURR_SANITIZED",  "MURR_BINARY",
+                                               "MURR_PYTHON_DIR", "MURR_PURE_PYTHON"};
 
 // Timeouts above a day are a typo, and keep every duration far from overflow.
 constexpr int64_t kMaxTimeoutMs = int64_t{24} * 3600 * 1000;
@@ -317,9 +318,11 @@ std::string NodeKind(const YAML::Node& node) {
       return "a list";
     case YAML::NodeType::Null:
       return "nothing";
-    default:
+    case YAML::NodeType::Scalar:
+    case YAML::NodeType::Undefined:
       return "a value";
   }
+  return "a value";
 }
 
 Status ApplyYaml(const YAML::Node& node, const std::string& path, Config* config) {

@@ -32,6 +32,15 @@ Result<TableSchema> TableSchema::Make(std::string key, std::vector<ColumnSchema>
       return Status::InvalidArgument("column '" + columns[i].name + "' is declared twice");
     }
     if (columns[i].name == key) s.key_index_ = static_cast<int>(i);
+    if (!columns[i].timezone.empty() && columns[i].type.info().arrow != ArrowKind::kTimestamp) {
+      return Status::InvalidArgument("column '" + columns[i].name +
+                                     "': a timezone is allowed only on timestamp columns, not " +
+                                     DataTypeName(columns[i].type));
+    }
+    if (columns[i].timezone.size() > 64) {
+      return Status::InvalidArgument("column '" + columns[i].name +
+                                     "': timezone is longer than 64 bytes");
+    }
   }
   if (key.empty()) return Status::InvalidArgument("schema has no key column ('key' is empty)");
   if (s.key_index_ < 0) {
@@ -40,7 +49,7 @@ Result<TableSchema> TableSchema::Make(std::string key, std::vector<ColumnSchema>
   const ColumnSchema& k = columns[s.key_index_];
   if (k.type != DataType::kUtf8) {
     return Status::InvalidArgument("key column '" + key + "' must be utf8, not " +
-                                   std::string(DataTypeName(k.type)));
+                                   DataTypeName(k.type));
   }
   if (k.nullable) {
     return Status::InvalidArgument("key column '" + key + "' must be declared \"nullable\": false");
@@ -95,8 +104,8 @@ Result<TableSchema> TableSchema::FromJson(std::string_view json) {
             if (!t) {
               return Status::InvalidArgument(
                   "column '" + c.name + "': unknown dtype '" + std::string(d) +
-                  "' (expected one of utf8, bool, int8, int16, int32, int64, uint8, uint16, "
-                  "uint32, uint64, float32, float64)");
+                  "' (expected one of " + ScalarTypeNames(", ") +
+                  ", or <integer or float type>[<1..65536>] for a fixed-size list)");
             }
             c.type = *t;
             have_dtype = true;
@@ -107,9 +116,17 @@ Result<TableSchema> TableSchema::FromJson(std::string_view json) {
                                              "': 'nullable' must be true or false");
             }
             c.nullable = b;
+          } else if (f == "timezone") {
+            std::string_view tz;
+            if (v.get_string().get(tz)) {
+              return Status::InvalidArgument("column '" + c.name +
+                                             "': 'timezone' must be a string");
+            }
+            c.timezone = std::string(tz);
           } else {
             return Status::InvalidArgument("column '" + c.name + "': unknown field '" +
-                                           std::string(f) + "' (expected dtype, nullable)");
+                                           std::string(f) +
+                                           "' (expected dtype, nullable, timezone)");
           }
         }
         if (!have_dtype) return Status::InvalidArgument("column '" + c.name + "' has no 'dtype'");
@@ -136,6 +153,10 @@ std::string TableSchema::ToJson() const {
     out += DataTypeName(columns_[i].type);
     out += "\",\"nullable\":";
     out += columns_[i].nullable ? "true" : "false";
+    if (!columns_[i].timezone.empty()) {
+      out += ",\"timezone\":";
+      AppendJsonString(&out, columns_[i].timezone);
+    }
     out += '}';
   }
   out += "}}";

@@ -1,6 +1,7 @@
 // TableSchema: a table's key column and typed columns, in declaration order, with its JSON form
 // {"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"dtype":
-// "float32"}}}. Immutable value after construction; thread-safe to share.
+// "float32"}, "t": {"dtype": "timestamp_ms", "timezone": "UTC"}, "e": {"dtype": "float32[768]"}}}.
+// Immutable value after construction; thread-safe to share.
 #pragma once
 
 #include <string>
@@ -16,6 +17,9 @@ struct ColumnSchema {
   std::string name;
   DataType type = DataType::kUtf8;
   bool nullable = true;
+  // Timestamps only: an IANA zone name such as "UTC", or "" for none. Metadata, as in Arrow: the
+  // values are UTC instants either way.
+  std::string timezone;
 
   bool operator==(const ColumnSchema&) const = default;
 };

@@ -1,11 +1,11 @@
 // RecordLayout: where each fixed-width and bool column of a table lives inside a segment's
 // row-major record block. Murr's read is "many columns of a few random rows": storing those
 // columns row by row puts all of a row's values in one or two cache lines, where one array per
-// column would cost a cache miss per column per row. The key and other utf8 columns stay
-// columnar (Arrow offsets + data), and each record also carries a copy of its key (a length
-// byte, then up to `key_width` bytes) so that the key index confirms a match on the record line
-// that the gather is about to read anyway, instead of touching the key column's offsets and
-// bytes (two more cache misses). The value part is derived from the schema alone; key_width is
+// column would cost a cache miss per column per row. The key, other utf8/binary columns and
+// fixed-size lists stay columnar (Arrow offsets + data), and each record also carries a copy of its
+// key (a length byte, then up to `key_width` bytes) so that the key index confirms a match on the
+// record line that the gather is about to read anyway, instead of touching the key column's offsets
+// and bytes (two more cache misses). The value part is derived from the schema alone; key_width is
 // chosen per segment (its longest key, at most kMaxInlineKey). Immutable; thread-safe.
 #pragma once
 
@@ -47,9 +47,23 @@ class RecordLayout {
   uint32_t key_width_ = 0;
 };
 
+// Scalars of fixed width (1, 2, 4 or 8 bytes) and bools live in the record block; variable-length
+// columns and fixed-size lists (wide values, decision 0017) are stored columnar.
+inline bool InRecordBlock(DataType t) {
+  switch (t.storage()) {
+    case Storage::kFixed:
+    case Storage::kBit:
+      return true;
+    case Storage::kVarBytes:
+    case Storage::kFixedList:
+      return false;
+  }
+  return false;
+}
+
 // Bool columns take one byte (0 or 1) in a record.
 inline int RecordWidth(DataType t) {
-  return t == DataType::kBool ? 1 : FixedWidth(t);
+  return t.storage() == Storage::kBit ? 1 : FixedWidth(t);
 }
 
 }  // namespace murr

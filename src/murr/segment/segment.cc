@@ -105,26 +105,24 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
       const RecordField& f = layout.field(static_cast<int>(ci));
       const Column& c = batch.columns[ci];
       uint8_t* col_base = base + f.offset;
-      switch (f.type) {
-        case DataType::kBool:
+      switch (f.type.storage() == Storage::kBit ? 0 : RecordWidth(f.type)) {
+        case 0:
           for (int64_t r = b; r < e; ++r) col_base[r * stride] = c.BoolValue(r) ? 1 : 0;
           break;
-        case DataType::kInt8:
-        case DataType::kUInt8:
+        case 1:
           CopyIntoRecords<1>(c.values.data(), b, e, col_base, stride);
           break;
-        case DataType::kInt16:
-        case DataType::kUInt16:
+        case 2:
           CopyIntoRecords<2>(c.values.data(), b, e, col_base, stride);
           break;
-        case DataType::kInt32:
-        case DataType::kUInt32:
-        case DataType::kFloat32:
+        case 4:
           CopyIntoRecords<4>(c.values.data(), b, e, col_base, stride);
           break;
-        default:
+        case 8:
           CopyIntoRecords<8>(c.values.data(), b, e, col_base, stride);
           break;
+        default:
+          __builtin_trap();  // RecordLayout places only these widths in a record
       }
       if (f.null_byte >= 0) {
         for (int64_t r = b; r < e; ++r) {
@@ -141,6 +139,13 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
     }
   }
   return out;
+}
+
+// Sparse columns: a nullable fixed-size list that is null in every row of a segment (a write that
+// omitted it) is stored as no bytes at all: null count = rows and empty extents.
+bool IsAbsent(const Column& c, const ColumnSchema& cs) {
+  return c.type.storage() == Storage::kFixedList && cs.nullable && c.length > 0 &&
+         c.null_count == c.length;
 }
 
 }  // namespace
@@ -182,11 +187,20 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
     const Column& c = batch.columns[i];
     footer.Put<uint16_t>(static_cast<uint16_t>(cols[i].name.size()));
     footer.PutBytes(cols[i].name);
-    footer.Put<uint8_t>(static_cast<uint8_t>(cols[i].type));
+    footer.Put<uint8_t>(static_cast<uint8_t>(cols[i].type.id));
+    footer.Put<uint8_t>(static_cast<uint8_t>(cols[i].type.item));
+    footer.Put<uint32_t>(cols[i].type.size);
     footer.Put<uint8_t>(cols[i].nullable ? 1 : 0);
     footer.Put<uint64_t>(static_cast<uint64_t>(c.null_count));
     if (layout.InRecord(static_cast<int>(i))) {
       // Stored in the record block below: no payload of its own.
+      footer.PutExtent(Extent{});
+      footer.PutExtent(Extent{});
+      footer.PutExtent(Extent{});
+      continue;
+    }
+    if (IsAbsent(c, cols[i])) {
+      // A fixed-size list column the write left out (all null): no payload at all.
       footer.PutExtent(Extent{});
       footer.PutExtent(Extent{});
       footer.PutExtent(Extent{});
@@ -197,22 +211,25 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
       validity = payload.Add(c.validity.data(), BitmapBytes(c.length), &slices);
     }
     Extent values, data;
-    switch (c.type) {
-      case DataType::kBool:
+    switch (c.type.storage()) {
+      case Storage::kBit:
         values = payload.Add(c.values.data(), BitmapBytes(c.length), &slices);
         break;
-      case DataType::kUtf8: {
+      case Storage::kVarBytes: {
         // Offsets are stored rebased to 0 when the column is a slice; the common case is a
         // copy-free write of the builder's buffers.
         const int32_t* o = c.offsets();
         if (o[0] != 0) {
-          return Status::Internal("segment write: utf8 offsets must start at 0");
+          return Status::Internal("segment write: offsets must start at 0");
         }
         values = payload.Add(o, static_cast<size_t>(c.length + 1) * 4, &slices);
         data = payload.Add(c.data.data(), static_cast<size_t>(o[c.length]), &slices);
         break;
       }
-      default:
+      case Storage::kFixed:
+      case Storage::kFixedList:
+        // A fixed-size list's rows are contiguous runs of FixedWidth bytes: a read of n rows
+        // copies n runs.
         values = payload.Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type),
                              &slices);
         break;
@@ -269,8 +286,9 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   if (std::memcmp(base, kSegmentMagic, 8) != 0) return corrupt("bad magic (not a Murr segment)");
   uint32_t version;
   std::memcpy(&version, base + 8, 4);
-  if (version != kSegmentVersion) {
+  if (version != kSegmentVersion && version != kSegmentVersionScalarsOnly) {
     return corrupt("unsupported version " + std::to_string(version) + " (this build reads " +
+                   std::to_string(kSegmentVersionScalarsOnly) + " and " +
                    std::to_string(kSegmentVersion) + ")");
   }
   uint64_t header_rows;
@@ -335,17 +353,23 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   for (uint32_t i = 0; i < ncols; ++i) {
     uint16_t name_len;
     std::string_view name;
-    uint8_t type, nullable;
+    uint8_t type, item = 0, nullable;
+    uint32_t list_size = 0;
     uint64_t null_count;
     Extent ev, evals, edata;
-    if (!r.Get(&name_len) || !r.GetBytes(name_len, &name) || !r.Get(&type) || !r.Get(&nullable) ||
+    // Version 2 footers hold the type id alone (scalar types up to float64).
+    const bool parameterised = version >= kSegmentVersion;
+    if (!r.Get(&name_len) || !r.GetBytes(name_len, &name) || !r.Get(&type) ||
+        (parameterised && (!r.Get(&item) || !r.Get(&list_size))) || !r.Get(&nullable) ||
         !r.Get(&null_count) || !r.GetExtent(&ev) || !r.GetExtent(&evals) || !r.GetExtent(&edata)) {
       return corrupt("footer truncated in column " + std::to_string(i));
     }
-    if (name != cols[i].name || type != static_cast<uint8_t>(cols[i].type)) {
+    const DataType& want = cols[i].type;
+    if (name != cols[i].name || type != static_cast<uint8_t>(want.id) ||
+        (parameterised && (item != static_cast<uint8_t>(want.item) || list_size != want.size))) {
       return corrupt("column " + std::to_string(i) + " is '" + std::string(name) +
                      "', which does not match the table schema's '" + cols[i].name + "' (" +
-                     std::string(DataTypeName(cols[i].type)) + ")");
+                     DataTypeName(want) + ")");
     }
     if (null_count > rows) return corrupt("column '" + cols[i].name + "': null count > rows");
     Column c;
@@ -362,14 +386,22 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
       seg->columns_.push_back(std::move(c));
       continue;
     }
+    if (c.type.storage() == Storage::kFixedList && rows > 0 && null_count == rows &&
+        ev.length == 0 && evals.length == 0 && edata.length == 0) {
+      if (!cols[i].nullable) return corrupt(what + " is not nullable but has nulls");
+      // An absent (sparse) column: all null, no bytes in the file; only its bitmap in memory.
+      c.validity = Buffer::Allocate(BitmapBytes(c.length));
+      seg->columns_.push_back(std::move(c));
+      continue;
+    }
     MURR_RETURN_IF_ERROR(check_extent(ev, null_count > 0 ? BitmapBytes(c.length) : 0,
                                       what + " validity", &c.validity));
-    switch (c.type) {
-      case DataType::kBool:
+    switch (c.type.storage()) {
+      case Storage::kBit:
         MURR_RETURN_IF_ERROR(
             check_extent(evals, BitmapBytes(c.length), what + " values", &c.values));
         break;
-      case DataType::kUtf8: {
+      case Storage::kVarBytes: {
         MURR_RETURN_IF_ERROR(check_extent(evals, (rows + 1) * 4, what + " offsets", &c.values));
         // Data length is known only from the last offset; check it and then the extent.
         int32_t first, last;
@@ -380,9 +412,10 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
             check_extent(edata, static_cast<uint64_t>(last), what + " data", &c.data));
         break;
       }
-      default:
-        MURR_RETURN_IF_ERROR(
-            check_extent(evals, rows * FixedWidth(c.type), what + " values", &c.values));
+      case Storage::kFixed:
+      case Storage::kFixedList:
+        MURR_RETURN_IF_ERROR(check_extent(evals, rows * static_cast<uint64_t>(FixedWidth(c.type)),
+                                          what + " values", &c.values));
         break;
     }
     Status st = c.Validate();

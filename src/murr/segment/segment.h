@@ -1,4 +1,5 @@
-// Segment: one immutable .seg file holding a batch of rows — utf8 columns in Arrow layout,
+// Segment: one immutable .seg file holding a batch of rows — utf8/binary columns and fixed-size
+// lists in Arrow layout,
 // fixed-width and bool columns in a row-major record block (RecordLayout) — plus the key index
 // over them. Written once (temp file, fsync, rename, directory fsync) and opened by mmap; columns
 // are used in place (Buffers borrow the mapping). The byte layout is in docs/format.md. Immutable
@@ -22,7 +23,10 @@ namespace murr {
 
 inline constexpr char kSegmentMagic[8] = {'M', 'U', 'R', 'R', 'S', 'E', 'G', '1'};
 inline constexpr char kFooterMagic[8] = {'M', 'U', 'R', 'R', 'F', 'T', 'R', '1'};
-inline constexpr uint32_t kSegmentVersion = 2;
+// Version 3 (decision 0017) records each column's parameterised type (id, item, size) in the
+// footer and stores fixed-size lists columnar; version 2 files (scalar types only) still open.
+inline constexpr uint32_t kSegmentVersion = 3;
+inline constexpr uint32_t kSegmentVersionScalarsOnly = 2;
 inline constexpr size_t kSegmentHeaderSize = 64;
 inline constexpr size_t kSegmentTrailerSize = 24;  // footer checksum, footer magic, footer length
 
@@ -40,7 +44,9 @@ class Segment {
                                                bool verify_checksums);
 
   int64_t num_rows() const { return num_rows_; }
-  // Column i of the schema when it is stored columnar (utf8); record columns are empty here.
+  // Column i of the schema when it is stored columnar (utf8, binary, fixed-size lists); record
+  // columns are empty here. An absent fixed-size list (null in every row, stored as no bytes) has
+  // an all-zero validity bitmap and no values buffer.
   const Column& column(int i) const { return columns_[i]; }
   // The row-major record block of the fixed-width and bool columns (see RecordLayout).
   const uint8_t* records() const { return records_; }

@@ -1,5 +1,7 @@
 #include "murr/table/table.h"
 
+#include <simdjson.h>
+
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -105,13 +107,18 @@ Column NullColumn(DataType type, int64_t n) {
   c.length = n;
   c.null_count = n;
   c.validity = Buffer::Allocate(BitmapBytes(n));
-  if (type == DataType::kUtf8) {
-    c.values = Buffer::Allocate(static_cast<size_t>(n + 1) * 4);
-    c.data = Buffer::Allocate(0);
-  } else if (type == DataType::kBool) {
-    c.values = Buffer::Allocate(BitmapBytes(n));
-  } else {
-    c.values = Buffer::Allocate(static_cast<size_t>(n) * FixedWidth(type));
+  switch (type.storage()) {
+    case Storage::kVarBytes:
+      c.values = Buffer::Allocate(static_cast<size_t>(n + 1) * 4);
+      c.data = Buffer::Allocate(0);
+      break;
+    case Storage::kBit:
+      c.values = Buffer::Allocate(BitmapBytes(n));
+      break;
+    case Storage::kFixed:
+    case Storage::kFixedList:
+      c.values = Buffer::Allocate(static_cast<size_t>(n) * FixedWidth(type));
+      break;
   }
   return c;
 }
@@ -340,10 +347,24 @@ Result<std::vector<int>> MatchBatch(const TableSchema& schema, const std::string
       return Status::InvalidArgument("column '" + field.name + "' appears twice in the batch");
     }
     const ColumnSchema& cs = cols[ci];
-    if (b.columns[f].type != cs.type) {
-      return Status::InvalidArgument(
-          "column '" + field.name + "' is " + std::string(DataTypeName(b.columns[f].type)) +
-          " in the batch but " + std::string(DataTypeName(cs.type)) + " in table '" + table + "'");
+    if (b.columns[f].type == DataType::kBinary && cs.type == DataType::kUtf8) {
+      // Bytes without a text annotation (a Parquet BYTE_ARRAY, an Arrow Binary) are accepted as
+      // utf8 when every value is valid UTF-8; the column is relabelled, not copied.
+      const Column& c = b.columns[f];
+      for (int64_t row = 0; row < c.length; ++row) {
+        std::string_view v = c.StringValue(row);
+        if (c.IsValid(row) && !simdjson::validate_utf8(v.data(), v.size())) {
+          return Status::InvalidArgument("column '" + field.name +
+                                         "' is binary in the batch and row " + std::to_string(row) +
+                                         " is not valid UTF-8, so it "
+                                         "cannot go into utf8 column '" +
+                                         cs.name + "' of table '" + table + "'");
+        }
+      }
+    } else if (b.columns[f].type != cs.type) {
+      return Status::InvalidArgument("column '" + field.name + "' is " +
+                                     DataTypeName(b.columns[f].type) + " in the batch but " +
+                                     DataTypeName(cs.type) + " in table '" + table + "'");
     }
     if (!cs.nullable && b.columns[f].null_count > 0) {
       int64_t row = 0;
@@ -385,11 +406,12 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   // several are concatenated with the gather kernel.
   Batch merged;
   merged.num_rows = total;
-  for (const auto& c : cols) merged.fields.push_back({c.name, c.type, c.nullable});
+  for (const auto& c : cols) merged.fields.push_back({c.name, c.type, c.nullable, c.timezone});
   if (batches.size() == 1) {
     for (size_t ci = 0; ci < cols.size(); ++ci) {
       int f = maps[0][ci];
       merged.columns.push_back(f >= 0 ? batches[0].columns[f] : NullColumn(cols[ci].type, total));
+      merged.columns.back().type = cols[ci].type;  // binary accepted as utf8 (MatchBatch)
     }
   } else {
     std::vector<RowRef> refs;
@@ -417,7 +439,7 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   }
   // Utf8 columns borrowed from a batch may be slices whose offsets do not start at 0.
   for (auto& c : merged.columns) {
-    if (c.type == DataType::kUtf8 && c.length > 0 && c.offsets()[0] != 0) {
+    if (c.type.storage() == Storage::kVarBytes && c.length > 0 && c.offsets()[0] != 0) {
       std::vector<RowRef> refs(static_cast<size_t>(c.length));
       for (int64_t r = 0; r < c.length; ++r) refs[r] = {0, static_cast<uint32_t>(r)};
       c = GatherColumn(c.type, {&c}, refs.data(), c.length);
@@ -613,7 +635,7 @@ Status Table::Compact(size_t first, size_t last) {
   const auto& cols = schema_.columns();
   std::vector<int> all(cols.size());
   for (size_t ci = 0; ci < cols.size(); ++ci) {
-    merged.fields.push_back({cols[ci].name, cols[ci].type, cols[ci].nullable});
+    merged.fields.push_back({cols[ci].name, cols[ci].type, cols[ci].nullable, cols[ci].timezone});
     all[ci] = static_cast<int>(ci);
   }
   merged.columns = GatherColumns(schema_, segs, all, refs.data(), merged.num_rows);
@@ -677,7 +699,7 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
   for (int ci : col_idx) {
     const ColumnSchema& cs = schema_.columns()[ci];
     // Output columns are always nullable: a key that is not in the table reads as nulls.
-    out.fields.push_back({cs.name, cs.type, true});
+    out.fields.push_back({cs.name, cs.type, true, cs.timezone});
   }
   std::vector<const Segment*> segs(nseg);
   for (size_t k = 0; k < nseg; ++k) segs[k] = s->segments[k].get();

@@ -110,7 +110,8 @@ Result<std::string> TableFromDescriptor(const pb::FlightDescriptor& d) {
 std::vector<Field> FieldsOf(const TableSchema& schema) {
   std::vector<Field> fields;
   fields.reserve(schema.columns().size());
-  for (const ColumnSchema& c : schema.columns()) fields.push_back({c.name, c.type, c.nullable});
+  for (const ColumnSchema& c : schema.columns())
+    fields.push_back({c.name, c.type, c.nullable, c.timezone});
   return fields;
 }
 

@@ -1,5 +1,9 @@
 #include "murr/api/http/openapi.h"
 
+#include <string>
+
+#include "murr/core/types.h"
+
 namespace murr::http {
 namespace {
 
@@ -198,10 +202,10 @@ constexpr std::string_view kDocument = R"JSON({
       "TableName": {"name": "name", "in": "path", "required": true, "schema": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$"}}
     },
     "schemas": {
-      "DataType": {"type": "string", "enum": ["utf8", "bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64", "float32", "float64"]},
+      "DataType": @DATA_TYPE@,
       "ColumnSchema": {
         "type": "object",
-        "properties": {"dtype": {"$ref": "#/components/schemas/DataType"}, "nullable": {"type": "boolean", "default": true}},
+        "properties": {"dtype": {"$ref": "#/components/schemas/DataType"}, "nullable": {"type": "boolean", "default": true}, "timezone": {"type": "string", "maxLength": 64, "description": "timestamp columns only: an IANA zone name (metadata; values are UTC instants)"}},
         "required": ["dtype"],
         "additionalProperties": false
       },
@@ -260,10 +264,34 @@ constexpr std::string_view kDocument = R"JSON({
 }
 )JSON";
 
+// The DataType schema, from the type descriptions (core/types.h): the scalar names, or a
+// fixed-size list "<integer or float type>[<n>]" (n 1..65536, checked by the server).
+std::string DataTypeSchema() {
+  std::string names = "\"" + ScalarTypeNames("\", \"") + "\"";
+  std::string items;
+  for (int i = 0; i < kNumTypeIds; ++i) {
+    if (!IsNumericItem(static_cast<TypeId>(i))) continue;
+    if (!items.empty()) items += '|';
+    items += Info(static_cast<TypeId>(i)).name;
+  }
+  return "{\"anyOf\": [{\"type\": \"string\", \"enum\": [" + names +
+         "]}, {\"type\": \"string\", \"pattern\": \"^(" + items +
+         ")\\\\[[1-9][0-9]{0,4}\\\\]$\", \"description\": \"a fixed-size list (Arrow "
+         "FixedSizeList) of 1..65536 values\"}]}";
+}
+
+std::string BuildDocument() {
+  std::string doc(kDocument);
+  const std::string_view placeholder = "@DATA_TYPE@";
+  doc.replace(doc.find(placeholder), placeholder.size(), DataTypeSchema());
+  return doc;
+}
+
 }  // namespace
 
 std::string_view OpenApiDocument() {
-  return kDocument;
+  static const std::string document = BuildDocument();
+  return document;
 }
 
 }  // namespace murr::http

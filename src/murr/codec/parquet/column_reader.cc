@@ -126,21 +126,25 @@ ColumnChunkDecoder::ColumnChunkDecoder(const LeafColumn& leaf, int64_t reserve_r
     case kFixedLenByteArray:
       phys_width_ = leaf_.type_length;
       break;
+    case kInt96:
+      phys_width_ = 12;
+      break;
     default:
       phys_width_ = 0;
       break;
   }
   out_width_ = FixedWidth(leaf_.type);
   if (leaf_.optional) validity_.Reserve(BitmapBytes(reserve_rows));
-  switch (leaf_.type) {
-    case DataType::kBool:
+  switch (leaf_.type.storage()) {
+    case Storage::kBit:
       values_.Reserve(BitmapBytes(reserve_rows));
       break;
-    case DataType::kUtf8:
+    case Storage::kVarBytes:
       values_.Reserve(static_cast<size_t>(reserve_rows + 1) * 4);
       values_.AppendValue<int32_t>(0);
       break;
-    default:
+    case Storage::kFixed:
+    case Storage::kFixedList:
       values_.Reserve(static_cast<size_t>(reserve_rows) * out_width_);
       break;
   }
@@ -238,14 +242,14 @@ Status ColumnChunkDecoder::ReadDictionaryPage(const PageHeader& h, const uint8_t
   MURR_RETURN_IF_ERROR(Inflate(data, size, static_cast<size_t>(h.uncompressed_page_size), &v));
   size_t vsize = static_cast<size_t>(h.uncompressed_page_size);
   int64_t n = d.num_values;
-  switch (leaf_.type) {
-    case DataType::kBool: {
+  switch (leaf_.type.storage()) {
+    case Storage::kBit: {
       if (static_cast<uint64_t>(n + 7) / 8 > vsize) return Error("dictionary page truncated");
       dict_fixed_.resize(static_cast<size_t>(n));
       for (int64_t i = 0; i < n; ++i) dict_fixed_[i] = GetBit(v, i);
       break;
     }
-    case DataType::kUtf8: {
+    case Storage::kVarBytes: {
       dict_offsets_.clear();
       dict_data_.clear();
       dict_offsets_.push_back(0);
@@ -269,13 +273,16 @@ Status ColumnChunkDecoder::ReadDictionaryPage(const PageHeader& h, const uint8_t
       }
       break;
     }
-    default: {
+    case Storage::kFixed:
+    case Storage::kFixedList: {
       if (static_cast<uint64_t>(n) * static_cast<uint64_t>(phys_width_) > vsize) {
         return Error("dictionary page truncated");
       }
       dict_fixed_.resize(static_cast<size_t>(n) * out_width_);
       if (out_width_ == phys_width_) {
         if (n) std::memcpy(dict_fixed_.data(), v, static_cast<size_t>(n) * out_width_);
+      } else if (leaf_.physical == kInt96) {
+        MURR_RETURN_IF_ERROR(ConvertInt96(v, n, dict_fixed_.data()));
       } else {
         i32_.resize(static_cast<size_t>(n));
         if (n) std::memcpy(i32_.data(), v, static_cast<size_t>(n) * 4);
@@ -376,14 +383,15 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
         DecodeDefLevels(levels, levels_size, level_encoding, n, validity_.data(), length_, &valid));
   }
   MURR_RETURN_IF_ERROR(CheckValueBytes(encoding, valid, values_size));
-  switch (leaf_.type) {
-    case DataType::kBool:
+  switch (leaf_.type.storage()) {
+    case Storage::kBit:
       values_.Resize(BitmapBytes(new_len));
       break;
-    case DataType::kUtf8:
+    case Storage::kVarBytes:
       values_.Resize(static_cast<size_t>(new_len + 1) * 4);
       break;
-    default:
+    case Storage::kFixed:
+    case Storage::kFixedList:
       values_.Resize(static_cast<size_t>(new_len) * out_width_);
       break;
   }
@@ -422,22 +430,24 @@ Status ColumnChunkDecoder::DecodeRows(int32_t encoding, const uint8_t* data, siz
   if (IsDictionaryEncoding(encoding) && valid > 0) {
     MURR_RETURN_IF_ERROR(DecodeDictIndices(data, size, valid));
   }
-  switch (leaf_.type) {
-    case DataType::kBool:
+  switch (leaf_.type.storage()) {
+    case Storage::kBit:
       return DecodeBool(encoding, data, size, n, valid);
-    case DataType::kUtf8: {
+    case Storage::kVarBytes: {
       int32_t* ends = reinterpret_cast<int32_t*>(values_.data()) + length_ + 1;
       MURR_RETURN_IF_ERROR(DecodeStrings(encoding, data, size, valid, ends));
       if (valid < n) SpreadOffsets(ends, n, valid);
       return Status::OK();
     }
-    default: {
+    case Storage::kFixed:
+    case Storage::kFixedList: {
       uint8_t* dst = values_.data() + length_ * out_width_;
       MURR_RETURN_IF_ERROR(DecodeFixed(encoding, data, size, valid, dst));
       if (valid < n) SpreadFixed(dst, n, valid);
       return Status::OK();
     }
   }
+  return Status::OK();
 }
 
 Status ColumnChunkDecoder::DecodeDictIndices(const uint8_t* data, size_t size, int64_t valid) {
@@ -450,24 +460,35 @@ Status ColumnChunkDecoder::DecodeDictIndices(const uint8_t* data, size_t size, i
   return dec.Decode(indices_.data(), valid);
 }
 
-Status ColumnChunkDecoder::NarrowInt32(const int32_t* in, int64_t n, uint8_t* dst) {
-  int64_t lo, hi;
-  switch (leaf_.type) {
-    case DataType::kInt8:
-      lo = INT8_MIN, hi = INT8_MAX;
-      break;
-    case DataType::kInt16:
-      lo = INT16_MIN, hi = INT16_MAX;
-      break;
-    case DataType::kUInt8:
-      lo = 0, hi = UINT8_MAX;
-      break;
-    case DataType::kUInt16:
-      lo = 0, hi = UINT16_MAX;
-      break;
-    default:
-      return Status::Internal("NarrowInt32 on a 4- or 8-byte type");
+Status ColumnChunkDecoder::ConvertInt96(const uint8_t* in, int64_t n, uint8_t* dst) {
+  // Julian day 2440588 is 1970-01-01.
+  constexpr int64_t kEpochJulianDay = 2440588;
+  constexpr int64_t kNanosPerDay = 86400LL * 1000000000LL;
+  for (int64_t i = 0; i < n; ++i) {
+    uint64_t nanos;
+    uint32_t julian;
+    std::memcpy(&nanos, in + 12 * i, 8);
+    std::memcpy(&julian, in + 12 * i + 8, 4);
+    __int128 v = (static_cast<__int128>(julian) - kEpochJulianDay) * kNanosPerDay +
+                 static_cast<__int128>(nanos);
+    if (nanos >= static_cast<uint64_t>(kNanosPerDay) || v < INT64_MIN || v > INT64_MAX) {
+      return Error("INT96 timestamp (Julian day " + std::to_string(julian) + ", " +
+                   std::to_string(nanos) + " ns) is outside the range of timestamp_ns");
+    }
+    int64_t out = static_cast<int64_t>(v);
+    std::memcpy(dst + 8 * i, &out, 8);
   }
+  return Status::OK();
+}
+
+Status ColumnChunkDecoder::NarrowInt32(const int32_t* in, int64_t n, uint8_t* dst) {
+  const TypeInfo& info = leaf_.type.info();
+  if (info.arrow != ArrowKind::kInt || info.width > 2) {
+    return Status::Internal("NarrowInt32 on a type other than a 1- or 2-byte integer");
+  }
+  const int64_t lo = !info.is_signed ? 0 : info.width == 1 ? INT8_MIN : INT16_MIN;
+  const int64_t hi = info.width == 1 ? (info.is_signed ? INT8_MAX : UINT8_MAX)
+                                     : (info.is_signed ? INT16_MAX : UINT16_MAX);
   for (int64_t i = 0; i < n; ++i) {
     if (in[i] < lo || in[i] > hi) {
       return Error("value " + std::to_string(in[i]) + " out of range for " +
@@ -499,12 +520,14 @@ Status ColumnChunkDecoder::DecodeFixed(int32_t encoding, const uint8_t* data, si
         if (valid) std::memcpy(dst, data, static_cast<size_t>(valid) * pw);
         return Status::OK();
       }
+      if (leaf_.physical == kInt96) return ConvertInt96(data, valid, dst);
       i32_.resize(static_cast<size_t>(valid));
       if (valid) std::memcpy(i32_.data(), data, static_cast<size_t>(valid) * 4);
       return NarrowInt32(i32_.data(), valid, dst);
     }
     case kByteStreamSplit: {
       if (!narrow) return ByteStreamSplitDecode(data, size, phys_width_, valid, dst);
+      if (leaf_.physical == kInt96) break;
       i32_.resize(static_cast<size_t>(valid));
       MURR_RETURN_IF_ERROR(
           ByteStreamSplitDecode(data, size, 4, valid, reinterpret_cast<uint8_t*>(i32_.data())));
@@ -773,7 +796,9 @@ Result<Column> ColumnChunkDecoder::Finish() {
   c.type = leaf_.type;
   c.length = length_;
   c.null_count = null_count_;
-  if (leaf_.type == DataType::kUtf8) {
+  if (leaf_.type == DataType::kBinary) {
+    c.data = data_.Finish();
+  } else if (leaf_.type == DataType::kUtf8) {
     const int32_t* o = reinterpret_cast<const int32_t*>(values_.data());
     const char* d = reinterpret_cast<const char*>(data_.data());
     bool ok = simdjson::validate_utf8(d, data_.size());
@@ -799,7 +824,7 @@ Result<Column> ColumnChunkDecoder::Finish() {
     }
     c.data = data_.Finish();
   }
-  if (leaf_.type == DataType::kBool) values_.Resize(BitmapBytes(length_));
+  if (leaf_.type.storage() == Storage::kBit) values_.Resize(BitmapBytes(length_));
   if (null_count_ > 0) {
     validity_.Resize(BitmapBytes(length_));
     c.validity = validity_.Finish();

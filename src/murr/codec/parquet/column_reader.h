@@ -27,6 +27,7 @@ struct LeafColumn {
   DataType type = DataType::kInt32;
   bool optional = false;
   bool annotated_string = false;  // STRING/UTF8/ENUM/JSON, as opposed to raw binary
+  std::string timezone;           // "UTC" for timestamps that are instants
 };
 
 class ColumnChunkDecoder {
@@ -37,7 +38,9 @@ class ColumnChunkDecoder {
 
   // For utf8 columns: allocate this many string bytes up front (a hint; buffers still grow).
   void ReserveStringBytes(int64_t bytes) {
-    if (leaf_.type == DataType::kUtf8 && bytes > 0) data_.Reserve(static_cast<size_t>(bytes));
+    if (leaf_.type.storage() == Storage::kVarBytes && bytes > 0) {
+      data_.Reserve(static_cast<size_t>(bytes));
+    }
   }
 
   // Appends the `rows` rows of one column chunk whose pages are the bytes [begin, end) of the
@@ -66,6 +69,8 @@ class ColumnChunkDecoder {
   Status AppendString(const uint8_t* p, size_t len, int32_t* end);
   Status DecodeDictIndices(const uint8_t* data, size_t size, int64_t valid);
   Status NarrowInt32(const int32_t* in, int64_t n, uint8_t* dst);
+  // INT96 timestamps (12 bytes: nanoseconds of the day, Julian day) -> int64 nanoseconds.
+  Status ConvertInt96(const uint8_t* in, int64_t n, uint8_t* dst);
   void SpreadFixed(uint8_t* base, int64_t n, int64_t valid);
   void SpreadOffsets(int32_t* ends, int64_t n, int64_t valid);
   Status Error(const std::string& what) const;

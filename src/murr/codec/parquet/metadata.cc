@@ -45,6 +45,25 @@ Status ReadLogicalType(R& r, LogicalType* out) {
     // A union: exactly one member is set; its field id names the kind.
     MURR_RETURN_IF_ERROR(ExpectStruct(h));
     out->kind = h.id;
+    if (h.id == kLtTimestamp) {
+      *handled = true;
+      return ReadStruct(r, [&](const ThriftFieldHeader& f, bool* known) -> Status {
+        if (f.id == 1) {
+          *known = true;
+          return r.ReadBoolField(f, &out->is_adjusted_to_utc);
+        }
+        if (f.id == 2) {
+          *known = true;
+          MURR_RETURN_IF_ERROR(ExpectStruct(f));
+          return ReadStruct(r, [&](const ThriftFieldHeader& u, bool*) -> Status {
+            MURR_RETURN_IF_ERROR(ExpectStruct(u));
+            out->time_unit = u.id;  // the empty member struct is skipped
+            return Status::OK();
+          });
+        }
+        return Status::OK();
+      });
+    }
     if (h.id != kLtInteger) return Status::OK();  // others: skipped (their content is unused)
     *handled = true;
     return ReadStruct(r, [&](const ThriftFieldHeader& f, bool* known) -> Status {

@@ -99,9 +99,11 @@ const char* EncodingName(int32_t encoding);
 const char* CodecName(int32_t codec);
 
 struct LogicalType {
-  int32_t kind = kLtNone;  // a LogicalKind, or another union id we do not know
-  int32_t bit_width = 0;   // INTEGER
-  bool is_signed = true;   // INTEGER
+  int32_t kind = kLtNone;           // a LogicalKind, or another union id we do not know
+  int32_t bit_width = 0;            // INTEGER
+  bool is_signed = true;            // INTEGER
+  bool is_adjusted_to_utc = false;  // TIMESTAMP
+  int32_t time_unit = 0;  // TIMESTAMP: the TimeUnit union's id (1 MILLIS, 2 MICROS, 3 NANOS)
 };
 
 struct SchemaElement {
