@@ -53,6 +53,21 @@ int Serve(const std::string& config_file) {
   service_options.table.verify_checksums_on_open = config.verify_checksums_on_open;
   service_options.table.max_merge_bytes = config.max_merge_bytes;
   service_options.table.fsync = config.durable;
+  for (const murr::TableSourceConfig& t : config.tables) {
+    murr::SourceSpec spec;
+    spec.table = t.name;
+    spec.url = t.source;
+    spec.key = t.key;
+    spec.schema = t.schema;
+    spec.poll_seconds = t.poll_seconds;
+    spec.marker = t.marker;
+    service_options.sources.push_back(std::move(spec));
+  }
+  service_options.s3.endpoint = config.s3.endpoint;
+  service_options.s3.region = config.s3.region;
+  service_options.s3.path_style = config.s3.path_style;
+  service_options.s3.anonymous = config.s3.anonymous;
+  service_options.load.download_threads = config.sync_download_threads;
   auto service = murr::TableService::Open(service_options);
   if (!service.ok()) {
     spdlog::error("cannot open the cache: {}", service.status().ToString());
