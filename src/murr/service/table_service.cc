@@ -187,8 +187,9 @@ Status TableService::StartSources() {
       return catalog_->tables.at(name);
     };
     catalog_->syncs.emplace(
-        name, std::make_unique<TableSync>(spec, std::move(opened.first), std::move(opened.second),
-                                          std::move(hooks), options_.load));
+        name,
+        std::make_unique<TableSync>(spec, std::move(opened.first), std::move(opened.second),
+                                    std::move(hooks), options_.load, options_.sync_in_background));
   }
   return Status::OK();
 }

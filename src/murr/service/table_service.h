@@ -33,6 +33,9 @@ struct ServiceOptions {
   std::vector<SourceSpec> sources;
   S3Options s3;
   LoadOptions load;
+  // Poll the sources on background threads. Off only in tests that drive each check with
+  // CheckSourceNow.
+  bool sync_in_background = true;
 };
 
 struct TableInfo {

@@ -48,7 +48,7 @@ Result<std::pair<std::unique_ptr<ObjectStore>, std::string>> OpenSourceStore(con
 }
 
 TableSync::TableSync(SourceSpec spec, std::unique_ptr<ObjectStore> store, std::string prefix,
-                     Catalog catalog, LoadOptions options)
+                     Catalog catalog, LoadOptions options, bool background)
     : spec_(std::move(spec)),
       store_(std::move(store)),
       prefix_(std::move(prefix)),
@@ -68,7 +68,7 @@ TableSync::TableSync(SourceSpec spec, std::unique_ptr<ObjectStore> store, std::s
     }
   }
   status_.next_check_ms = NowMs();
-  thread_ = std::thread([this] { Loop(); });
+  if (background) thread_ = std::thread([this] { Loop(); });
 }
 
 TableSync::~TableSync() {

@@ -68,9 +68,10 @@ class TableSync {
     std::function<Result<std::shared_ptr<Table>>(const TableSchema&)> create;
   };
 
-  // Starts the background thread; the first check runs at once.
+  // Starts the background thread (unless !background: then only CheckNow checks, for tests);
+  // the first check runs at once.
   TableSync(SourceSpec spec, std::unique_ptr<ObjectStore> store, std::string prefix,
-            Catalog catalog, LoadOptions options);
+            Catalog catalog, LoadOptions options, bool background = true);
   ~TableSync();  // stops the thread (a load in progress finishes first)
   TableSync(const TableSync&) = delete;
   TableSync& operator=(const TableSync&) = delete;
