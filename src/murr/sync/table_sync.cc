@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "murr/objstore/local_store.h"
+#include "murr/objstore/s3_store.h"
 
 namespace murr {
 namespace {
@@ -41,7 +42,19 @@ Result<std::pair<std::unique_ptr<ObjectStore>, std::string>> OpenSourceStore(con
     return Out(std::make_unique<LocalStore>(path), "");
   }
   if (url.starts_with("s3://")) {
-    return Status::Unimplemented("source '" + url + "': S3 sources are not built in yet");
+    std::string rest = url.substr(5);
+    size_t slash = rest.find('/');
+    std::string bucket = rest.substr(0, slash);
+    std::string prefix = slash == std::string::npos ? "" : rest.substr(slash + 1);
+    if (bucket.empty()) return Status::InvalidArgument("source '" + url + "': no bucket");
+    if (!prefix.empty() && !prefix.ends_with("/")) prefix += "/";
+    if (!prefix.empty() && !IsSafeKey(prefix)) {
+      return Status::InvalidArgument("source '" + url + "': invalid prefix");
+    }
+    S3Options o = s3 ? *s3 : S3Options();
+    std::shared_ptr<CredentialProvider> creds;
+    if (!o.anonymous) creds = DefaultCredentialChain();
+    return Out(std::make_unique<S3Store>(bucket, o, std::move(creds)), prefix);
   }
   return Status::InvalidArgument("source '" + url +
                                  "': expected file:///path/ or s3://bucket/prefix/");
