@@ -80,18 +80,22 @@ def bulk(endpoint, key, secret, bucket, prefix, n, version):
 
 
 def sign(key, secret, region, url, amzdate):
-    from botocore.auth import SigV4Auth
+    import datetime
+    from unittest import mock
+
+    from botocore.auth import S3SigV4Auth
     from botocore.awsrequest import AWSRequest
     from botocore.credentials import Credentials
 
     req = AWSRequest(method="GET", url=url)
-    req.headers["x-amz-date"] = amzdate
     req.headers["x-amz-content-sha256"] = (
         "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
     )
-    auth = SigV4Auth(Credentials(key, secret), "s3", region)
-    auth._timestamp = lambda: amzdate
-    auth.add_auth(req)
+    when = datetime.datetime.strptime(amzdate, "%Y%m%dT%H%M%SZ")
+    auth = S3SigV4Auth(Credentials(key, secret), "s3", region)
+    # Sign at the request's own date, as botocore would have at that moment.
+    with mock.patch("botocore.auth.get_current_datetime", return_value=when):
+        auth.add_auth(req)
     print(req.headers["Authorization"])
 
 
