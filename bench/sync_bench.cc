@@ -3,6 +3,7 @@
 // one run: rows/s end to end (list, download, decode, segment write, publish), the time until
 // the new version serves, and the read p50 (1,000 random keys x 10 columns) during the load of a
 // second partition against idle. `make bench-sync`; needs the project's .venv (moto, boto3).
+// Usage: sync_bench [rows (10000000)] [download_threads (LoadOptions default)].
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -74,6 +75,7 @@ double Percentile(std::vector<double> v, double p) {
 int main(int argc, char** argv) {
   const int64_t rows = argc > 1 ? std::atoll(argv[1]) : 10000000;
   const int files = 10;
+  const int threads = argc > 2 ? std::atoi(argv[2]) : murr::LoadOptions().download_threads;
   spdlog::set_level(spdlog::level::warn);
   const std::string src = MURR_SOURCE_DIR;
   const std::string py = src + "/.venv/bin/python";
@@ -111,6 +113,7 @@ int main(int argc, char** argv) {
   murr::ServiceOptions o;
   o.cache_dir = cache;
   o.sync_in_background = false;
+  o.load.download_threads = threads;
   murr::SourceSpec spec;
   spec.table = "feat";
   spec.url = "s3://bench/feat/";
@@ -167,7 +170,8 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "second load failed: %s\n", st.ToString().c_str());
     return 1;
   }
-  std::printf("rows=%lld files=%d bytes_downloaded=%lld\n", static_cast<long long>(rows), files,
+  std::printf("rows=%lld files=%d download_threads=%d bytes_downloaded=%lld\n",
+              static_cast<long long>(rows), files, threads,
               static_cast<long long>(s2.bytes_downloaded));
   std::printf("first load:  %.2f s end to end = %.2f M rows/s (load %.2f s)\n", first,
               rows / first / 1e6, s1.last_load_seconds);

@@ -322,7 +322,7 @@ std::vector<KeyDef> BuildKeyDefs() {
       [](const Config& c) { return c.s3.anonymous; });
   add_int(
       "sync.download_threads",
-      "objects a load from a source downloads and decodes at once; bounds its memory (default 4)",
+      "objects a load from a source downloads and decodes at once; bounds its memory (default 2)",
       1, 256, [](Config* c, int64_t v) { c->sync_download_threads = static_cast<int>(v); },
       [](const Config& c) { return int64_t{c.sync_download_threads}; });
   return defs;

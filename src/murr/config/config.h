@@ -116,7 +116,7 @@ struct Config {
   std::vector<TableSourceConfig> tables;
   S3Config s3;
   // Objects a load downloads and decodes at once (LoadOptions::download_threads).
-  int sync_download_threads = 4;
+  int sync_download_threads = 2;
   HttpConfig http;
   AuthConfig auth;
   // Arrow Flight (gRPC) endpoint; served by the Flight API layer.

@@ -41,9 +41,11 @@ Result<TableSchema> InferSchema(const Buffer& file, const std::string& key);
 
 struct LoadOptions {
   // Objects downloaded and decoded at once. Also the memory bound: each holds one object's
-  // bytes and its decoded batch until its segment is written. 4 keeps a 2-core machine busy
-  // (downloads wait on the network, decodes on the CPU).
-  int download_threads = 4;
+  // bytes and its decoded batch until its segment is written. Decoding and segment writing are
+  // CPU-bound and a download from S3 in the same region is fast: 2 measured best on a 2-core
+  // machine (1.7-1.9M rows/s against 1.3-1.5M with 4, docs/benchmarks.md). Raise it for slow
+  // links and more cores.
+  int download_threads = 2;
   // Largest object accepted; a bigger one is an error rather than an allocation.
   int64_t max_object_bytes = int64_t{4} << 30;
   // Ranged GETs of at most this many bytes each.
