@@ -11,7 +11,7 @@ FUZZ_TARGETS ?=
 # `make soak` duration in seconds (default 10 minutes).
 SOAK_SECONDS ?= 600
 
-.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick bench-python fuzz soak format clean
+.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick bench-python bench-sync fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -65,6 +65,12 @@ PY_BENCH_ARGS ?=
 bench-python: build
 	MURR_PYTHON_DIR=$(RELEASE_DIR)/python .venv/bin/python bench/python/py_bench.py \
 	  --murr $(RELEASE_DIR)/murr $(PY_BENCH_ARGS)
+
+# Loads a 10M-row partition (10 ZSTD files, utf8 key + 10 float32) from moto's S3 server on
+# loopback: rows/s end to end, time until the new version serves, read p50 during the load vs
+# idle (docs/benchmarks.md). Not part of `make test`.
+bench-sync: build
+	$(RELEASE_DIR)/sync_bench
 
 # Every libFuzzer target for FUZZ_SECONDS each (budget above), in a clang build of its own; exits
 # non-zero on any crash, leak, timeout or OOM (inputs in fuzz-corpus/artifacts/). See fuzz/.

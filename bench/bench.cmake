@@ -6,6 +6,7 @@ foreach(src ${MURR_BENCH_SOURCES})
   add_executable(${name} ${src})
   target_link_libraries(${name} PRIVATE murr)
 endforeach()
+target_compile_definitions(sync_bench PRIVATE MURR_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
 include(${CMAKE_SOURCE_DIR}/bench/compare/compare.cmake)
 # http_bench and flight_bench use the harness's HTTP client.
 target_link_libraries(http_bench PRIVATE murr_compare_lib)

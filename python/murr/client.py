@@ -505,7 +505,9 @@ class SyncClient(_Connection):
         return TableSchema.from_dict(self._json("GET", _table_path(table, "schema")))
 
     def status(self, table: str) -> dict[str, Any]:
-        """Whether ``table`` serves (rows, segments, bytes) or is quarantined (reason)."""
+        """Whether ``table`` serves (rows, segments, bytes) or is quarantined (reason); a table
+        loaded from a source adds source, partition, partition_rows, loaded_at, last_check,
+        next_check and last_error."""
         return self._json("GET", _table_path(table, "status"))
 
     def write(self, table: str, data: Any) -> int:
@@ -712,7 +714,9 @@ class AsyncClient(_Connection):
         )
 
     async def status(self, table: str) -> dict[str, Any]:
-        """Whether ``table`` serves (rows, segments, bytes) or is quarantined (reason)."""
+        """Whether ``table`` serves (rows, segments, bytes) or is quarantined (reason); a table
+        loaded from a source adds source, partition, partition_rows, loaded_at, last_check,
+        next_check and last_error."""
         return await self._json("GET", _table_path(table, "status"))
 
     async def write(self, table: str, data: Any) -> int:

@@ -20,6 +20,7 @@
 #include "murr/api/flight/flight.grpc.pb.h"
 #include "murr/api/flight/flight_wire.h"
 #include "murr/codec/arrow_ipc.h"
+#include "sync/sync_test.h"
 
 namespace murr {
 namespace {
@@ -743,6 +744,39 @@ TEST_F(FlightLimitsTest, TooManyKeysAndTooLargeWritesAreRefused) {
   std::string result;
   ASSERT_TRUE(Put("t", {batches[0]}, &result).ok());
   EXPECT_EQ(result, R"({"rows":1})");
+}
+
+// A table loaded from a source (configuration tables:): Flight refuses to write or drop it.
+class FlightSourcedTableTest : public FlightApiTest {
+ protected:
+  void SetUp() override {
+    testing::WritePartition(dir_ / "src/dt=1", "pyarrow", 5, 1, 1);
+    std::string yaml = TestConfigYaml(dir_ / "cache") + "tables:\n  feat:\n    source: file://" +
+                       (dir_ / "src") + "/\n    key: id\n";
+    ASSERT_TRUE(server_.Start(dir_.path(), yaml)) << server_.log();
+    port_ = GrpcPort(server_.log());
+    ASSERT_GT(port_, 0) << server_.log();
+    channel_ = grpc::CreateChannel("127.0.0.1:" + std::to_string(port_),
+                                   grpc::InsecureChannelCredentials());
+    stub_ = pb::FlightService::NewStub(channel_);
+  }
+};
+
+TEST_F(FlightSourcedTableTest, WritesAndDropAreFailedPrecondition) {
+  HttpClient c(server_.port());
+  ASSERT_TRUE(testing::WaitFor([&] {
+    return c.Json("GET", "/api/v1/table/feat/status", "").body.find("\"partition\":\"dt=1\"") !=
+           std::string::npos;
+  })) << server_.log();
+  grpc::Status st = Put("feat", {SmallBatch({"a"}, {1})});
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+  EXPECT_NE(st.error_message().find("is loaded from file://"), std::string::npos)
+      << st.error_message();
+  st = Action("drop_table", "feat");
+  EXPECT_EQ(st.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << st.error_message();
+  pb::FlightInfo info;
+  ASSERT_TRUE(Info("feat", &info).ok());
+  EXPECT_EQ(info.total_records(), 5);
 }
 
 TEST(FlightProcess, GrpcPortInUseStopsTheProgram) {

@@ -57,7 +57,9 @@ TEST(Config, EveryKeyHasItsEnvironmentName) {
     EXPECT_EQ(k.env, expected);
     EXPECT_FALSE(k.description.empty()) << k.path;
   }
-  EXPECT_EQ(ConfigKeys().size(), 33u);
+  // 33 + s3.endpoint, s3.region, s3.path_style, s3.anonymous, sync.download_threads; the
+  // `tables` map has its own keys per table (TablesOfSources).
+  EXPECT_EQ(ConfigKeys().size(), 38u);
 }
 
 TEST(Config, StrictErrorsNameTheKey) {
@@ -85,6 +87,23 @@ TEST(Config, StrictErrorsNameTheKey) {
       {"", {{"MURR_STORAGE_ADOPT_CACHE_DIR", "maybe"}}, "storage.adopt_cache_dir"},
       {"server:\n  http:\n    max_decoded_bytes: 0\n", {}, "server.http.max_decoded_bytes"},
       {"storage:\n  durability: sometimes\n", {}, "storage.durability"},
+      {"tables:\n  t:\n    key: id\n", {}, "tables.t.source"},
+      {"tables:\n  t:\n    source: file:///x/\n", {}, "tables.t.key"},
+      {"tables:\n  t:\n    source: http://x/\n    key: id\n", {}, "tables.t.source"},
+      {"tables:\n  t:\n    source: file:///x/\n    key: id\n    polls: 1\n", {},
+       "tables.t.polls"},
+      {"tables:\n  t:\n    source: file:///x/\n    key: id\n    poll_seconds: 0\n", {},
+       "tables.t.poll_seconds"},
+      {"tables:\n  t:\n    source: file:///x/\n    key: id\n    columns:\n      id: "
+       "{dtype: utf8, nullable: false}\n      x: {dtype: float128}\n",
+       {},
+       "tables.t.columns"},
+      {"tables:\n  t:\n    source: file:///x/\n    key: id\n    columns: 3\n", {},
+       "tables.t.columns"},
+      {"tables: [1]\n", {}, "'tables'"},
+      {"", {{"MURR_TABLES_T_SOURCES", "file:///x/"}}, "MURR_TABLES_T_SOURCES"},
+      {"", {{"MURR_S3_PATH_STYLE", "perhaps"}}, "s3.path_style"},
+      {"s3:\n  endpoint: 127.0.0.1:9000\n", {}, "s3.endpoint"},
   };
   for (const Case& k : cases) {
     std::string file;
@@ -97,6 +116,55 @@ TEST(Config, StrictErrorsNameTheKey) {
     EXPECT_EQ(c.status().code(), StatusCode::kInvalidArgument);
     EXPECT_NE(c.status().message().find(k.mention), std::string::npos) << c.status().message();
   }
+}
+
+TEST(Config, TablesOfSources) {
+  TempDir dir;
+  WriteStringToFile(dir / "m.yaml",
+                    "tables:\n"
+                    "  user_features:\n"
+                    "    source: s3://ml-features/user_features\n"
+                    "    key: user_id\n"
+                    "    columns:\n"
+                    "      user_id: {dtype: utf8, nullable: false}\n"
+                    "      score: {dtype: float32}\n"
+                    "  docs.v2:\n"
+                    "    source: file:///data/docs/\n"
+                    "    key: id\n"
+                    "    poll_seconds: 0.5\n"
+                    "    marker: DONE\n"
+                    "s3:\n  endpoint: http://127.0.0.1:9000\n  region: eu-west-1\n"
+                    "  path_style: true\n");
+  Result<Config> c = LoadConfig(dir / "m.yaml", {{"MURR_TABLES_DOCS_V2_POLL_SECONDS", "2"},
+                                                 {"MURR_TABLES_EXTRA_SOURCE", "file:///e/"},
+                                                 {"MURR_TABLES_EXTRA_KEY", "k"},
+                                                 {"MURR_S3_REGION", "us-west-2"}});
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  ASSERT_EQ(c->tables.size(), 3u);  // by name
+  const TableSourceConfig& docs = c->tables[0];
+  EXPECT_EQ(docs.name, "docs.v2");
+  EXPECT_EQ(docs.source, "file:///data/docs/");
+  EXPECT_EQ(docs.poll_seconds, 2);  // the environment wins
+  EXPECT_EQ(docs.marker, "DONE");
+  EXPECT_FALSE(docs.schema.has_value());
+  EXPECT_EQ(c->tables[1].name, "extra");
+  EXPECT_EQ(c->tables[1].source, "file:///e/");
+  EXPECT_EQ(c->tables[1].key, "k");
+  EXPECT_EQ(c->tables[1].poll_seconds, 60);
+  EXPECT_EQ(c->tables[1].marker, "_SUCCESS");
+  const TableSourceConfig& uf = c->tables[2];
+  EXPECT_EQ(uf.source, "s3://ml-features/user_features/");  // a prefix ends with '/'
+  ASSERT_TRUE(uf.schema.has_value());
+  EXPECT_EQ(uf.schema->key(), "user_id");
+  ASSERT_EQ(uf.schema->columns().size(), 2u);
+  EXPECT_EQ(uf.schema->columns()[1].type, DataType::kFloat32);
+  EXPECT_TRUE(uf.schema->columns()[1].nullable);
+  EXPECT_EQ(c->s3.endpoint, "http://127.0.0.1:9000");
+  EXPECT_EQ(c->s3.region, "us-west-2");
+  EXPECT_TRUE(c->s3.path_style);
+  EXPECT_FALSE(c->s3.anonymous);
+  EXPECT_NE(DescribeConfig(*c).find("tables.user_features=s3://ml-features/user_features/"),
+            std::string::npos);
 }
 
 TEST(Config, ResolveCacheDir) {

@@ -21,6 +21,21 @@ ServiceOptions ServiceOptionsFromConfig(const Config& config) {
   options.table.verify_checksums_on_open = config.verify_checksums_on_open;
   options.table.max_merge_bytes = config.max_merge_bytes;
   options.table.fsync = config.durable;
+  for (const TableSourceConfig& t : config.tables) {
+    SourceSpec spec;
+    spec.table = t.name;
+    spec.url = t.source;
+    spec.key = t.key;
+    spec.schema = t.schema;
+    spec.poll_seconds = t.poll_seconds;
+    spec.marker = t.marker;
+    options.sources.push_back(std::move(spec));
+  }
+  options.s3.endpoint = config.s3.endpoint;
+  options.s3.region = config.s3.region;
+  options.s3.path_style = config.s3.path_style;
+  options.s3.anonymous = config.s3.anonymous;
+  options.load.download_threads = config.sync_download_threads;
   return options;
 }
 

@@ -14,6 +14,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include "murr/core/json_util.h"
+
 extern char** environ;
 
 namespace murr {
@@ -287,6 +289,44 @@ std::vector<KeyDef> BuildKeyDefs() {
       "verify every segment checksum at start-up (default true)",
       [](Config* c, bool v) { c->verify_checksums_on_open = v; },
       [](const Config& c) { return c.verify_checksums_on_open; });
+  {
+    // May carry credentials in its userinfo part in theory; shown as given (it should not).
+    KeyDef def;
+    def.key = {"s3.endpoint", EnvName("s3.endpoint"), "string",
+               "endpoint of an S3-compatible store, e.g. http://127.0.0.1:9000 (default: AWS, "
+               "https://s3.<region>.amazonaws.com)"};
+    def.set = [](Config* c, std::string_view text) -> Status {
+      if (!text.empty() && !text.starts_with("http://") && !text.starts_with("https://")) {
+        return Status::InvalidArgument(
+            "s3.endpoint: expected http://host[:port] or "
+            "https://host[:port], got '" +
+            std::string(text) + "'");
+      }
+      c->s3.endpoint = std::string(text);
+      return Status::OK();
+    };
+    def.get = [](const Config& c) { return c.s3.endpoint; };
+    defs.push_back(std::move(def));
+  }
+  add_string("s3.region", "region of the S3 sources, signed into every request (default us-east-1)",
+             [](Config* c) { return &c->s3.region; });
+  add_bool(
+      "s3.path_style",
+      "path-style addressing (endpoint/bucket/key), which most S3-compatible stores need; false "
+      "= virtual-host style (default false)",
+      [](Config* c, bool v) { c->s3.path_style = v; },
+      [](const Config& c) { return c.s3.path_style; });
+  add_bool(
+      "s3.anonymous",
+      "send unsigned requests (public buckets) instead of looking for credentials "
+      "(default false)",
+      [](Config* c, bool v) { c->s3.anonymous = v; },
+      [](const Config& c) { return c.s3.anonymous; });
+  add_int(
+      "sync.download_threads",
+      "objects a load from a source downloads and decodes at once; bounds its memory (default 2)",
+      1, 256, [](Config* c, int64_t v) { c->sync_download_threads = static_cast<int>(v); },
+      [](const Config& c) { return int64_t{c.sync_download_threads}; });
   return defs;
 }
 
@@ -325,7 +365,193 @@ std::string NodeKind(const YAML::Node& node) {
   return "a value";
 }
 
-Status ApplyYaml(const YAML::Node& node, const std::string& path, Config* config) {
+// The YAML subtree as JSON text (for `columns`, which has a TableSchema's JSON form).
+void YamlToJson(const YAML::Node& node, std::string* out) {
+  if (node.IsMap()) {
+    out->push_back('{');
+    bool first = true;
+    for (auto it = node.begin(); it != node.end(); ++it) {
+      if (!first) out->push_back(',');
+      first = false;
+      AppendJsonString(out, it->first.Scalar());
+      out->push_back(':');
+      YamlToJson(it->second, out);
+    }
+    out->push_back('}');
+  } else if (node.IsSequence()) {
+    out->push_back('[');
+    for (size_t i = 0; i < node.size(); ++i) {
+      if (i) out->push_back(',');
+      YamlToJson(node[i], out);
+    }
+    out->push_back(']');
+  } else if (node.IsNull()) {
+    out->append("null");
+  } else {
+    const std::string& s = node.Scalar();
+    bool plain = node.Tag() != "!" && (s == "true" || s == "false");
+    if (plain) {
+      out->append(s);
+    } else {
+      AppendJsonString(out, s);
+    }
+  }
+}
+
+// Raw fields of one `tables` entry before validation (columns kept as JSON text).
+struct RawTable {
+  std::string name;
+  std::string source, key, columns_json, marker = "_SUCCESS", poll = "60";
+  bool has_columns = false;
+};
+
+Status SetTableField(RawTable* t, std::string_view field, std::string value, bool is_json) {
+  const std::string path = "tables." + t->name + "." + std::string(field);
+  if (field == "source") {
+    t->source = std::move(value);
+  } else if (field == "key") {
+    t->key = std::move(value);
+  } else if (field == "marker") {
+    t->marker = std::move(value);
+  } else if (field == "poll_seconds") {
+    t->poll = std::move(value);
+  } else if (field == "columns") {
+    if (!is_json) return Status::InvalidArgument(path + ": expected a mapping of columns");
+    t->columns_json = std::move(value);
+    t->has_columns = true;
+  } else {
+    return Status::InvalidArgument("unknown configuration key '" + path +
+                                   "' (a table has source, key, columns, poll_seconds, marker)");
+  }
+  return Status::OK();
+}
+
+Status ApplyTablesYaml(const YAML::Node& node, std::vector<RawTable>* tables) {
+  if (node.IsNull()) return Status::OK();
+  if (!node.IsMap()) {
+    return Status::InvalidArgument("'tables' must be a mapping of table names, got " +
+                                   NodeKind(node));
+  }
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    if (!it->first.IsScalar()) return Status::InvalidArgument("table names must be plain names");
+    RawTable t;
+    t.name = it->first.Scalar();
+    const YAML::Node& body = it->second;
+    if (!body.IsMap()) {
+      return Status::InvalidArgument("tables." + t.name + " must be a mapping, got " +
+                                     NodeKind(body));
+    }
+    for (auto f = body.begin(); f != body.end(); ++f) {
+      std::string field = f->first.Scalar();
+      if (field == "columns") {
+        if (!f->second.IsMap()) {
+          return Status::InvalidArgument("tables." + t.name +
+                                         ".columns: expected a mapping of columns, got " +
+                                         NodeKind(f->second));
+        }
+        std::string json;
+        YamlToJson(f->second, &json);
+        MURR_RETURN_IF_ERROR(SetTableField(&t, field, std::move(json), true));
+      } else {
+        if (!f->second.IsScalar() && field != "columns") {
+          return Status::InvalidArgument("tables." + t.name + "." + field +
+                                         ": expected a value, got " + NodeKind(f->second));
+        }
+        MURR_RETURN_IF_ERROR(SetTableField(&t, field, f->second.Scalar(), false));
+      }
+    }
+    tables->push_back(std::move(t));
+  }
+  return Status::OK();
+}
+
+Status FinishTables(std::vector<RawTable> raw, Config* config) {
+  std::sort(raw.begin(), raw.end(),
+            [](const RawTable& a, const RawTable& b) { return a.name < b.name; });
+  for (RawTable& t : raw) {
+    const std::string base = "tables." + t.name;
+    TableSourceConfig out;
+    out.name = t.name;
+    if (t.source.empty()) return Status::InvalidArgument(base + ".source: must be set");
+    if (!t.source.starts_with("file:///") && !t.source.starts_with("s3://")) {
+      return Status::InvalidArgument(base +
+                                     ".source: expected file:///path/ or "
+                                     "s3://bucket/prefix/, got '" +
+                                     t.source + "'");
+    }
+    out.source = t.source;
+    if (!out.source.ends_with("/")) out.source += "/";
+    if (t.key.empty()) return Status::InvalidArgument(base + ".key: must be set");
+    out.key = t.key;
+    if (t.marker.empty() || t.marker.find('/') != std::string::npos) {
+      return Status::InvalidArgument(base + ".marker: must be an object name without '/'");
+    }
+    out.marker = t.marker;
+    {
+      double v = 0;
+      auto [ptr, ec] = std::from_chars(t.poll.data(), t.poll.data() + t.poll.size(), v);
+      if (t.poll.empty() || ec != std::errc() || ptr != t.poll.data() + t.poll.size() ||
+          !(v >= 0.05 && v <= 86400)) {
+        return Status::InvalidArgument(base +
+                                       ".poll_seconds: expected a number of seconds in "
+                                       "0.05..86400, got '" +
+                                       t.poll + "'");
+      }
+      out.poll_seconds = v;
+    }
+    if (t.has_columns) {
+      std::string json = "{\"key\":";
+      AppendJsonString(&json, t.key);
+      json += ",\"columns\":" + t.columns_json + "}";
+      auto schema = TableSchema::FromJson(json);
+      if (!schema.ok())
+        return Status::InvalidArgument(base + ".columns: " + schema.status().message());
+      out.schema = std::move(schema).value();
+    }
+    config->tables.push_back(std::move(out));
+  }
+  return Status::OK();
+}
+
+// MURR_TABLES_<NAME>_<FIELD>: NAME is a table of the file in upper case with '.' and '-' as
+// '_', or else a new table named NAME in lower case.
+Status ApplyTableEnv(const std::string& var, const std::string& value, std::vector<RawTable>* t) {
+  static const std::pair<std::string_view, std::string_view> kFields[] = {
+      {"_POLL_SECONDS", "poll_seconds"},
+      {"_SOURCE", "source"},
+      {"_KEY", "key"},
+      {"_MARKER", "marker"},
+      {"_COLUMNS", "columns"}};
+  std::string_view rest = std::string_view(var).substr(std::string_view("MURR_TABLES_").size());
+  for (const auto& [suffix, field] : kFields) {
+    if (!rest.ends_with(suffix) || rest.size() == suffix.size()) continue;
+    std::string_view upper = rest.substr(0, rest.size() - suffix.size());
+    RawTable* target = nullptr;
+    for (RawTable& r : *t) {
+      if (EnvName(r.name).substr(5) == upper) target = &r;
+    }
+    if (!target) {
+      RawTable fresh;
+      for (char ch : upper) {
+        fresh.name.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(ch))));
+      }
+      t->push_back(std::move(fresh));
+      target = &t->back();
+    }
+    if (field == "columns") {
+      // JSON text of the columns mapping.
+      return SetTableField(target, field, value, true);
+    }
+    return SetTableField(target, field, value, false);
+  }
+  return Status::InvalidArgument("unknown environment variable " + var +
+                                 " (table variables are MURR_TABLES_<NAME>_SOURCE, _KEY, "
+                                 "_COLUMNS, _POLL_SECONDS, _MARKER)");
+}
+
+Status ApplyYaml(const YAML::Node& node, const std::string& path, Config* config,
+                 std::vector<RawTable>* tables) {
+  if (path == "tables") return ApplyTablesYaml(node, tables);
   if (!path.empty()) {
     if (const KeyDef* def = FindByPath(path)) {
       if (!node.IsScalar()) {
@@ -351,12 +577,12 @@ Status ApplyYaml(const YAML::Node& node, const std::string& path, Config* config
                                      (path.empty() ? std::string() : " (under '" + path + "')"));
     }
     std::string child = path.empty() ? it->first.Scalar() : path + "." + it->first.Scalar();
-    MURR_RETURN_IF_ERROR(ApplyYaml(it->second, child, config));
+    MURR_RETURN_IF_ERROR(ApplyYaml(it->second, child, config, tables));
   }
   return Status::OK();
 }
 
-Status ApplyFile(const std::string& file, Config* config) {
+Status ApplyFile(const std::string& file, Config* config, std::vector<RawTable>* tables) {
   YAML::Node root;
   try {
     root = YAML::LoadFile(file);
@@ -367,7 +593,7 @@ Status ApplyFile(const std::string& file, Config* config) {
     return Status::InvalidArgument("configuration file '" + file + "': " + e.what());
   }
   try {
-    return ApplyYaml(root, "", config).WithContext("configuration file '" + file + "'");
+    return ApplyYaml(root, "", config, tables).WithContext("configuration file '" + file + "'");
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument("configuration file '" + file + "': " + e.what());
   }
@@ -375,10 +601,11 @@ Status ApplyFile(const std::string& file, Config* config) {
 
 // Configuration given as text (the Python package's dict, as JSON, which is YAML); errors name
 // `origin`.
-Status ApplyText(std::string_view text, const std::string& origin, Config* config) {
+Status ApplyText(std::string_view text, const std::string& origin, Config* config,
+                 std::vector<RawTable>* tables) {
   try {
     YAML::Node root = YAML::Load(std::string(text));
-    return ApplyYaml(root, "", config).WithContext(origin);
+    return ApplyYaml(root, "", config, tables).WithContext(origin);
   } catch (const YAML::Exception& e) {
     return Status::InvalidArgument(origin + ": " + e.what());
   }
@@ -409,10 +636,14 @@ const std::vector<ConfigKey>& ConfigKeys() {
 
 namespace {
 
-Result<Config> ApplyEnvironment(Config config,
+Result<Config> ApplyEnvironment(Config config, std::vector<RawTable> tables,
                                 const std::vector<std::pair<std::string, std::string>>& env) {
   for (const auto& [name, value] : env) {
     if (name.rfind("MURR_", 0) != 0) continue;
+    if (name.rfind("MURR_TABLES_", 0) == 0) {
+      MURR_RETURN_IF_ERROR(ApplyTableEnv(name, value, &tables));
+      continue;
+    }
     if (std::find(std::begin(kToolVariables), std::end(kToolVariables), name) !=
         std::end(kToolVariables)) {
       continue;
@@ -428,6 +659,7 @@ Result<Config> ApplyEnvironment(Config config,
     }
     MURR_RETURN_IF_ERROR(def->set(&config, value).WithContext("environment variable " + name));
   }
+  MURR_RETURN_IF_ERROR(FinishTables(std::move(tables), &config));
   if (config.http.tls.cert_file.empty() != config.http.tls.key_file.empty()) {
     return Status::InvalidArgument(
         "server.tls.cert_file and server.tls.key_file must be set together (TLS needs both)");
@@ -440,15 +672,17 @@ Result<Config> ApplyEnvironment(Config config,
 Result<Config> LoadConfig(const std::string& file,
                           const std::vector<std::pair<std::string, std::string>>& env) {
   Config config;
-  if (!file.empty()) MURR_RETURN_IF_ERROR(ApplyFile(file, &config));
-  return ApplyEnvironment(std::move(config), env);
+  std::vector<RawTable> tables;
+  if (!file.empty()) MURR_RETURN_IF_ERROR(ApplyFile(file, &config, &tables));
+  return ApplyEnvironment(std::move(config), std::move(tables), env);
 }
 
 Result<Config> LoadConfigText(std::string_view text, const std::string& origin,
                               const std::vector<std::pair<std::string, std::string>>& env) {
   Config config;
-  MURR_RETURN_IF_ERROR(ApplyText(text, origin, &config));
-  return ApplyEnvironment(std::move(config), env);
+  std::vector<RawTable> tables;
+  MURR_RETURN_IF_ERROR(ApplyText(text, origin, &config, &tables));
+  return ApplyEnvironment(std::move(config), std::move(tables), env);
 }
 
 std::vector<std::pair<std::string, std::string>> ProcessEnvironment() {
@@ -495,6 +729,9 @@ std::string DescribeConfig(const Config& config) {
   for (const KeyDef& d : KeyDefs()) {
     if (!out.empty()) out += ' ';
     out += d.key.path + "=" + d.get(config);
+  }
+  for (const TableSourceConfig& t : config.tables) {
+    out += " tables." + t.name + "=" + t.source;
   }
   return out;
 }

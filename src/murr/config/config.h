@@ -5,11 +5,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "murr/core/schema.h"
 #include "murr/core/status.h"
 
 namespace murr {
@@ -88,7 +90,33 @@ struct HttpConfig {
   TlsConfig tls;
 };
 
+// A table fed by a source (YAML `tables: {<name>: {...}}`; see docs/api.md).
+struct TableSourceConfig {
+  std::string name;
+  std::string source;  // file:///path/ or s3://bucket/prefix/
+  std::string key;
+  // From `columns` (the form of a TableSchema's columns); none: every column of the files.
+  std::optional<TableSchema> schema;
+  // Seconds between checks of the source: a partition lands hourly or daily, and one listing a
+  // minute per worker costs nothing. Fractions allowed (down to 0.05, for tests).
+  double poll_seconds = 60;
+  std::string marker = "_SUCCESS";  // what Spark and Hadoop write into a finished partition
+};
+
+// How S3 sources are reached (S3Options).
+struct S3Config {
+  std::string endpoint;  // empty: AWS
+  std::string region = "us-east-1";
+  bool path_style = false;
+  bool anonymous = false;
+};
+
 struct Config {
+  // Tables loaded from sources, in name order.
+  std::vector<TableSourceConfig> tables;
+  S3Config s3;
+  // Objects a load downloads and decodes at once (LoadOptions::download_threads).
+  int sync_download_threads = 2;
   HttpConfig http;
   AuthConfig auth;
   // Arrow Flight (gRPC) endpoint; served by the Flight API layer.

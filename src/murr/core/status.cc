@@ -22,6 +22,8 @@ std::string_view StatusCodeName(StatusCode code) {
       return "NoSpace";
     case StatusCode::kUnavailable:
       return "Unavailable";
+    case StatusCode::kFailedPrecondition:
+      return "FailedPrecondition";
     case StatusCode::kUnimplemented:
       return "Unimplemented";
     case StatusCode::kInternal:

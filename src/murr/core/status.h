@@ -17,9 +17,10 @@ enum class StatusCode {
   kAlreadyExists,
   kCorruption,
   kIOError,
-  kResourceExhausted,  // a limit of Murr's (request size, rows, decoded bytes): HTTP 413
-  kNoSpace,            // the disk or a quota is full (ENOSPC, EDQUOT, EFBIG): HTTP 507
-  kUnavailable,        // the table cannot serve now (quarantined): HTTP 503
+  kResourceExhausted,   // a limit of Murr's (request size, rows, decoded bytes): HTTP 413
+  kNoSpace,             // the disk or a quota is full (ENOSPC, EDQUOT, EFBIG): HTTP 507
+  kUnavailable,         // the table cannot serve now (quarantined): HTTP 503
+  kFailedPrecondition,  // refused in the table's present state (fed by a source): HTTP 409
   kUnimplemented,
   kInternal,
 };
@@ -46,6 +47,9 @@ class [[nodiscard]] Status {
   }
   static Status NoSpace(std::string msg) { return {StatusCode::kNoSpace, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {StatusCode::kUnavailable, std::move(msg)}; }
+  static Status FailedPrecondition(std::string msg) {
+    return {StatusCode::kFailedPrecondition, std::move(msg)};
+  }
   static Status Unimplemented(std::string msg) {
     return {StatusCode::kUnimplemented, std::move(msg)};
   }

@@ -8,10 +8,12 @@
 #include <cerrno>
 #include <exception>
 #include <filesystem>
+#include <iterator>
 #include <map>
 #include <new>
 #include <shared_mutex>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "murr/core/file_util.h"
@@ -27,12 +29,18 @@ struct TableService::Catalog {
   std::map<std::string, std::shared_ptr<Table>> tables;
   std::map<std::string, QuarantinedTable> quarantined;
   std::mutex ddl_mu;
+  // Tables fed by a source; fixed after Open. Destroyed first (their threads call back in).
+  std::map<std::string, const SourceSpec*> sourced;
+  std::map<std::string, std::unique_ptr<TableSync>> syncs;
 };
 
 TableService::TableService(ServiceOptions options)
     : options_(std::move(options)), catalog_(std::make_unique<Catalog>()) {}
 
-TableService::~TableService() = default;
+TableService::~TableService() {
+  // Stop the sync threads before anything they call into goes.
+  if (catalog_) catalog_->syncs.clear();
+}
 
 Status TableService::ValidateTableName(std::string_view name) {
   if (name.empty() || name.size() > 128) {
@@ -134,7 +142,82 @@ Result<std::unique_ptr<TableService>> TableService::OpenImpl(ServiceOptions opti
     spdlog::warn("leaving '{}' alone: it is not a Murr table", path);
     svc->foreign_entries_.push_back(path);
   }
+  MURR_RETURN_IF_ERROR(svc->StartSources());
   return svc;
+}
+
+Status TableService::StartSources() {
+  for (const SourceSpec& spec : options_.sources) {
+    const std::string& name = spec.table;
+    MURR_RETURN_IF_ERROR(ValidateTableName(name).WithContext("tables." + name));
+    if (!catalog_->sourced.emplace(name, &spec).second) {
+      return Status::InvalidArgument("tables." + name + ": declared twice");
+    }
+    // A quarantined copy of a source's table is not needed: the source has the data. Its files
+    // stay where quarantine moved them; the table loads itself again.
+    if (catalog_->quarantined.erase(name)) {
+      spdlog::warn("table '{}' was quarantined; it loads itself again from {}", name, spec.url);
+    }
+    auto it = catalog_->tables.find(name);
+    if (it != catalog_->tables.end() && spec.schema && !(it->second->schema() == *spec.schema)) {
+      // The configured columns changed: the cached copy no longer fits; it is a cache of the
+      // source, so it goes and the table loads again.
+      spdlog::warn(
+          "table '{}': the cached copy's schema differs from tables.{}.columns; "
+          "dropping the cached copy to load it again from {}",
+          name, name, spec.url);
+      MURR_RETURN_IF_ERROR(DropTableImpl(name));
+    }
+    if (spec.schema && !catalog_->tables.count(name)) {
+      // Known columns: the table exists (empty) at once, so it lists before its first load.
+      MURR_RETURN_IF_ERROR(CreateTableImpl(name, *spec.schema));
+    }
+  }
+  for (const SourceSpec& spec : options_.sources) {
+    const std::string name = spec.table;
+    MURR_ASSIGN_OR_RETURN(auto opened, OpenSourceStore(spec.url, &options_.s3));
+    TableSync::Catalog hooks;
+    hooks.get = [this, name]() -> Result<std::shared_ptr<Table>> {
+      std::shared_lock lock(catalog_->mu);
+      auto t = catalog_->tables.find(name);
+      if (t == catalog_->tables.end()) return Status::NotFound("table '" + name + "' not found");
+      return t->second;
+    };
+    hooks.create = [this, name](const TableSchema& schema) -> Result<std::shared_ptr<Table>> {
+      MURR_RETURN_IF_ERROR(
+          Guarded("create table '" + name + "'", [&] { return CreateTableImpl(name, schema); }));
+      std::shared_lock lock(catalog_->mu);
+      return catalog_->tables.at(name);
+    };
+    catalog_->syncs.emplace(
+        name,
+        std::make_unique<TableSync>(spec, std::move(opened.first), std::move(opened.second),
+                                    std::move(hooks), options_.load, options_.sync_in_background));
+  }
+  return Status::OK();
+}
+
+Status TableService::RefuseIfSourced(const std::string& name, std::string_view what) const {
+  auto it = catalog_->sourced.find(name);
+  if (it == catalog_->sourced.end()) return Status::OK();
+  return Status::FailedPrecondition(
+      "table '" + name + "' is loaded from " + it->second->url + " (configuration tables." + name +
+      ") and cannot be " + std::string(what) +
+      " through the API: write a new partition to the source instead");
+}
+
+std::vector<std::pair<std::string, SyncStatus>> TableService::SyncStatuses() const {
+  std::vector<std::pair<std::string, SyncStatus>> out;
+  for (const auto& [name, sync] : catalog_->syncs) out.emplace_back(name, sync->status());
+  return out;
+}
+
+Status TableService::CheckSourceNow(const std::string& name) {
+  auto it = catalog_->syncs.find(name);
+  if (it == catalog_->syncs.end()) {
+    return Status::NotFound("table '" + name + "' has no source");
+  }
+  return it->second->CheckNow();
 }
 
 void TableService::Quarantine(const std::string& name, const Status& why) {
@@ -249,10 +332,12 @@ Status TableService::DropTableImpl(const std::string& name) {
 }
 
 Status TableService::CreateTable(const std::string& name, const TableSchema& schema) {
+  MURR_RETURN_IF_ERROR(RefuseIfSourced(name, "created"));
   return Guarded("create table '" + name + "'", [&] { return CreateTableImpl(name, schema); });
 }
 
 Status TableService::DropTable(const std::string& name) {
+  MURR_RETURN_IF_ERROR(RefuseIfSourced(name, "dropped"));
   return Guarded("drop table '" + name + "'", [&] { return DropTableImpl(name); });
 }
 
@@ -305,6 +390,14 @@ Result<TableStatus> TableService::GetStatus(const std::string& name) const {
       return st;
     }
   }
+  if (auto sync = catalog_->syncs.find(name); sync != catalog_->syncs.end()) {
+    st.has_source = true;
+    st.sync = sync->second->status();
+    // A table whose schema comes from its files does not exist before its first load.
+    auto table = GetTable(name);
+    if (table.ok()) st.stats = (*table)->Stats();
+    return st;
+  }
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
   st.stats = table->Stats();
   return st;
@@ -322,6 +415,7 @@ Result<TableStats> TableService::GetStats(const std::string& name) const {
 
 Result<int64_t> TableService::Write(const std::string& name, const std::vector<Batch>& batches) {
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
+  MURR_RETURN_IF_ERROR(RefuseIfSourced(name, "written"));
   return Guarded("write to table '" + name + "'", [&] { return table->Write(batches); });
 }
 
@@ -340,9 +434,48 @@ std::string TableStatusJson(const TableStatus& status) {
     body.append(",\"moved_to\":");
     AppendJsonString(&body, status.quarantine.moved_to);
   } else {
-    body.append(",\"state\":\"serving\",\"rows\":" + std::to_string(status.stats.rows) +
-                ",\"segments\":" + std::to_string(status.stats.segments) +
-                ",\"bytes\":" + std::to_string(status.stats.bytes));
+    fmt::format_to(std::back_inserter(body),
+                   ",\"state\":\"serving\",\"rows\":{},\"segments\":{},\"bytes\":{}",
+                   status.stats.rows, status.stats.segments, status.stats.bytes);
+  }
+  if (status.has_source) {
+    const SyncStatus& s = status.sync;
+    // Times as RFC 3339 UTC strings, null for never.
+    auto time = [&](const char* field, int64_t ms) {
+      fmt::format_to(std::back_inserter(body), ",\"{}\":", field);
+      if (ms <= 0) {
+        body.append("null");
+        return;
+      }
+      time_t secs = static_cast<time_t>(ms / 1000);
+      struct tm tm;
+      ::gmtime_r(&secs, &tm);
+      char buf[40];
+      size_t n = ::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%S", &tm);
+      fmt::format_to(std::back_inserter(body), "\"{}.{:03d}Z\"", std::string_view(buf, n),
+                     static_cast<int>(ms % 1000));
+    };
+    body.append(",\"source\":");
+    AppendJsonString(&body, s.source);
+    body.append(",\"partition\":");
+    if (s.partition.empty()) {
+      body.append("null");
+    } else {
+      AppendJsonString(&body, s.partition);
+    }
+    fmt::format_to(std::back_inserter(body), ",\"partition_rows\":{}", s.partition_rows);
+    time("loaded_at", s.loaded_at_ms);
+    time("last_check", s.last_check_ms);
+    time("next_check", s.next_check_ms);
+    body.append(",\"last_error\":");
+    if (s.last_error.empty()) {
+      body.append("null");
+    } else {
+      AppendJsonString(&body, s.last_error);
+    }
+    fmt::format_to(std::back_inserter(body),
+                   ",\"loading\":{},\"loads\":{},\"failures\":{},\"bytes_downloaded\":{}",
+                   s.loading, s.loads, s.failures, s.bytes_downloaded);
   }
   body.push_back('}');
   return body;

@@ -14,6 +14,8 @@
 #include "murr/columnar/column.h"
 #include "murr/core/schema.h"
 #include "murr/core/status.h"
+#include "murr/objstore/s3_options.h"
+#include "murr/sync/table_sync.h"
 #include "murr/table/table.h"
 
 namespace murr {
@@ -26,6 +28,14 @@ struct ServiceOptions {
   bool adopt_cache_dir = false;
   // Tuning of every table opened by this service.
   TableOptions table;
+  // Tables fed by a source (config `tables:`): each is kept equal to the newest complete
+  // partition of its source by a TableSync, and refuses writes, create and drop (409).
+  std::vector<SourceSpec> sources;
+  S3Options s3;
+  LoadOptions load;
+  // Poll the sources on background threads. Off only in tests that drive each check with
+  // CheckSourceNow.
+  bool sync_in_background = true;
 };
 
 struct TableInfo {
@@ -47,6 +57,8 @@ struct TableStatus {
   bool quarantined = false;
   QuarantinedTable quarantine;  // when quarantined
   TableStats stats;             // when serving
+  bool has_source = false;
+  SyncStatus sync;  // when has_source
 };
 
 // The JSON form of a status (GET /api/v1/table/{name}/status, LocalMurr.status):
@@ -79,12 +91,21 @@ class TableService {
   std::vector<QuarantinedTable> QuarantinedTables() const;
   // Entries of cache_dir found at open that are not Murr's (left alone), as paths.
   const std::vector<std::string>& foreign_entries() const { return foreign_entries_; }
+  // FailedPrecondition (HTTP 409) saying why when table `name` is fed by a source, so that an
+  // API layer can refuse a write before reading its body.
+  Status CheckWritable(const std::string& name) const { return RefuseIfSourced(name, "written"); }
   // All batches become one durable segment, or nothing changes. Returns rows written.
+  // FailedPrecondition for a table fed by a source.
   Result<int64_t> Write(const std::string& name, const std::vector<Batch>& batches);
   // Rows in `keys` order (nulls for missing keys), `columns` in request order with the table's
   // types. An unknown column is InvalidArgument.
   Result<Batch> Read(const std::string& name, const std::vector<std::string_view>& keys,
                      const std::vector<std::string>& columns) const;
+  // The sync state of every table with a source, sorted by name (metrics).
+  std::vector<std::pair<std::string, SyncStatus>> SyncStatuses() const;
+  // Checks the source of table `name` now, on the calling thread (tests, admin); NotFound when
+  // it has no source. Returns the check's error.
+  Status CheckSourceNow(const std::string& name);
   // The table itself, for callers that hold it across several calls (benchmarks, Flight).
   Result<std::shared_ptr<Table>> GetTable(const std::string& name) const;
 
@@ -98,6 +119,9 @@ class TableService {
   Status DropTableImpl(const std::string& name);
   // Moves a table folder that failed to open aside and records it.
   void Quarantine(const std::string& name, const Status& why);
+  // FailedPrecondition when `name` is fed by a source.
+  Status RefuseIfSourced(const std::string& name, std::string_view what) const;
+  Status StartSources();
   // A fresh "<prefix><name>.<n>" path under cache_dir that does not exist yet.
   std::string UniquePath(const std::string& dir, const std::string& base) const;
 

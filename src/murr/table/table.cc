@@ -17,8 +17,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <simdjson.h>
+
 #include "murr/columnar/gather.h"
 #include "murr/core/file_util.h"
+#include "murr/core/json_util.h"
 #include "murr/segment/segment.h"
 #include "murr/table/table_state.h"
 
@@ -45,16 +48,26 @@ bool ParseSegmentFileName(std::string_view name, SegmentRange* r) {
   return number(0, &r->first) && number(21, &r->last) && r->first <= r->last;
 }
 
+bool ParseNewSegmentFileName(std::string_view name, SegmentRange* r) {
+  if (!name.ends_with(kNewSegmentSuffix)) return false;
+  return ParseSegmentFileName(name.substr(0, name.size() - kNewSegmentSuffix.size()), r);
+}
+
+namespace {
+bool IsTableDataFileName(std::string_view name) {
+  SegmentRange r;
+  return name == "table.json" || name == kReplaceFileName || ParseSegmentFileName(name, &r) ||
+         ParseNewSegmentFileName(name, &r);
+}
+}  // namespace
+
 bool IsTableTempFileName(std::string_view name) {
   if (!name.ends_with(".tmp")) return false;
-  std::string_view base = name.substr(0, name.size() - 4);
-  SegmentRange r;
-  return base == "table.json" || ParseSegmentFileName(base, &r);
+  return IsTableDataFileName(name.substr(0, name.size() - 4));
 }
 
 bool IsTableFileName(std::string_view name) {
-  SegmentRange r;
-  return name == "table.json" || ParseSegmentFileName(name, &r) || IsTableTempFileName(name);
+  return IsTableDataFileName(name) || IsTableTempFileName(name);
 }
 
 Status ValidateTableOptions(const TableOptions& o) {
@@ -212,6 +225,41 @@ int64_t CountNewKeys(const Segment& seg, const std::vector<std::shared_ptr<const
 
 }  // namespace
 
+namespace {
+
+struct ReplaceRecord {
+  bool present = false;
+  SegmentRange range;
+  std::string provenance;
+};
+
+std::string ReplaceRecordJson(const SegmentRange& range, const std::string& provenance) {
+  std::string out = "{\"first\":" + std::to_string(range.first) +
+                    ",\"last\":" + std::to_string(range.last) + ",\"provenance\":";
+  AppendJsonString(&out, provenance);
+  out += "}\n";
+  return out;
+}
+
+Result<ReplaceRecord> ParseReplaceRecord(const std::string& text, const std::string& path) {
+  simdjson::dom::parser parser;
+  simdjson::padded_string padded(text);
+  simdjson::dom::element root;
+  ReplaceRecord rec;
+  uint64_t first = 0, last = 0;
+  std::string_view prov;
+  if (parser.parse(padded).get(root) || root["first"].get(first) || root["last"].get(last) ||
+      root["provenance"].get(prov) || first > last) {
+    return Status::Corruption("'" + path + "' is not a valid replace record");
+  }
+  rec.present = true;
+  rec.range = {first, last};
+  rec.provenance = std::string(prov);
+  return rec;
+}
+
+}  // namespace
+
 Table::Table(std::string dir, TableSchema schema, TableOptions options)
     : dir_(std::move(dir)),
       schema_(std::move(schema)),
@@ -251,21 +299,47 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
     return Status::Corruption("'" + dir + "/" + kSchemaFile + "': " + schema.status().message());
   }
   std::shared_ptr<Table> table(new Table(dir, *schema, options));
+  // The last committed replace: segments before it are the old content, and its own segments
+  // may still carry their ".new" name when the commit was interrupted after its record.
+  ReplaceRecord replaced;
+  const std::string record_path = dir + "/" + std::string(kReplaceFileName);
+  if (PathExists(record_path)) {
+    std::string text;
+    MURR_RETURN_IF_ERROR(ReadFile(record_path, &text));
+    MURR_ASSIGN_OR_RETURN(replaced, ParseReplaceRecord(text, record_path));
+    table->provenance_ = replaced.provenance;
+  }
   MURR_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, ListDirectory(dir));
   std::vector<SegmentRange> ranges;
+  std::vector<SegmentRange> old_content;
+  bool renamed = false;
   for (const DirEntry& entry : entries) {
     const std::string path = dir + "/" + entry.name;
     SegmentRange r;
-    if (entry.is_file && IsTableTempFileName(entry.name)) {
+    if (entry.is_file && ParseNewSegmentFileName(entry.name, &r)) {
+      if (replaced.present && replaced.range.Contains(r)) {
+        if (::rename(path.c_str(), SegmentPath(dir, r).c_str()) != 0) {
+          return ErrnoError("cannot finish the replace of", path);
+        }
+        renamed = true;
+        ranges.push_back(r);
+      } else {
+        ::unlink(path.c_str());  // a replace that never committed
+      }
+    } else if (entry.is_file && ParseSegmentFileName(entry.name, &r) && replaced.present &&
+               r.last < replaced.range.first) {
+      old_content.push_back(r);
+    } else if (entry.is_file && IsTableTempFileName(entry.name)) {
       // Murr's own temporary file of a write or compaction that never finished: it was not
       // acknowledged.
       ::unlink(path.c_str());
     } else if (entry.is_file && ParseSegmentFileName(entry.name, &r)) {
       ranges.push_back(r);
-    } else if (entry.name != kSchemaFile || !entry.is_file) {
+    } else if ((entry.name != kSchemaFile && entry.name != kReplaceFileName) || !entry.is_file) {
       spdlog::warn("leaving '{}' alone: it is not a file Murr wrote", path);
     }
   }
+  if (renamed && options.fsync) MURR_RETURN_IF_ERROR(SyncDirectory(dir));
   // A compaction that finished but crashed before deleting its inputs leaves segments whose
   // range lies inside the merged one: they are redundant (and Murr's, by their names), and go
   // once the rest has opened (a table that fails to open keeps every file).
@@ -294,6 +368,10 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
     table->next_segment_id_ = r.last + 1;
   }
   for (const auto& r : covered) ::unlink(SegmentPath(dir, r).c_str());
+  for (const auto& r : old_content) ::unlink(SegmentPath(dir, r).c_str());
+  if (replaced.present) {
+    table->next_segment_id_ = std::max(table->next_segment_id_, replaced.range.last + 1);
+  }
   table->state_ = std::move(state);
   return table;
 }
@@ -385,19 +463,25 @@ Result<std::vector<int>> MatchBatch(const TableSchema& schema, const std::string
 
 }  // namespace
 
-Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
-  const std::string name = TableName(dir_);
-  const auto& cols = schema_.columns();
+namespace {
+
+// Steps 1-3 of a write: validates the batches, merges them into one schema-ordered batch
+// without duplicate keys (the last occurrence wins) and builds its key index. Zero rows: *merged
+// is left empty.
+Status PrepareSegment(const TableSchema& schema, const std::string& name,
+                      const std::vector<Batch>& batches, Batch* merged_out,
+                      std::vector<IndexSlot>* slots_out) {
+  const auto& cols = schema.columns();
   // 1. Validate everything before touching the disk: a rejected write changes nothing.
   std::vector<std::vector<int>> maps;
   int64_t total = 0;
   for (const Batch& b : batches) {
     MURR_RETURN_IF_ERROR(b.Validate());
-    MURR_ASSIGN_OR_RETURN(std::vector<int> map, MatchBatch(schema_, name, b));
+    MURR_ASSIGN_OR_RETURN(std::vector<int> map, MatchBatch(schema, name, b));
     maps.push_back(std::move(map));
     total += b.num_rows;
   }
-  if (total == 0) return int64_t{0};
+  if (total == 0) return Status::OK();
   if (total >= static_cast<int64_t>(kEmptyRow)) {
     return Status::InvalidArgument("a write holds at most 4294967294 rows");
   }
@@ -448,7 +532,7 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
 
   // 3. Key index; within the write the last occurrence of a key wins.
   std::vector<uint32_t> shadowed;
-  std::vector<IndexSlot> slots = BuildKeyIndex(merged.columns[schema_.key_index()], &shadowed);
+  std::vector<IndexSlot> slots = BuildKeyIndex(merged.columns[schema.key_index()], &shadowed);
   if (!shadowed.empty()) {
     std::vector<bool> dead(static_cast<size_t>(total), false);
     for (uint32_t r : shadowed) dead[r] = true;
@@ -464,8 +548,22 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
     }
     merged = std::move(kept);
     shadowed.clear();
-    slots = BuildKeyIndex(merged.columns[schema_.key_index()], &shadowed);
+    slots = BuildKeyIndex(merged.columns[schema.key_index()], &shadowed);
   }
+
+  *merged_out = std::move(merged);
+  *slots_out = std::move(slots);
+  return Status::OK();
+}
+
+}  // namespace
+
+Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
+  const std::string name = TableName(dir_);
+  Batch merged;
+  std::vector<IndexSlot> slots;
+  MURR_RETURN_IF_ERROR(PrepareSegment(schema_, name, batches, &merged, &slots));
+  if (merged.num_rows == 0) return int64_t{0};
 
   // 4. Durable segment, then the new state.
   {
@@ -705,6 +803,103 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
   for (size_t k = 0; k < nseg; ++k) segs[k] = s->segments[k].get();
   out.columns = GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows);
   return out;
+}
+
+std::string Table::provenance() const {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  return provenance_;
+}
+
+Result<std::unique_ptr<TableReplacement>> Table::BeginReplace(size_t parts) {
+  std::lock_guard<std::mutex> wlock(write_mu_);
+  if (dropped_) return Status::NotFound("table '" + TableName(dir_) + "' was dropped");
+  uint64_t first = next_segment_id_;
+  // An empty replace still takes one number, so that its record names a range.
+  next_segment_id_ += std::max<size_t>(parts, 1);
+  return std::unique_ptr<TableReplacement>(new TableReplacement(shared_from_this(), first, parts));
+}
+
+TableReplacement::TableReplacement(std::shared_ptr<Table> table, uint64_t first, size_t parts)
+    : table_(std::move(table)), first_(first), segments_(parts) {}
+
+TableReplacement::~TableReplacement() {
+  if (committed_) return;
+  bool any = false;
+  for (size_t i = 0; i < segments_.size(); ++i) {
+    if (!segments_[i]) continue;
+    SegmentRange r{first_ + i, first_ + i};
+    ::unlink((SegmentPath(table_->dir_, r) + std::string(kNewSegmentSuffix)).c_str());
+    any = true;
+  }
+  if (any && table_->options_.fsync) (void)SyncDirectory(table_->dir_);
+}
+
+Result<int64_t> TableReplacement::Add(size_t index, const std::vector<Batch>& batches) {
+  if (index >= segments_.size()) {
+    return Status::Internal("replace part " + std::to_string(index) + " of " +
+                            std::to_string(segments_.size()));
+  }
+  const Table& t = *table_;
+  Batch merged;
+  std::vector<IndexSlot> slots;
+  MURR_RETURN_IF_ERROR(PrepareSegment(t.schema_, TableName(t.dir_), batches, &merged, &slots));
+  if (merged.num_rows == 0) return int64_t{0};
+  SegmentRange r{first_ + index, first_ + index};
+  const std::string path = SegmentPath(t.dir_, r) + std::string(kNewSegmentSuffix);
+  MURR_RETURN_IF_ERROR(Segment::Write(path, t.schema_, merged, slots, t.options_.fsync));
+  auto seg = Segment::Open(path, t.schema_, /*verify_checksums=*/false);
+  if (!seg.ok()) {
+    ::unlink(path.c_str());
+    return seg.status();
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  segments_[index] = std::move(*seg);
+  return merged.num_rows;
+}
+
+Status TableReplacement::Commit(std::string provenance) {
+  Table& t = *table_;
+  std::shared_ptr<const TableState> old;
+  {
+    // No compaction may publish old segments over the new content, nor a write land between.
+    std::lock_guard<std::mutex> c(t.compact_mu_);
+    std::lock_guard<std::mutex> w(t.write_mu_);
+    if (t.dropped_) return Status::NotFound("table '" + TableName(t.dir_) + "' was dropped");
+    const SegmentRange all{first_, first_ + std::max<size_t>(segments_.size(), 1) - 1};
+    std::string record = ReplaceRecordJson(all, provenance);
+    // The commit point: from here on a restart serves the new content.
+    MURR_RETURN_IF_ERROR(WriteFileAtomically(t.dir_ + "/" + std::string(kReplaceFileName),
+                                             {{record.data(), record.size()}}, t.options_.fsync));
+    committed_ = true;
+    auto next = std::make_shared<TableState>();
+    for (size_t i = 0; i < segments_.size(); ++i) {
+      if (!segments_[i]) continue;
+      SegmentRange r{first_ + i, first_ + i};
+      const std::string path = SegmentPath(t.dir_, r);
+      // A failed rename is finished by the next open (the record covers the ".new" file).
+      if (::rename((path + std::string(kNewSegmentSuffix)).c_str(), path.c_str()) != 0) {
+        spdlog::warn("{}; the next start finishes it",
+                     ErrnoError("cannot rename the new segment", path).message());
+      }
+      next->segments.push_back(segments_[i]);
+      next->ranges.push_back(r);
+      next->new_keys.push_back(std::make_shared<std::atomic<int64_t>>(
+          next->segments.size() == 1 ? segments_[i]->num_rows() : -1));
+    }
+    if (t.options_.fsync) (void)SyncDirectory(t.dir_);
+    old = t.Snapshot();
+    {
+      std::lock_guard<std::mutex> lock(t.state_mu_);
+      t.state_ = std::move(next);
+      t.provenance_ = std::move(provenance);
+    }
+    t.last_write_ = std::chrono::steady_clock::now();
+    // Readers still holding the old state keep their mappings (unlinking a mapped file is
+    // safe); a crash before these are gone leaves files the next open deletes (the record).
+    for (const SegmentRange& r : old->ranges) ::unlink(SegmentPath(t.dir_, r).c_str());
+  }
+  t.ScheduleCompaction();
+  return Status::OK();
 }
 
 }  // namespace murr

@@ -25,6 +25,36 @@ namespace murr {
 class Segment;
 struct TableState;
 struct RowRef;
+class Table;
+
+// A whole-table replace in progress (Table::BeginReplace): the parts of the new content are
+// added one by one, each as a durable segment that no reader sees, and Commit makes them the
+// table's whole content in one swap. Destroyed without a Commit, it removes what it wrote.
+// Add may be called from several threads at once; Commit once, after every Add returned.
+class TableReplacement {
+ public:
+  ~TableReplacement();
+  TableReplacement(const TableReplacement&) = delete;
+  TableReplacement& operator=(const TableReplacement&) = delete;
+
+  // Validates part `index` (0..parts-1) against the schema like a write, and writes it as one
+  // segment. When parts hold the same key, the part with the higher index wins. Returns its rows.
+  Result<int64_t> Add(size_t index, const std::vector<Batch>& batches);
+  // Durably records the new content with `provenance` (opaque text, Table::provenance()), then
+  // publishes it: readers holding the old snapshot keep it, the old segment files are unlinked
+  // (their mappings live on until the last reader lets go). A crash before the record is
+  // durable leaves the old content; after it, the new one (Table::Open finishes the job).
+  Status Commit(std::string provenance);
+
+ private:
+  friend class Table;
+  TableReplacement(std::shared_ptr<Table> table, uint64_t first, size_t parts);
+  std::shared_ptr<Table> table_;
+  uint64_t first_;
+  std::mutex mu_;
+  std::vector<std::shared_ptr<const Segment>> segments_;  // by part; null when empty/not added
+  bool committed_ = false;
+};
 
 // Where each key lives: the newest of `segments` (oldest first) that holds it, or
 // kMissingSource. Batched and prefetched; shared by reads, writes and compaction.
@@ -66,7 +96,7 @@ struct TableStats {
   int64_t bytes = 0;  // segment file bytes on disk
 };
 
-class Table {
+class Table : public std::enable_shared_from_this<Table> {
  public:
   // Creates the folder, writes table.json durably. AlreadyExists if table.json exists.
   static Result<std::shared_ptr<Table>> Create(const std::string& dir, const TableSchema& schema,
@@ -97,7 +127,14 @@ class Table {
 
   std::shared_ptr<const TableState> Snapshot() const;
 
+  // Starts a whole-table replace made of `parts` parts (see TableReplacement). Writes go on
+  // meanwhile; Commit discards them along with the old content.
+  Result<std::unique_ptr<TableReplacement>> BeginReplace(size_t parts);
+  // The provenance text of the last committed replace (empty when there was none).
+  std::string provenance() const;
+
  private:
+  friend class TableReplacement;
   Table(std::string dir, TableSchema schema, TableOptions options);
   void Publish(std::shared_ptr<const TableState> state);
   void ScheduleCompaction();
@@ -128,6 +165,7 @@ class Table {
   std::thread bg_thread_;
   bool dropped_ = false;  // set under both compact_mu_ and write_mu_
   std::atomic<bool> merge_limit_logged_{false};
+  std::string provenance_;  // guarded by state_mu_
   std::atomic<std::chrono::steady_clock::time_point> last_write_{std::chrono::steady_clock::now()};
 };
 

@@ -27,8 +27,15 @@ struct SegmentRange {
 // "<first>-<last>.seg" with both numbers as 20 digits, and its parser (false for any other name).
 std::string SegmentFileName(const SegmentRange& r);
 bool ParseSegmentFileName(std::string_view name, SegmentRange* r);
-// The names Murr writes inside a table folder: table.json, segment files, and the ".tmp" files
-// of an atomic write of either. Anything else in a table folder is not Murr's and is left alone.
+// A segment of a whole-table replace not yet committed: "<first>-<last>.seg.new".
+inline constexpr std::string_view kNewSegmentSuffix = ".new";
+bool ParseNewSegmentFileName(std::string_view name, SegmentRange* r);
+// The commit record of the last whole-table replace (Table::BeginReplace): which segment range
+// is the table's content, and the caller's provenance text.
+inline constexpr std::string_view kReplaceFileName = "replace.json";
+// The names Murr writes inside a table folder: table.json, replace.json, segment files (also
+// ".seg.new" ones), and the ".tmp" files of an atomic write of any of them. Anything else in a
+// table folder is not Murr's and is left alone.
 bool IsTableFileName(std::string_view name);
 bool IsTableTempFileName(std::string_view name);
 

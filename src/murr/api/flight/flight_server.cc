@@ -61,6 +61,8 @@ grpc::Status ToGrpc(const Status& st) {
       return {grpc::StatusCode::RESOURCE_EXHAUSTED, st.message()};
     case StatusCode::kUnavailable:
       return {grpc::StatusCode::UNAVAILABLE, st.message()};
+    case StatusCode::kFailedPrecondition:
+      return {grpc::StatusCode::FAILED_PRECONDITION, st.message()};
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
     case StatusCode::kInternal:

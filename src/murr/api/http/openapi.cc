@@ -96,7 +96,8 @@ constexpr std::string_view kDocument = R"JSON({
             }
           },
           "400": {"$ref": "#/components/responses/BadRequest"},
-          "404": {"$ref": "#/components/responses/NotFound"}
+          "404": {"$ref": "#/components/responses/NotFound"},
+          "409": {"$ref": "#/components/responses/SourcedTable"}
         }
       }
     },
@@ -123,8 +124,8 @@ constexpr std::string_view kDocument = R"JSON({
     "/api/v1/table/{name}/status": {
       "parameters": [{"$ref": "#/components/parameters/TableName"}],
       "get": {
-        "summary": "Whether a table serves, and its size",
-        "description": "state is serving (with rows, segments and bytes) or quarantined (with the reason and where its files were moved; the table answers 503 until dropped).",
+        "summary": "Whether a table serves, its size, and the sync of its source",
+        "description": "state is serving (with rows, segments and bytes) or quarantined (with the reason and where its files were moved; the table answers 503 until dropped). A table loaded from a source (configuration tables:) also has source, partition (being served, null before the first load), partition_rows, loaded_at, last_check, next_check (RFC 3339 UTC, null for never), last_error (of the last check, null when it succeeded), loading, loads, failures and bytes_downloaded.",
         "operationId": "getStatus",
         "responses": {
           "200": {
@@ -190,6 +191,7 @@ constexpr std::string_view kDocument = R"JSON({
           "400": {"$ref": "#/components/responses/BadRequest"},
           "404": {"$ref": "#/components/responses/NotFound"},
           "413": {"$ref": "#/components/responses/TooLarge"},
+          "409": {"$ref": "#/components/responses/SourcedTable"},
           "415": {"$ref": "#/components/responses/UnsupportedMediaType"},
           "503": {"$ref": "#/components/responses/Unavailable"},
           "507": {"$ref": "#/components/responses/InsufficientStorage"}
@@ -246,7 +248,18 @@ constexpr std::string_view kDocument = R"JSON({
           "segments": {"type": "integer", "minimum": 0},
           "bytes": {"type": "integer", "minimum": 0},
           "reason": {"type": "string"},
-          "moved_to": {"type": "string"}
+          "moved_to": {"type": "string"},
+          "source": {"type": "string", "description": "file:///path/ or s3://bucket/prefix/"},
+          "partition": {"type": ["string", "null"]},
+          "partition_rows": {"type": "integer", "minimum": 0},
+          "loaded_at": {"type": ["string", "null"], "format": "date-time"},
+          "last_check": {"type": ["string", "null"], "format": "date-time"},
+          "next_check": {"type": ["string", "null"], "format": "date-time"},
+          "last_error": {"type": ["string", "null"]},
+          "loading": {"type": "boolean"},
+          "loads": {"type": "integer", "minimum": 0},
+          "failures": {"type": "integer", "minimum": 0},
+          "bytes_downloaded": {"type": "integer", "minimum": 0}
         },
         "required": ["table", "state"]
       }
@@ -254,7 +267,8 @@ constexpr std::string_view kDocument = R"JSON({
     "responses": {
       "BadRequest": {"description": "Malformed body, unknown column, type mismatch or invalid table name", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "NotFound": {"description": "No such table", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
-      "Conflict": {"description": "The table exists", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "Conflict": {"description": "The table exists, or it is loaded from a source", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
+      "SourcedTable": {"description": "The table is loaded from a source (configuration tables:) and cannot be written or dropped through the API", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "TooLarge": {"description": "The body is over server.http.max_body_bytes, or a Parquet body decodes to more than server.http.max_decoded_bytes", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "Unavailable": {"description": "The table is quarantined (it could not be opened); the message says why", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},
       "InsufficientStorage": {"description": "The disk is full; nothing was written", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}},

@@ -1,8 +1,12 @@
 #include "murr/api/http/router.h"
 
+#include <time.h>
+
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <exception>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <new>
@@ -116,6 +120,8 @@ int HttpStatusFor(const Status& status) {
       return 507;
     case StatusCode::kUnavailable:
       return 503;
+    case StatusCode::kFailedPrecondition:
+      return 409;
     case StatusCode::kCorruption:
     case StatusCode::kIOError:
     case StatusCode::kInternal:
@@ -311,6 +317,7 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
 
 HttpResponse Router::Write(const std::string& name, const HttpRequest& request) const {
   Status st = TableService::ValidateTableName(name);
+  if (st.ok()) st = service_->CheckWritable(name);
   if (!st.ok()) return StatusResponse(st);
   std::string media = MediaType(request.content_type);
   std::vector<Batch> batches;
@@ -388,6 +395,41 @@ HttpResponse Router::Metrics() const {
       "# TYPE murr_table_quarantined gauge\n");
   for (const QuarantinedTable& q : quarantined) {
     fmt::format_to(std::back_inserter(out), "murr_table_quarantined{{table=\"{}\"}} 1\n", q.name);
+  }
+  std::vector<std::pair<std::string, SyncStatus>> syncs = service_->SyncStatuses();
+  struct SyncGauge {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::function<double(const SyncStatus&)> value;
+  };
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const SyncGauge sync_gauges[] = {
+      {"murr_sync_loads_total", "counter", "Partitions loaded from a table's source.",
+       [](const SyncStatus& s) { return static_cast<double>(s.loads); }},
+      {"murr_sync_failures_total", "counter",
+       "Failed checks or loads of a table's source (the table keeps serving).",
+       [](const SyncStatus& s) { return static_cast<double>(s.failures); }},
+      {"murr_sync_bytes_downloaded_total", "counter", "Bytes downloaded from a table's source.",
+       [](const SyncStatus& s) { return static_cast<double>(s.bytes_downloaded); }},
+      {"murr_sync_last_load_seconds", "gauge", "Duration of the last load of a table's source.",
+       [](const SyncStatus& s) { return s.last_load_seconds; }},
+      {"murr_sync_partition_age_seconds", "gauge",
+       "Seconds since the partition a table serves was loaded (-1 before the first load).",
+       [now_ms](const SyncStatus& s) {
+         return s.loaded_at_ms > 0 ? static_cast<double>(now_ms - s.loaded_at_ms) / 1000 : -1.0;
+       }},
+      {"murr_sync_error", "gauge", "1 when the last check of a table's source failed.",
+       [](const SyncStatus& s) { return s.last_error.empty() ? 0.0 : 1.0; }},
+  };
+  for (const SyncGauge& g : sync_gauges) {
+    fmt::format_to(std::back_inserter(out), "# HELP {} {}\n# TYPE {} {}\n", g.name, g.help, g.name,
+                   g.type);
+    for (const auto& [name, s] : syncs) {
+      fmt::format_to(std::back_inserter(out), "{}{{table=\"{}\"}} {}\n", g.name, name, g.value(s));
+    }
   }
   out.append(
       "# HELP murr_cache_foreign_entries Entries of cache_dir that are not Murr's (left alone).\n"
