@@ -1,7 +1,7 @@
 """Writes one Parquet partition for the sync tests, with an independent writer.
 
 usage: write_partition.py DIR WRITER ROWS FILES VERSION [--no-marker] [--compression C]
-       [--floats K] [--x-type string] [--drop-id] [--timestamp]
+       [--floats K] [--x-type string] [--drop-id] [--unmappable]
 
 DIR/part-<i>.parquet hold ROWS rows split over FILES files: id (utf8) = "k<row>", x (float64) =
 VERSION * 1e6 + row, n (int64) = VERSION. WRITER is pyarrow, duckdb or polars. DIR/_SUCCESS is
@@ -28,7 +28,9 @@ def main() -> None:
     ap.add_argument("--x-type", default="float64", choices=["float64", "string"])
     ap.add_argument("--drop-id", action="store_true")
     ap.add_argument(
-        "--timestamp", action="store_true", help="add a timestamp column 'ts'"
+        "--unmappable",
+        action="store_true",
+        help="add a column 'nested' of a type Murr has no dtype for (a struct)",
     )
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
@@ -46,8 +48,8 @@ def main() -> None:
             cols["x"] = pa.array([str(r) for r in range(lo, hi)], pa.string())
         if args.drop_id:
             del cols["id"]
-        if args.timestamp:
-            cols["ts"] = pa.array(list(range(lo, hi)), pa.timestamp("us"))
+        if args.unmappable:
+            cols["nested"] = pa.array([{"a": i} for i in range(lo, hi)])
         for f in range(args.floats):
             cols[f"f{f}"] = pa.array(
                 [float(r % 1000) + f for r in range(lo, hi)], pa.float32()
