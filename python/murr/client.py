@@ -74,10 +74,10 @@ def _as_reader(data: Any, schema: TableSchema | None) -> Any:
                 columns[name] = values
             else:
                 try:
-                    columns[name] = pa.array(values, type=column.dtype.to_arrow())
+                    columns[name] = pa.array(values, type=column.to_arrow())
                 except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as e:
                     raise InvalidRequestError(
-                        f"column '{name}' does not fit {column.dtype.value}: {e}"
+                        f"column '{name}' does not fit {column.name}: {e}"
                     ) from e
         return pa.table(columns).to_reader()
     module = type(data).__module__

@@ -146,11 +146,7 @@ class LocalMurr:
 
         schema = self._schema(table)
         dtype = _matrix_dtype(
-            [
-                (c, schema.columns[c].dtype.to_arrow())
-                for c in columns
-                if c in schema.columns
-            ]
+            [(c, schema.columns[c].to_arrow()) for c in columns if c in schema.columns]
         )
         out = np.empty((len(keys), len(columns)), dtype=dtype)
         self._engine.read_into(table, keys, columns, out, dtype.type(fill_value))

@@ -14,13 +14,17 @@ from typing import Any
 
 from murr.errors import InvalidRequestError
 
-__all__ = ["ColumnSchema", "DType", "TableSchema"]
+__all__ = ["MAX_LIST_SIZE", "ColumnSchema", "DType", "TableSchema"]
 
 MAX_COLUMNS = 1024
 
 
 class DType(str, enum.Enum):
-    """A column type, named as in the server's schema JSON."""
+    """A scalar column type, named as in the server's schema JSON.
+
+    A fixed-size array (an embedding) is a ColumnSchema of a numeric item dtype with a ``size``:
+    ``ColumnSchema(DType.FLOAT32, size=768)``, or ``ColumnSchema("float32[768]")``.
+    """
 
     UTF8 = "utf8"
     BOOL = "bool"
@@ -34,11 +38,31 @@ class DType(str, enum.Enum):
     UINT64 = "uint64"
     FLOAT32 = "float32"
     FLOAT64 = "float64"
+    FLOAT16 = "float16"
+    DATE32 = "date32"
+    BINARY = "binary"
+    TIMESTAMP_S = "timestamp_s"
+    TIMESTAMP_MS = "timestamp_ms"
+    TIMESTAMP_US = "timestamp_us"
+    TIMESTAMP_NS = "timestamp_ns"
 
-    def to_arrow(self) -> Any:
-        """The pyarrow type of this dtype."""
+    @property
+    def is_timestamp(self) -> bool:
+        return self.value.startswith("timestamp_")
+
+    @property
+    def is_numeric(self) -> bool:
+        """An integer or float: what a fixed-size array may hold."""
+        return self.value.startswith(("int", "uint", "float"))
+
+    def to_arrow(self, timezone: str | None = None) -> Any:
+        """The pyarrow type of this dtype (timestamps with ``timezone``, if any)."""
         import pyarrow as pa
 
+        if self.is_timestamp:
+            return pa.timestamp(
+                self.value.removeprefix("timestamp_"), tz=timezone or None
+            )
         return {
             DType.UTF8: pa.utf8(),
             DType.BOOL: pa.bool_(),
@@ -52,40 +76,132 @@ class DType(str, enum.Enum):
             DType.UINT64: pa.uint64(),
             DType.FLOAT32: pa.float32(),
             DType.FLOAT64: pa.float64(),
+            DType.FLOAT16: pa.float16(),
+            DType.DATE32: pa.date32(),
+            DType.BINARY: pa.binary(),
         }[self]
 
     @classmethod
     def from_arrow(cls, arrow_type: Any, column: str = "?") -> DType:
-        """The dtype of a pyarrow type; :class:`InvalidRequestError` naming the column if none."""
+        """The scalar dtype of a pyarrow type; :class:`InvalidRequestError` naming the column if
+        none (see :meth:`ColumnSchema.from_arrow` for fixed-size arrays)."""
         import pyarrow as pa
 
-        if pa.types.is_large_string(arrow_type) or pa.types.is_string(arrow_type):
+        if (
+            pa.types.is_large_string(arrow_type)
+            or pa.types.is_string(arrow_type)
+            or pa.types.is_string_view(arrow_type)
+        ):
             return cls.UTF8
+        if pa.types.is_large_binary(arrow_type) or pa.types.is_binary_view(arrow_type):
+            return cls.BINARY
+        if pa.types.is_timestamp(arrow_type):
+            return cls("timestamp_" + arrow_type.unit)
         for dtype in cls:
-            if dtype is not cls.UTF8 and dtype.to_arrow() == arrow_type:
+            if (
+                dtype is not cls.UTF8
+                and not dtype.is_timestamp
+                and dtype.to_arrow() == arrow_type
+            ):
                 return dtype
         raise InvalidRequestError(
             f"column '{column}' has Arrow type {arrow_type}, which Murr does not support"
         )
 
 
+MAX_LIST_SIZE = 65536
+
+
 @dataclass(frozen=True)
 class ColumnSchema:
-    """One column: its dtype and whether it may hold nulls (default: it may)."""
+    """One column: its dtype, whether it may hold nulls (default: it may), for a fixed-size
+    array its ``size`` (values per row, 1..65,536, of a numeric ``dtype``), and for a timestamp
+    an optional ``timezone`` ("UTC" or an IANA name, kept as metadata as Arrow does).
+
+    ``dtype`` may also be the server's name, ``"float32[768]"`` included.
+    """
 
     dtype: DType
     nullable: bool = True
+    size: int | None = None
+    timezone: str | None = None
 
     def __post_init__(self) -> None:
+        dtype, size = self.dtype, self.size
+        if (
+            isinstance(dtype, str)
+            and not isinstance(dtype, DType)
+            and dtype.endswith("]")
+        ):
+            item, _, n = dtype[:-1].partition("[")
+            if not n.isdigit() or size is not None:
+                raise InvalidRequestError(f"unknown dtype '{dtype}'")
+            dtype, size = item, int(n)
         try:
-            object.__setattr__(self, "dtype", DType(self.dtype))
+            dtype = DType(dtype)
         except ValueError:
             names = ", ".join(d.value for d in DType)
             raise InvalidRequestError(
-                f"unknown dtype '{self.dtype}' (one of {names})"
+                f"unknown dtype '{self.dtype}' (one of {names}, or <numeric>[<n>])"
             ) from None
+        object.__setattr__(self, "dtype", dtype)
+        object.__setattr__(self, "size", size)
         if not isinstance(self.nullable, bool):
             raise InvalidRequestError("'nullable' must be true or false")
+        if size is not None:
+            if not isinstance(size, int) or not 1 <= size <= MAX_LIST_SIZE:
+                raise InvalidRequestError(
+                    f"a fixed-size array has 1..{MAX_LIST_SIZE} values, not {size}"
+                )
+            if not dtype.is_numeric:
+                raise InvalidRequestError(
+                    f"a fixed-size array holds a numeric type, not {dtype.value}"
+                )
+        if self.timezone is not None:
+            if not dtype.is_timestamp or size is not None:
+                raise InvalidRequestError(
+                    f"a timezone is allowed only on timestamp columns, not {self.name}"
+                )
+            if len(self.timezone.encode()) > 64:
+                raise InvalidRequestError("timezone is longer than 64 bytes")
+
+    @property
+    def name(self) -> str:
+        """The dtype as the server names it: ``"float32"``, ``"float32[768]"``."""
+        return (
+            self.dtype.value
+            if self.size is None
+            else f"{self.dtype.value}[{self.size}]"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The server's JSON form of this column."""
+        out: dict[str, Any] = {"dtype": self.name, "nullable": self.nullable}
+        if self.timezone is not None:
+            out["timezone"] = self.timezone
+        return out
+
+    def to_arrow(self) -> Any:
+        """The pyarrow type of this column."""
+        import pyarrow as pa
+
+        if self.size is not None:
+            return pa.list_(self.dtype.to_arrow(), self.size)
+        return self.dtype.to_arrow(self.timezone)
+
+    @classmethod
+    def from_arrow(
+        cls, arrow_type: Any, nullable: bool = True, column: str = "?"
+    ) -> ColumnSchema:
+        """The column for a pyarrow type (a FixedSizeList is a fixed-size array)."""
+        import pyarrow as pa
+
+        if pa.types.is_fixed_size_list(arrow_type):
+            item = DType.from_arrow(arrow_type.value_type, column)
+            return cls(item, nullable, size=arrow_type.list_size)
+        dtype = DType.from_arrow(arrow_type, column)
+        tz = arrow_type.tz if pa.types.is_timestamp(arrow_type) else None
+        return cls(dtype, nullable, timezone=tz)
 
 
 @dataclass(frozen=True)
@@ -121,7 +237,7 @@ class TableSchema:
             )
         if cols[self.key].dtype is not DType.UTF8:
             raise InvalidRequestError(
-                f"key column '{self.key}' must be utf8, not {cols[self.key].dtype.value}"
+                f"key column '{self.key}' must be utf8, not {cols[self.key].name}"
             )
         if cols[self.key].nullable:
             raise InvalidRequestError(
@@ -132,10 +248,7 @@ class TableSchema:
         """The server's JSON form, as a dict."""
         return {
             "key": self.key,
-            "columns": {
-                n: {"dtype": c.dtype.value, "nullable": c.nullable}
-                for n, c in self.columns.items()
-            },
+            "columns": {n: c.to_dict() for n, c in self.columns.items()},
         }
 
     def to_json(self) -> str:
@@ -161,7 +274,7 @@ class TableSchema:
 
         return pa.schema(
             [
-                pa.field(n, c.dtype.to_arrow(), nullable=c.nullable)
+                pa.field(n, c.to_arrow(), nullable=c.nullable)
                 for n, c in self.columns.items()
             ]
         )
@@ -171,7 +284,7 @@ class TableSchema:
         """A schema from a pyarrow schema; the key column is made non-nullable."""
         cols = {}
         for f in schema:
-            cols[f.name] = ColumnSchema(
-                DType.from_arrow(f.type, f.name), nullable=f.nullable and f.name != key
+            cols[f.name] = ColumnSchema.from_arrow(
+                f.type, nullable=f.nullable and f.name != key, column=f.name
             )
         return cls(key=key, columns=cols)

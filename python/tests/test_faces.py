@@ -35,6 +35,15 @@ def samples(dtype: DType) -> list:
         return [True, False, True, None]
     if pa.types.is_string(t):
         return ["", "plain", "ünï-😀\u0000x", None]
+    if pa.types.is_binary(t):
+        return [b"", b"\x00\xff\x80 bytes", bytes(range(256)), None]
+    if pa.types.is_date32(t):
+        return pa.array([0, -1, 20_000, None], pa.int32()).cast(t).to_pylist()
+    if pa.types.is_timestamp(t):
+        # 1970, just before it, and 2023-11-14 in the unit (nanoseconds: pandas Timestamps).
+        per_second = {"s": 1, "ms": 10**3, "us": 10**6, "ns": 10**9}[t.unit]
+        raw = [0, -1, 1_700_000_000 * per_second + 123, None]
+        return pa.array(raw, pa.int64()).cast(t).to_pylist()
     # A dtype added later: integers cast to it (dates, times, timestamps, durations, ...).
     try:
         return pa.array([0, 1, 1 << 40, None], pa.int64()).cast(t).to_pylist()
@@ -417,3 +426,41 @@ def test_read_pandas_matches_to_pandas(face: object) -> None:
         got = face.read_pandas("p", keys, cols)
         pd.testing.assert_frame_equal(got, expected)
         assert got.to_numpy().tobytes() == expected.to_numpy().tobytes()
+
+
+def test_embeddings_and_zoned_timestamps_round_trip(face: object) -> None:
+    """A fixed-size array (pyarrow FixedSizeList) and a timestamp with its zone keep their types."""
+    schema = TableSchema(
+        "id",
+        {
+            "id": ColumnSchema(DType.UTF8, False),
+            "emb": ColumnSchema("float32[4]"),
+            "at": ColumnSchema(DType.TIMESTAMP_MS, timezone="Europe/Warsaw"),
+        },
+    )
+    assert schema.columns["emb"] == ColumnSchema(DType.FLOAT32, size=4)
+    face.create("e", schema)
+    assert face.get_schema("e") == schema
+    vectors = [[0.5, -1.0, 2.0, 3.5], None, [float(i) for i in range(4)]]
+    data = pa.table(
+        {
+            "id": ["a", "b", "c"],
+            "emb": pa.array(vectors, pa.list_(pa.float32(), 4)),
+            "at": pa.array(
+                [0, None, 1_700_000_000_000], pa.timestamp("ms", "Europe/Warsaw")
+            ),
+        }
+    )
+    assert face.write("e", data) == 3
+    batch = face.read("e", ["c", "missing", "a", "b"], ["emb", "at"])
+    assert batch.schema.field("emb").type == pa.list_(pa.float32(), 4)
+    assert batch.schema.field("at").type == pa.timestamp("ms", "Europe/Warsaw")
+    assert batch.column(0).to_pylist() == [vectors[2], None, vectors[0], None]
+    at = batch.column(1).cast(pa.int64()).to_pylist()
+    assert at == [1_700_000_000_000, None, 0, None]
+    with pytest.raises(murr.InvalidRequestError, match="1..65536 values"):
+        ColumnSchema(DType.FLOAT32, size=0)
+    with pytest.raises(murr.InvalidRequestError, match="numeric type, not utf8"):
+        ColumnSchema("utf8[3]")
+    with pytest.raises(murr.InvalidRequestError, match="only on timestamp columns"):
+        ColumnSchema(DType.INT64, timezone="UTC")

@@ -35,14 +35,22 @@ def _values(dtype: DType, n: int) -> pa.Array:
             out.append(None)
         elif dtype is DType.UTF8:
             out.append(f"v{i}-ü")
+        elif dtype is DType.BINARY:
+            out.append(bytes([i, 0, 255]))
+        elif dtype is DType.DATE32 or dtype.is_timestamp:
+            out.append(i * 1000)
         elif dtype is DType.BOOL:
             out.append(i % 2 == 0)
-        elif dtype in (DType.FLOAT32, DType.FLOAT64):
+        elif dtype in (DType.FLOAT16, DType.FLOAT32, DType.FLOAT64):
             out.append(float("nan") if i == 1 else i + 0.5)
         elif dtype.value.startswith("int"):
             out.append(-i)
         else:
             out.append(i)
+    if dtype is DType.DATE32:
+        return pa.array(out, pa.int32()).cast(typ)
+    if dtype.is_timestamp:
+        return pa.array(out, pa.int64()).cast(typ)
     return pa.array(out, typ)
 
 
@@ -67,7 +75,7 @@ def test_every_dtype_round_trips_with_nulls_nan_missing_and_duplicate_keys(
             expected = _values(d, n).to_pylist()
             got = batch.column(f"c_{d.value}").to_pylist()
             want = [expected[3], None, expected[1], expected[3], expected[2]]
-            if d in (DType.FLOAT32, DType.FLOAT64):
+            if d in (DType.FLOAT16, DType.FLOAT32, DType.FLOAT64):
                 assert (
                     math.isnan(got[2]) and got[:2] + got[3:] == want[:2] + want[3:]
                 ), d
