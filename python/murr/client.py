@@ -201,12 +201,34 @@ def _matrix_dtype(fields: Sequence[tuple[str, Any]]) -> Any:
     return np.result_type(np.float32, *[t.to_pandas_dtype() for _, t in fields])
 
 
+def _embedding_item(fields: Sequence[tuple[str, Any]]) -> Any:
+    """The item type when ``fields`` is one fixed-size array column (read_numpy gives it as an
+    ``(n, size)`` matrix), else ``None``."""
+    import pyarrow as pa
+
+    if len(fields) == 1 and pa.types.is_fixed_size_list(fields[0][1]):
+        return fields[0][1].value_type
+    return None
+
+
 def _to_numpy(batch: Any, n: int, fill_value: float) -> Any:
     """A RecordBatch as a C-contiguous float ``(n, columns)`` array, nulls as ``fill_value``,
-    of :func:`_matrix_dtype`'s dtype (the columns' types decide it, never their values)."""
+    of :func:`_matrix_dtype`'s dtype (the columns' types decide it, never their values).
+    One fixed-size array column (an embedding) gives ``(n, size)``."""
     import numpy as np
     import pyarrow as pa
 
+    fields = [(f.name, f.type) for f in batch.schema]
+    item = _embedding_item(fields)
+    if item is not None:
+        col = batch.column(0)
+        size = col.type.list_size
+        dtype = _matrix_dtype([(fields[0][0], item)])
+        values = col.values.slice(col.offset * size, n * size)
+        out = values.to_numpy(zero_copy_only=False).astype(dtype).reshape(n, size)
+        if col.null_count:
+            out[np.asarray(col.is_null())] = fill_value
+        return np.ascontiguousarray(out)
     dtype = _matrix_dtype([(f.name, f.type) for f in batch.schema])
     target = pa.from_numpy_dtype(dtype)
     out = np.empty((n, batch.num_columns), dtype=dtype, order="C")

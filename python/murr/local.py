@@ -21,7 +21,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Self
 
 from murr._config import config_text
-from murr.client import _encode_write, _matrix_dtype, _needs_schema, _to_pandas
+from murr.client import (
+    _embedding_item,
+    _encode_write,
+    _matrix_dtype,
+    _needs_schema,
+    _to_numpy,
+    _to_pandas,
+)
 from murr.schema import TableSchema
 
 __all__ = ["LocalMurr"]
@@ -138,13 +145,26 @@ class LocalMurr:
     ) -> Any:
         """The same rows as a C-contiguous ``numpy.ndarray`` of shape ``(len(keys), len(columns))``.
 
-        Filled by the engine directly. Nulls and missing keys become ``fill_value``; the dtype is
+        Filled by the engine directly; one fixed-size array column (an embedding) gives
+        ``(len(keys), size)``. Nulls and missing keys become ``fill_value``; the dtype is
         float32 when every column fits it (float32, small integers, bool), else float64.
         ``torch.from_numpy`` of the result shares its memory.
         """
         import numpy as np
 
         schema = self._schema(table)
+        if (
+            _embedding_item(
+                [
+                    (c, schema.columns[c].to_arrow())
+                    for c in columns
+                    if c in schema.columns
+                ]
+            )
+            is not None
+        ):
+            # An embedding column: its Arrow result (no copy) reshaped into (n, size).
+            return _to_numpy(self.read(table, keys, columns), len(keys), fill_value)
         dtype = _matrix_dtype(
             [(c, schema.columns[c].to_arrow()) for c in columns if c in schema.columns]
         )

@@ -458,6 +458,9 @@ def test_embeddings_and_zoned_timestamps_round_trip(face: object) -> None:
     assert batch.column(0).to_pylist() == [vectors[2], None, vectors[0], None]
     at = batch.column(1).cast(pa.int64()).to_pylist()
     assert at == [1_700_000_000_000, None, 0, None]
+    m = face.read_numpy("e", ["c", "missing", "a"], ["emb"], fill_value=-7.0)
+    assert m.shape == (3, 4) and m.dtype == np.float32 and m.flags["C_CONTIGUOUS"]
+    assert m.tolist() == [vectors[2], [-7.0] * 4, vectors[0]]
     with pytest.raises(murr.InvalidRequestError, match="1..65536 values"):
         ColumnSchema(DType.FLOAT32, size=0)
     with pytest.raises(murr.InvalidRequestError, match="numeric type, not utf8"):
