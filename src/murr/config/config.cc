@@ -436,7 +436,8 @@ Status ApplyTablesYaml(const YAML::Node& node, std::vector<RawTable>* tables) {
     if (!it->first.IsScalar()) return Status::InvalidArgument("table names must be plain names");
     RawTable t;
     t.name = it->first.Scalar();
-    const YAML::Node& body = it->second;
+    // A copy: it->second lives in a proxy that dies with the expression.
+    const YAML::Node body = it->second;
     if (!body.IsMap()) {
       return Status::InvalidArgument("tables." + t.name + " must be a mapping, got " +
                                      NodeKind(body));
