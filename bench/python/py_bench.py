@@ -483,6 +483,8 @@ def readers(
             f"murr {name} read_numpy -> ndarray",
             lambda idx, keys, c=client: c.read_numpy(TABLE, keys, cols),
         )
+    if bench.args.murr_only:
+        return
     r = bench.redis()
     n_cols = len(cols)
 
@@ -554,6 +556,11 @@ def main() -> None:
     )
     parser.add_argument("--warmup", type=int, default=50)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--murr-only",
+        action="store_true",
+        help="only Murr's faces (no Redis or PostgreSQL): a quick look at Murr alone",
+    )
     args = parser.parse_args()
     if not Path(args.murr).is_file():
         sys.exit(f"no murr binary at {args.murr} (build it, or pass --murr)")
@@ -593,6 +600,8 @@ def main() -> None:
     for name, times in results.items():
         p50, p99 = np.percentile(times, [50, 99])
         print(f"| {name} | {p50:,.0f} | {p99:,.0f} | {p50 / base:.1f}x |")
+    if args.murr_only:
+        return
     blob = np.percentile(results["redis-py blob MGET + frombuffer"], 50) / base
     feast = np.percentile(results["redis-py Feast-style HMGET pipeline"], 50) / base
     print()
