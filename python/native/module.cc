@@ -103,10 +103,9 @@ class NativeBatch {
 
   int64_t num_rows() const { return batch_->num_rows; }
 
-  nb::tuple ArrowCArray(nb::handle requested_schema) const {
-    if (!requested_schema.is_none()) {
-      // Murr hands out its own types; a consumer that wants others casts afterwards.
-    }
+  // The PyCapsule protocol lets a consumer ask for a schema; Murr hands out its own types (the
+  // protocol allows that), and a consumer that wants others casts afterwards.
+  nb::tuple ArrowCArray(nb::handle /*requested_schema*/) const {
     auto* schema = new ArrowSchema();
     murr::ExportSchema(batch_->fields, schema);
     auto* array = new ArrowArray();
