@@ -153,21 +153,14 @@ class LocalMurr:
         import numpy as np
 
         schema = self._schema(table)
-        if (
-            _embedding_item(
-                [
-                    (c, schema.columns[c].to_arrow())
-                    for c in columns
-                    if c in schema.columns
-                ]
-            )
-            is not None
-        ):
+        # Unknown columns are left to the engine, which names them in its error.
+        fields = [
+            (c, schema.columns[c].to_arrow()) for c in columns if c in schema.columns
+        ]
+        if _embedding_item(fields) is not None:
             # An embedding column: its Arrow result (no copy) reshaped into (n, size).
             return _to_numpy(self.read(table, keys, columns), len(keys), fill_value)
-        dtype = _matrix_dtype(
-            [(c, schema.columns[c].to_arrow()) for c in columns if c in schema.columns]
-        )
+        dtype = _matrix_dtype(fields)
         out = np.empty((len(keys), len(columns)), dtype=dtype)
         self._engine.read_into(table, keys, columns, out, dtype.type(fill_value))
         return out
