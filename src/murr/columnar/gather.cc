@@ -192,16 +192,15 @@ namespace murr {
 namespace {
 
 // One column of a group of records (rows [begin, end) of the output; recs[i - begin] is the
-// record of row i, or null when its key is missing) into `values` (Width bytes per value; 0 means
-// bool, one bit per value) and the validity bitmap, written a byte at a time. `begin` is a
-// multiple of 8. Returns the number of nulls.
-template <int Width>
-int64_t GatherRecordColumn(const uint8_t* const* recs, int64_t begin, int64_t end,
-                           const RecordColumn& rc, uint8_t* __restrict values,
+// record of row i, or null when its key is missing, and srcs[i - begin] its source) into `values`
+// (Width bytes per value; 0 means bool, one bit per value) and the validity bitmap, written a byte
+// at a time. `begin` is a multiple of 8. Returns the number of nulls. kPerSource looks the
+// column's slot up per row (sources of different layouts); otherwise slots[0] serves every row.
+template <int Width, bool kPerSource>
+int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int64_t begin,
+                           int64_t end, const RecordColumn& rc, uint8_t* __restrict values,
                            uint8_t* __restrict validity) {
-  const uint32_t offset = rc.offset;
-  const int32_t null_byte = rc.null_byte;
-  const uint8_t null_mask = rc.null_mask;
+  RecordSlot s = rc.slots[0];
   int64_t valid_count = 0;
   for (int64_t i8 = begin; i8 < end; i8 += 8) {
     const int64_t stop = std::min(end, i8 + 8);
@@ -209,13 +208,18 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, int64_t begin, int64_t en
     uint8_t bool_bits = 0;
     for (int64_t i = i8; i < stop; ++i) {
       const uint8_t* rec = recs[i - begin];
-      if (rec == nullptr || (null_byte >= 0 && (rec[null_byte] & null_mask) == 0)) continue;
+      if (rec == nullptr) continue;
+      if constexpr (kPerSource) {
+        s = rc.slots[srcs[i - begin]];
+        if (s.null_byte == kAbsentSlot) continue;
+      }
+      if (s.null_byte >= 0 && (rec[s.null_byte] & s.null_mask) == 0) continue;
       const int bit = static_cast<int>(i - i8);
       valid_bits |= static_cast<uint8_t>(1u << bit);
       if constexpr (Width == 0) {
-        bool_bits |= static_cast<uint8_t>((rec[offset] != 0 ? 1u : 0u) << bit);
+        bool_bits |= static_cast<uint8_t>((rec[s.offset] != 0 ? 1u : 0u) << bit);
       } else {
-        std::memcpy(values + i * Width, rec + offset, Width);
+        std::memcpy(values + i * Width, rec + s.offset, Width);
       }
     }
     validity[i8 / 8] = valid_bits;
@@ -223,6 +227,15 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, int64_t begin, int64_t en
     valid_count += __builtin_popcount(valid_bits);
   }
   return (end - begin) - valid_count;
+}
+
+template <int Width>
+int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int64_t begin,
+                           int64_t end, const RecordColumn& rc, uint8_t* values,
+                           uint8_t* validity) {
+  return rc.per_source
+             ? GatherRecordColumn<Width, true>(recs, srcs, begin, end, rc, values, validity)
+             : GatherRecordColumn<Width, false>(recs, srcs, begin, end, rc, values, validity);
 }
 
 }  // namespace
@@ -266,6 +279,7 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
   constexpr int64_t kGroup = 256;
   static_assert(kGroup % 8 == 0, "groups start on validity byte boundaries");
   const uint8_t* recs[kGroup];
+  uint32_t srcs[kGroup];
   for (int64_t g = 0; g < n; g += kGroup) {
     const int64_t end = std::min(n, g + kGroup);
     for (int64_t i = g; i < end; ++i) {
@@ -278,25 +292,26 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
         __builtin_prefetch(rec + stride - 1);
       }
       recs[i - g] = rec;
+      srcs[i - g] = r.source;
     }
     for (size_t c = 0; c < nc; ++c) {
       const RecordColumn& rc = columns[c];
       // Record members are bool (width 0 here) or scalars of 1, 2, 4 or 8 bytes (RecordLayout).
       switch (rc.type.storage() == Storage::kBit ? 0 : FixedWidth(rc.type)) {
         case 0:
-          nulls[c] += GatherRecordColumn<0>(recs, g, end, rc, values[c], validity[c]);
+          nulls[c] += GatherRecordColumn<0>(recs, srcs, g, end, rc, values[c], validity[c]);
           break;
         case 1:
-          nulls[c] += GatherRecordColumn<1>(recs, g, end, rc, values[c], validity[c]);
+          nulls[c] += GatherRecordColumn<1>(recs, srcs, g, end, rc, values[c], validity[c]);
           break;
         case 2:
-          nulls[c] += GatherRecordColumn<2>(recs, g, end, rc, values[c], validity[c]);
+          nulls[c] += GatherRecordColumn<2>(recs, srcs, g, end, rc, values[c], validity[c]);
           break;
         case 4:
-          nulls[c] += GatherRecordColumn<4>(recs, g, end, rc, values[c], validity[c]);
+          nulls[c] += GatherRecordColumn<4>(recs, srcs, g, end, rc, values[c], validity[c]);
           break;
         case 8:
-          nulls[c] += GatherRecordColumn<8>(recs, g, end, rc, values[c], validity[c]);
+          nulls[c] += GatherRecordColumn<8>(recs, srcs, g, end, rc, values[c], validity[c]);
           break;
         default:
           __builtin_trap();  // RecordLayout never places another width in a record

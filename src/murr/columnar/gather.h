@@ -27,14 +27,25 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
 
 namespace murr {
 
-// A column stored inside row-major records: the value of row r of a source is at
-// base + r * stride + offset (the offset is the same in every source); when null_byte >= 0 the row
-// is valid iff (base[r * stride + null_byte] & null_mask) != 0. Bool values are one byte, 0 or 1.
+// Where a column's value sits in each record of one source: at base + r * stride + offset; when
+// null_byte >= 0 the row is valid iff (base[r * stride + null_byte] & null_mask) != 0. A source
+// that does not store the column at all (a segment's absent column) has null_byte ==
+// kAbsentSlot: every row of it is null. Bool values are one byte, 0 or 1.
+struct RecordSlot {
+  uint32_t offset = 0;
+  int32_t null_byte = -1;
+  uint8_t null_mask = 0;
+  bool operator==(const RecordSlot&) const = default;
+};
+inline constexpr int32_t kAbsentSlot = -2;
+
+// A column stored inside row-major records. `slots` has one entry per source; when `per_source`
+// is false every source has the column at slots[0] (the usual case: segments of one layout),
+// and the gather does not look the source up per row.
 struct RecordColumn {
   DataType type;
-  uint32_t offset;
-  int32_t null_byte;
-  uint8_t null_mask;
+  const RecordSlot* slots;
+  bool per_source;
 };
 
 // Gathers `n` rows of several record columns in one pass (one record fetch per row serves

@@ -4,12 +4,15 @@
 
 namespace murr {
 
-RecordLayout::RecordLayout(const TableSchema& schema, uint32_t key_width) {
+RecordLayout::RecordLayout(const TableSchema& schema, uint32_t key_width,
+                           const std::vector<bool>& absent) {
   const auto& cols = schema.columns();
   slot_.assign(cols.size(), -1);
   std::vector<int> members;
   for (size_t i = 0; i < cols.size(); ++i) {
-    if (InRecordBlock(cols[i].type)) members.push_back(static_cast<int>(i));
+    if (InRecordBlock(cols[i].type) && (absent.empty() || !absent[i])) {
+      members.push_back(static_cast<int>(i));
+    }
   }
   // Widest first: every value is naturally aligned inside the record without padding.
   std::stable_sort(members.begin(), members.end(), [&](int a, int b) {

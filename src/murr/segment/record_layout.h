@@ -6,12 +6,15 @@
 // key (a length byte, then up to `key_width` bytes) so that the key index confirms a match on the
 // record line that the gather is about to read anyway, instead of touching the key column's offsets
 // and bytes (two more cache misses). The value part is derived from the schema alone; key_width is
-// chosen per segment (its longest key, at most kMaxInlineKey). Immutable; thread-safe.
+// chosen per segment (its longest key, at most kMaxInlineKey), and so is the set of columns that
+// are absent from the segment (nullable and null in every row, decision 0026): those take no
+// place in its records. Immutable; thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <vector>
 
+#include "murr/columnar/gather.h"
 #include "murr/core/schema.h"
 
 namespace murr {
@@ -21,6 +24,8 @@ struct RecordField {
   uint32_t offset = 0;     // byte offset of the value in the record
   int32_t null_byte = -1;  // byte offset of its validity bit in the record; -1: not nullable
   uint8_t null_mask = 0;   // the bit within that byte (1 = valid)
+
+  RecordSlot slot() const { return {offset, null_byte, null_mask}; }
 };
 
 inline constexpr uint32_t kMaxInlineKey = 32;
@@ -28,9 +33,11 @@ inline constexpr uint32_t kMaxInlineKey = 32;
 class RecordLayout {
  public:
   RecordLayout() = default;
-  RecordLayout(const TableSchema& schema, uint32_t key_width);
+  // `absent` (empty, or one flag per schema column) names the columns the segment stores as no
+  // bytes at all.
+  RecordLayout(const TableSchema& schema, uint32_t key_width, const std::vector<bool>& absent = {});
 
-  // True when column i of the schema lives in the record block.
+  // True when column i of the schema lives in the record block (a record-block type, present).
   bool InRecord(int column) const { return slot_[column] >= 0; }
   const RecordField& field(int column) const { return fields_[slot_[column]]; }
   // Bytes per record (a multiple of the widest value's alignment).

@@ -141,11 +141,11 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
   return out;
 }
 
-// Sparse columns: a nullable fixed-size list that is null in every row of a segment (a write that
-// omitted it) is stored as no bytes at all: null count = rows and empty extents.
+// Sparse columns (decision 0026): a nullable column that is null in every row of a segment (a
+// write that omitted it, or wrote only nulls) is stored as no bytes at all: the footer has its
+// null count = rows and empty extents, and a record-block column takes no place in the records.
 bool IsAbsent(const Column& c, const ColumnSchema& cs) {
-  return c.type.storage() == Storage::kFixedList && cs.nullable && c.length > 0 &&
-         c.null_count == c.length;
+  return cs.nullable && c.length > 0 && c.null_count == c.length;
 }
 
 }  // namespace
@@ -182,7 +182,9 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
       key_width = std::max<uint32_t>(key_width, static_cast<uint32_t>(keys.StringValue(r).size()));
     }
   }
-  const RecordLayout layout(schema, key_width);
+  std::vector<bool> absent(cols.size());
+  for (size_t i = 0; i < cols.size(); ++i) absent[i] = IsAbsent(batch.columns[i], cols[i]);
+  const RecordLayout layout(schema, key_width, absent);
   for (size_t i = 0; i < cols.size(); ++i) {
     const Column& c = batch.columns[i];
     footer.Put<uint16_t>(static_cast<uint16_t>(cols[i].name.size()));
@@ -192,15 +194,8 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
     footer.Put<uint32_t>(cols[i].type.size);
     footer.Put<uint8_t>(cols[i].nullable ? 1 : 0);
     footer.Put<uint64_t>(static_cast<uint64_t>(c.null_count));
-    if (layout.InRecord(static_cast<int>(i))) {
-      // Stored in the record block below: no payload of its own.
-      footer.PutExtent(Extent{});
-      footer.PutExtent(Extent{});
-      footer.PutExtent(Extent{});
-      continue;
-    }
-    if (IsAbsent(c, cols[i])) {
-      // A fixed-size list column the write left out (all null): no payload at all.
+    if (layout.InRecord(static_cast<int>(i)) || absent[i]) {
+      // Stored in the record block below, or not at all: no payload of its own.
       footer.PutExtent(Extent{});
       footer.PutExtent(Extent{});
       footer.PutExtent(Extent{});
@@ -267,9 +262,9 @@ Column Segment::ReadColumn(int i) const {
   const RecordField& f = layout_.field(i);
   std::vector<RowRef> refs(static_cast<size_t>(num_rows_));
   for (int64_t r = 0; r < num_rows_; ++r) refs[r] = {0, static_cast<uint32_t>(r)};
-  return std::move(GatherRecords({records_}, {layout_.stride()},
-                                 {{f.type, f.offset, f.null_byte, f.null_mask}}, refs.data(),
-                                 num_rows_)[0]);
+  const RecordSlot slot = f.slot();
+  return std::move(GatherRecords({records_}, {layout_.stride()}, {{f.type, &slot, false}},
+                                 refs.data(), num_rows_)[0]);
 }
 
 Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const TableSchema& schema,
@@ -286,9 +281,9 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   if (std::memcmp(base, kSegmentMagic, 8) != 0) return corrupt("bad magic (not a Murr segment)");
   uint32_t version;
   std::memcpy(&version, base + 8, 4);
-  if (version != kSegmentVersion && version != kSegmentVersionScalarsOnly) {
+  if (version < kSegmentVersionScalarsOnly || version > kSegmentVersion) {
     return corrupt("unsupported version " + std::to_string(version) + " (this build reads " +
-                   std::to_string(kSegmentVersionScalarsOnly) + " and " +
+                   std::to_string(kSegmentVersionScalarsOnly) + " to " +
                    std::to_string(kSegmentVersion) + ")");
   }
   uint64_t header_rows;
@@ -323,7 +318,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
                    std::to_string(cols.size()));
   }
   auto seg = std::shared_ptr<Segment>(new Segment());
-  seg->layout_ = RecordLayout(schema, 0);  // value part; the key width comes from the footer
+  std::vector<bool> absent(cols.size(), false);
   seg->num_rows_ = static_cast<int64_t>(rows);
   seg->key_index_ = schema.key_index();
   std::shared_ptr<const void> owner = file;
@@ -358,7 +353,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     uint64_t null_count;
     Extent ev, evals, edata;
     // Version 2 footers hold the type id alone (scalar types up to float64).
-    const bool parameterised = version >= kSegmentVersion;
+    const bool parameterised = version >= kSegmentVersionFixedLists;
     if (!r.Get(&name_len) || !r.GetBytes(name_len, &name) || !r.Get(&type) ||
         (parameterised && (!r.Get(&item) || !r.Get(&list_size))) || !r.Get(&nullable) ||
         !r.Get(&null_count) || !r.GetExtent(&ev) || !r.GetExtent(&evals) || !r.GetExtent(&edata)) {
@@ -377,20 +372,26 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     c.length = static_cast<int64_t>(rows);
     c.null_count = static_cast<int64_t>(null_count);
     const std::string what = "column '" + cols[i].name + "'";
-    if (seg->layout_.InRecord(static_cast<int>(i))) {
-      if (ev.length != 0 || evals.length != 0 || edata.length != 0) {
-        return corrupt(what + " is a record column but has payloads of its own");
+    const bool no_payload = ev.length == 0 && evals.length == 0 && edata.length == 0;
+    if (null_count > 0 && !cols[i].nullable)
+      return corrupt(what + " is not nullable but has nulls");
+    // Absent (sparse) columns: null in every row and stored as no bytes. Version 4 stores every
+    // such column so; version 3 only fixed-size lists (its record columns keep their place).
+    const bool all_null = rows > 0 && null_count == rows;
+    if (all_null && (version >= kSegmentVersion || (version == kSegmentVersionFixedLists &&
+                                                    c.type.storage() == Storage::kFixedList))) {
+      if (!no_payload) return corrupt(what + " is null in every row but has payloads");
+      absent[i] = true;
+      c.validity = Buffer::Allocate(BitmapBytes(c.length));
+      if (c.type.storage() == Storage::kVarBytes) {
+        c.values = Buffer::Allocate(static_cast<size_t>(rows + 1) * 4);
+        c.data = Buffer::Allocate(0);
       }
-      if (null_count > 0 && !cols[i].nullable)
-        return corrupt(what + " is not nullable but has nulls");
       seg->columns_.push_back(std::move(c));
       continue;
     }
-    if (c.type.storage() == Storage::kFixedList && rows > 0 && null_count == rows &&
-        ev.length == 0 && evals.length == 0 && edata.length == 0) {
-      if (!cols[i].nullable) return corrupt(what + " is not nullable but has nulls");
-      // An absent (sparse) column: all null, no bytes in the file; only its bitmap in memory.
-      c.validity = Buffer::Allocate(BitmapBytes(c.length));
+    if (InRecordBlock(c.type)) {
+      if (!no_payload) return corrupt(what + " is a record column but has payloads of its own");
       seg->columns_.push_back(std::move(c));
       continue;
     }
@@ -428,7 +429,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     return corrupt("footer record block entry truncated");
   }
   if (key_width > kMaxInlineKey) return corrupt("inline key width out of range");
-  seg->layout_ = RecordLayout(schema, key_width);
+  seg->layout_ = RecordLayout(schema, key_width, absent);
   if (stride != seg->layout_.stride()) {
     return corrupt("record stride " + std::to_string(stride) + " does not match the schema's " +
                    std::to_string(seg->layout_.stride()));

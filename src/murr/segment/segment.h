@@ -23,9 +23,12 @@ namespace murr {
 
 inline constexpr char kSegmentMagic[8] = {'M', 'U', 'R', 'R', 'S', 'E', 'G', '1'};
 inline constexpr char kFooterMagic[8] = {'M', 'U', 'R', 'R', 'F', 'T', 'R', '1'};
-// Version 3 (decision 0017) records each column's parameterised type (id, item, size) in the
-// footer and stores fixed-size lists columnar; version 2 files (scalar types only) still open.
-inline constexpr uint32_t kSegmentVersion = 3;
+// Version 4 (decision 0026) stores every nullable column that is null in every row as no bytes
+// (record-block columns included); version 3 (decision 0017: parameterised types in the footer,
+// fixed-size lists columnar, only those stored as no bytes when all null) and version 2 (scalar
+// types only) files still open.
+inline constexpr uint32_t kSegmentVersion = 4;
+inline constexpr uint32_t kSegmentVersionFixedLists = 3;
 inline constexpr uint32_t kSegmentVersionScalarsOnly = 2;
 inline constexpr size_t kSegmentHeaderSize = 64;
 inline constexpr size_t kSegmentTrailerSize = 24;  // footer checksum, footer magic, footer length
@@ -45,8 +48,8 @@ class Segment {
 
   int64_t num_rows() const { return num_rows_; }
   // Column i of the schema when it is stored columnar (utf8, binary, fixed-size lists); record
-  // columns are empty here. An absent fixed-size list (null in every row, stored as no bytes) has
-  // an all-zero validity bitmap and no values buffer.
+  // columns are empty here. An absent column (null in every row, stored as no bytes) has an
+  // all-zero validity bitmap and no values buffer (utf8, binary: all-zero offsets).
   const Column& column(int i) const { return columns_[i]; }
   // The row-major record block of the fixed-width and bool columns (see RecordLayout).
   const uint8_t* records() const { return records_; }

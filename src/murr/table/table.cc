@@ -150,21 +150,43 @@ std::vector<Column> GatherColumns(const TableSchema& schema,
     }
     return out;
   }
-  const RecordLayout& layout = segs[0]->layout();
+  // A record-block column sits at the same place in every segment of one layout; a segment that
+  // stores it as no bytes (absent, decision 0026) or lays its records out differently makes the
+  // gather look its slot up per source. slots holds segs.size() entries per record column.
+  const size_t ns = segs.size();
   std::vector<RecordColumn> rec_cols;
+  std::vector<RecordSlot> slots;
   std::vector<size_t> rec_pos;
-  std::vector<const Column*> sources(segs.size());
+  std::vector<const Column*> sources(ns);
   for (size_t j = 0; j < col_idx.size(); ++j) {
     int ci = col_idx[j];
-    if (layout.InRecord(ci)) {
-      const RecordField& f = layout.field(ci);
-      rec_cols.push_back({f.type, f.offset, f.null_byte, f.null_mask});
+    const DataType type = schema.columns()[ci].type;
+    if (InRecordBlock(type)) {
+      bool per_source = false;
+      bool any_present = false;
+      for (size_t k = 0; k < ns; ++k) {
+        const RecordLayout& layout = segs[k]->layout();
+        RecordSlot s{0, kAbsentSlot, 0};
+        if (layout.InRecord(ci)) {
+          s = layout.field(ci).slot();
+          any_present = true;
+        }
+        if (k > 0 && !(s == slots[slots.size() - 1])) per_source = true;
+        slots.push_back(s);
+      }
+      if (!any_present) {
+        out[j] = NullColumn(type, n);
+        slots.resize(slots.size() - ns);
+        continue;
+      }
+      rec_cols.push_back({type, nullptr, per_source});
       rec_pos.push_back(j);
       continue;
     }
-    for (size_t k = 0; k < segs.size(); ++k) sources[k] = &segs[k]->column(ci);
-    out[j] = GatherColumn(schema.columns()[ci].type, sources, refs, n);
+    for (size_t k = 0; k < ns; ++k) sources[k] = &segs[k]->column(ci);
+    out[j] = GatherColumn(type, sources, refs, n);
   }
+  for (size_t r = 0; r < rec_cols.size(); ++r) rec_cols[r].slots = slots.data() + r * ns;
   if (!rec_cols.empty()) {
     std::vector<const uint8_t*> bases(segs.size());
     std::vector<uint32_t> strides(segs.size());
