@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <exception>
 #include <filesystem>
@@ -23,10 +24,15 @@
 namespace murr {
 
 struct TableService::Catalog {
+  using TableMap = std::map<std::string, std::shared_ptr<Table>, std::less<>>;
   // Guards the maps only: held for a lookup or an insert/erase, never across table I/O.
   // Create and drop are serialized by ddl_mu.
   mutable std::shared_mutex mu;
   std::map<std::string, std::shared_ptr<Table>> tables;
+  // A copy of `tables` for the read path, published after every change (under mu): a read
+  // finds its table with one atomic load and no lock that DDL holds.
+  std::atomic<std::shared_ptr<const TableMap>> view{std::make_shared<const TableMap>()};
+  void Publish() { view.store(std::make_shared<const TableMap>(tables.begin(), tables.end())); }
   std::map<std::string, QuarantinedTable> quarantined;
   std::mutex ddl_mu;
   // Tables fed by a source; fixed after Open. Destroyed first (their threads call back in).
@@ -134,6 +140,7 @@ Result<std::unique_ptr<TableService>> TableService::OpenImpl(ServiceOptions opti
       auto table = Table::Open(path, svc->options_.table);
       if (table.ok()) {
         svc->catalog_->tables.emplace(name, std::move(*table));
+        svc->catalog_->Publish();
       } else {
         svc->Quarantine(name, table.status());
       }
@@ -302,6 +309,7 @@ Status TableService::CreateTableImpl(const std::string& name, const TableSchema&
   MURR_ASSIGN_OR_RETURN(std::shared_ptr<Table> table, Table::Open(dir, options_.table));
   std::unique_lock lock(catalog_->mu);
   catalog_->tables.emplace(name, std::move(table));
+  catalog_->Publish();
   return Status::OK();
 }
 
@@ -316,6 +324,7 @@ Status TableService::DropTableImpl(const std::string& name) {
     if (it == catalog_->tables.end()) return Status::NotFound("table '" + name + "' not found");
     table = std::move(it->second);
     catalog_->tables.erase(it);
+    catalog_->Publish();
   }
   // No write or compaction of the old table touches the folder from here on. Renaming the
   // folder makes the drop durable and frees the name at once; its files are then removed. Readers
@@ -342,6 +351,11 @@ Status TableService::DropTable(const std::string& name) {
 }
 
 Result<std::shared_ptr<Table>> TableService::GetTable(const std::string& name) const {
+  {
+    std::shared_ptr<const Catalog::TableMap> view = catalog_->view.load();
+    auto it = view->find(name);
+    if (it != view->end()) return it->second;
+  }
   std::shared_lock lock(catalog_->mu);
   auto it = catalog_->tables.find(name);
   if (it != catalog_->tables.end()) return it->second;

@@ -399,13 +399,11 @@ Result<std::shared_ptr<Table>> Table::Open(const std::string& dir, const TableOp
 }
 
 std::shared_ptr<const TableState> Table::Snapshot() const {
-  std::lock_guard<std::mutex> lock(state_mu_);
-  return state_;
+  return state_.load(std::memory_order_acquire);
 }
 
 void Table::Publish(std::shared_ptr<const TableState> state) {
-  std::lock_guard<std::mutex> lock(state_mu_);
-  state_ = std::move(state);
+  state_.store(std::move(state), std::memory_order_release);
 }
 
 TableStats Table::Stats() const {
@@ -828,7 +826,7 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
 }
 
 std::string Table::provenance() const {
-  std::lock_guard<std::mutex> lock(state_mu_);
+  std::lock_guard<std::mutex> lock(provenance_mu_);
   return provenance_;
 }
 
@@ -911,8 +909,9 @@ Status TableReplacement::Commit(std::string provenance) {
     if (t.options_.fsync) (void)SyncDirectory(t.dir_);
     old = t.Snapshot();
     {
-      std::lock_guard<std::mutex> lock(t.state_mu_);
-      t.state_ = std::move(next);
+      // A status read between the two may pair the new content with the old provenance.
+      std::lock_guard<std::mutex> lock(t.provenance_mu_);
+      t.Publish(std::move(next));
       t.provenance_ = std::move(provenance);
     }
     t.last_write_ = std::chrono::steady_clock::now();

@@ -1,6 +1,6 @@
 // Table: a schema plus an immutable TableState (ordered segments + their key indexes), swapped
-// whole on every write. Reads take a snapshot (shared_ptr copy under a tiny lock that writers
-// hold only for the pointer swap) and never wait for a write or a compaction in progress.
+// whole on every write. Reads take a snapshot (an atomic shared_ptr load: no mutex that readers
+// or writers hold) and never wait for a write or a compaction in progress.
 // Writes are serialized per table; compaction runs on a background thread of the table (started
 // on first need) so that a write returns as soon as its own segment is durable. Thread-safe.
 #pragma once
@@ -150,10 +150,10 @@ class Table : public std::enable_shared_from_this<Table> {
   std::string dir_;
   TableSchema schema_;
   TableOptions options_;
-  mutable std::mutex state_mu_;  // guards state_ pointer only
-  std::shared_ptr<const TableState> state_;
-  std::mutex write_mu_;    // serializes writers and the compactor's state swap
-  std::mutex compact_mu_;  // one compaction at a time
+  std::atomic<std::shared_ptr<const TableState>> state_;
+  mutable std::mutex provenance_mu_;  // guards provenance_
+  std::mutex write_mu_;               // serializes writers and the compactor's state swap
+  std::mutex compact_mu_;             // one compaction at a time
   uint64_t next_segment_id_ = 1;
 
   // Background compaction.
@@ -165,7 +165,7 @@ class Table : public std::enable_shared_from_this<Table> {
   std::thread bg_thread_;
   bool dropped_ = false;  // set under both compact_mu_ and write_mu_
   std::atomic<bool> merge_limit_logged_{false};
-  std::string provenance_;  // guarded by state_mu_
+  std::string provenance_;  // guarded by provenance_mu_
   std::atomic<std::chrono::steady_clock::time_point> last_write_{std::chrono::steady_clock::now()};
 };
 
