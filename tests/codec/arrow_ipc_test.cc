@@ -109,6 +109,28 @@ TEST(ArrowIpcTest, SchemaOnlyStreamHasFieldsAndNoBatches) {
   EXPECT_TRUE(contents->batches.empty());
 }
 
+// Schema messages are remembered per thread by their fields (arrow_ipc_write.cc): fields that
+// differ in any part (name, type, nullability, zone) get their own message, also after more
+// distinct lists than the cache holds.
+TEST(ArrowIpcTest, SchemaMessagesOfDifferentFieldsStayApartThroughTheCache) {
+  std::vector<std::vector<Field>> lists;
+  for (int i = 0; i < 20; ++i) {
+    std::vector<Field> f = {{"id", DataType::kUtf8, false}};
+    f.push_back(
+        {"x" + std::to_string(i % 10), i % 2 ? DataType::kFloat32 : DataType::kInt64, i % 4 < 2});
+    if (i >= 10) f.push_back({"t", DataType::kTimestampMs, true, i % 3 ? "UTC" : ""});
+    lists.push_back(f);
+  }
+  for (int round = 0; round < 3; ++round) {
+    for (const auto& fields : lists) {
+      auto contents = ReadArrowIpcStreamContents(ExactBuffer(StreamOf(fields, {})));
+      ASSERT_TRUE(contents.ok()) << contents.status().ToString();
+      EXPECT_EQ(contents->fields, fields) << "round " << round;
+      EXPECT_EQ(EncodeSchemaMessage(fields).metadata, EncodeSchemaMessage(fields).metadata);
+    }
+  }
+}
+
 TEST(ArrowIpcTest, ZeroRowBatch) {
   std::mt19937_64 rng(5);
   Batch batch = RandomBatch(0, rng);

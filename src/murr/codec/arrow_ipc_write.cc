@@ -1,6 +1,7 @@
 // Arrow IPC stream writer: Schema and RecordBatch messages over the batch's own buffers, laid
 // out as scatter-gather slices.
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstring>
 
@@ -227,16 +228,62 @@ void IpcMessage::AppendSlices(std::array<uint8_t, 8>* prefix, std::vector<ConstS
   AppendBodySlices(out);
 }
 
+namespace {
+
+// The last schema messages this thread encoded, keyed by their fields. Reads ask for the same few
+// column lists again and again; building the flatbuffer took a tenth of a 1-key fetch's
+// instructions. Keyed by content (name, type, nullability, zone), an entry cannot go stale.
+struct SchemaMessageCache {
+  static constexpr size_t kEntries = 8;
+  struct Entry {
+    std::vector<Field> fields;
+    std::string metadata;
+  };
+  std::array<Entry, kEntries> entries;
+  size_t next = 0;
+
+  const std::string* Find(const std::vector<Field>& fields) const {
+    for (const Entry& e : entries) {
+      if (!e.metadata.empty() && e.fields == fields) return &e.metadata;
+    }
+    return nullptr;
+  }
+  void Put(const std::vector<Field>& fields, const std::string& metadata) {
+    Entry& e = entries[next];
+    next = (next + 1) % kEntries;
+    e.fields = fields;
+    e.metadata = metadata;
+  }
+};
+
+std::string BuildSchemaMetadata(const std::vector<Field>& fields);
+
+}  // namespace
+
 IpcMessage EncodeSchemaMessage(const std::vector<Field>& fields) {
+  thread_local SchemaMessageCache cache;
+  IpcMessage msg;
+  if (const std::string* hit = cache.Find(fields)) {
+    msg.metadata = *hit;
+    return msg;
+  }
+  msg.metadata = BuildSchemaMetadata(fields);
+  cache.Put(fields, msg.metadata);
+  return msg;
+}
+
+namespace {
+
+std::string BuildSchemaMetadata(const std::vector<Field>& fields) {
   flatbuffers::FlatBufferBuilder fbb(256 + 64 * fields.size());
   std::vector<flatbuffers::Offset<fb::Field>> encoded;
   encoded.reserve(fields.size());
   for (const Field& f : fields) encoded.push_back(EncodeField(fbb, f));
   auto schema = fb::CreateSchema(fbb, fb::Endianness::Little, fbb.CreateVector(encoded));
-  IpcMessage msg;
-  msg.metadata = FinishMessage(fbb, fb::MessageHeader::Schema, schema.Union(), 0);
-  return msg;
+  return FinishMessage(fbb, fb::MessageHeader::Schema, schema.Union(), 0);
 }
+
+}  // namespace
 
 Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, int64_t length) {
   MURR_RETURN_IF_ERROR(CheckBatchShape(batch));

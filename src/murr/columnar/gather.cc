@@ -216,6 +216,7 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int
       if (s.null_byte >= 0 && (rec[s.null_byte] & s.null_mask) == 0) continue;
       const int bit = static_cast<int>(i - i8);
       valid_bits |= static_cast<uint8_t>(1u << bit);
+      ++valid_count;  // not a popcount: the x86-64 baseline has no POPCNT (a libgcc call)
       if constexpr (Width == 0) {
         bool_bits |= static_cast<uint8_t>((rec[s.offset] != 0 ? 1u : 0u) << bit);
       } else {
@@ -224,7 +225,6 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int
     }
     validity[i8 / 8] = valid_bits;
     if constexpr (Width == 0) values[i8 / 8] = bool_bits;
-    valid_count += __builtin_popcount(valid_bits);
   }
   return (end - begin) - valid_count;
 }
