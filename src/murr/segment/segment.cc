@@ -457,10 +457,21 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     return corrupt("key index holds " + std::to_string(used) + " keys, expected " +
                    std::to_string(rows));
   if (seg->columns_[seg->key_index_].null_count != 0) return corrupt("key column has nulls");
-  // The read path touches the records and the index; the key column is needed only for keys
-  // longer than the inline copy, key fetches and compaction. Keep only the former resident.
+  // The read path touches the records, the index and the columnar value columns (utf8, binary,
+  // fixed-size lists): map them now, so that a read does not take a page fault per row (a
+  // float32[768] row spans one or two pages). The key column is needed only for keys longer than
+  // the inline copy, key fetches and compaction: it is left cold.
   file->Advise(seg->records_, static_cast<size_t>(rows) * stride, MappedFile::Residency::kHot);
   file->Advise(idx.data(), idx.size(), MappedFile::Residency::kHot);
+  for (size_t i = 0; i < seg->columns_.size(); ++i) {
+    if (static_cast<int>(i) == seg->key_index_) continue;
+    for (const Buffer* b :
+         {&seg->columns_[i].validity, &seg->columns_[i].values, &seg->columns_[i].data}) {
+      if (b->owner() == owner && !b->empty()) {
+        file->Advise(b->data(), b->size(), MappedFile::Residency::kHot);
+      }
+    }
+  }
   if (seg->layout_.key_width() < kMaxInlineKey) {
     const Column& keys = seg->columns_[seg->key_index_];
     file->Advise(keys.values.data(), keys.values.size(), MappedFile::Residency::kCold);
