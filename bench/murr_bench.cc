@@ -6,7 +6,9 @@
 //     std::vector<float> per column, gathering into freshly allocated output columns),
 //   - in a fresh process: time to open the table, and RSS after every row was read once.
 // Usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep] [--reuse]
-//                   [--no-baseline] [--no-compaction] [--no-fsync]
+//                   [--no-baseline] [--no-compaction] [--no-fsync] [--keep-segments]
+//   --keep-segments (with --no-compaction): read the segments the writes made, not one merged
+//   segment (the multi-segment lookup path and its key filters).
 //        murr_bench --parquet FILE [--dir PATH]     (Parquet ingestion throughput)
 #include <absl/container/flat_hash_map.h>
 #include <unistd.h>
@@ -174,6 +176,7 @@ int main(int argc, char** argv) {
   int64_t rows = 10000000, reads = 5000, keys_per_read = 1000;
   std::string dir;
   bool keep = false, reuse = false, baseline = true, compaction = true, fsync = true;
+  bool keep_segments = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -197,6 +200,8 @@ int main(int argc, char** argv) {
       reuse = keep = true;  // read phase only, on a table kept earlier
     else if (a == "--no-baseline")
       baseline = false;
+    else if (a == "--keep-segments")
+      keep_segments = true;
     else if (a == "--no-compaction")
       compaction = false;  // isolates the write path itself
     else if (a == "--no-fsync")
@@ -257,11 +262,11 @@ int main(int argc, char** argv) {
     // server does this by itself after idle_compaction_seconds without writes).
     auto tc = Clock::now();
     table->WaitForCompactions();
-    (void)table->CompactAll();
+    if (!keep_segments) (void)table->CompactAll();
     TableStats st = table->Stats();
     std::printf(
-        "settle (finish compactions, merge all): %.2f s -> %lld segment(s), %lld rows, %.1f MiB on "
-        "disk\n",
+        "settle (finish compactions%s): %.2f s -> %lld segment(s), %lld rows, %.1f MiB on disk\n",
+        keep_segments ? "" : ", merge all",
         std::chrono::duration<double>(Clock::now() - tc).count(),
         static_cast<long long>(st.segments), static_cast<long long>(st.rows), st.bytes / 1048576.0);
   }

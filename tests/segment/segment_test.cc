@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 
 #include "common/batch_util.h"
 #include "common/test_util.h"
@@ -135,6 +136,47 @@ TEST(KeyIndexTest, LastDuplicateWins) {
   EXPECT_EQ(view.Find("b", HashKey("b")), 4);
   EXPECT_EQ(view.Find("c", HashKey("c")), 3);
   EXPECT_EQ(view.Find("d", HashKey("d")), -1);
+}
+
+// The key filter never rejects a key it holds and rejects about 99% of the others (10 bits per key,
+// 8 bits set per key in one 256-bit block).
+TEST(KeyFilterTest, NoFalseNegativesAndFewFalsePositives) {
+  const size_t n = 100000;
+  std::vector<uint64_t> in(n);
+  for (size_t i = 0; i < n; ++i) in[i] = HashKey("in" + std::to_string(i));
+  std::vector<uint32_t> words = BuildKeyFilter(in.data(), n);
+  ASSERT_EQ(words.size(), FilterBlocksFor(n) * 8);
+  EXPECT_EQ(FilterBlocksFor(n), (n * 10 + 255) / 256);
+  KeyFilterView filter(words.data(), FilterBlocksFor(n));
+  ASSERT_TRUE(filter.present());
+  for (uint64_t h : in) ASSERT_TRUE(filter.MayContain(h));
+  size_t false_positives = 0;
+  for (size_t i = 0; i < n; ++i)
+    false_positives += filter.MayContain(HashKey("out" + std::to_string(i)));
+  EXPECT_GT(false_positives, 0u);           // a Bloom filter, not a set
+  EXPECT_LT(false_positives, n * 2 / 100);  // under 2%
+  EXPECT_FALSE(KeyFilterView().present());
+}
+
+// A segment carries the filter of its keys (its bytes are covered by the flipped-byte test above).
+TEST(SegmentTest, CarriesTheKeyFilterOfItsKeys) {
+  TempDir dir;
+  auto schema = AllTypesSchema();
+  std::mt19937_64 rng(9);
+  Batch b = RandomBatch(schema, 500, rng);
+  std::string path = WriteSegment(dir, schema, b);
+  auto seg = Segment::Open(path, schema, true);
+  ASSERT_TRUE(seg.ok()) << seg.status().ToString();
+  ASSERT_TRUE((*seg)->filter().present());
+  const Column& keys = b.columns[schema.key_index()];
+  for (int64_t r = 0; r < keys.length; ++r) {
+    EXPECT_TRUE((*seg)->filter().MayContain(HashKey(keys.StringValue(r)))) << r;
+  }
+  int rejected = 0;
+  for (int i = 0; i < 1000; ++i) {
+    rejected += !(*seg)->filter().MayContain(HashKey("absent" + std::to_string(i)));
+  }
+  EXPECT_GT(rejected, 950);
 }
 
 }  // namespace

@@ -104,9 +104,11 @@ TEST(SparseTableTest, OmittedScalarColumnsTakeNoPlaceInTheSegmentsRecords) {
     EXPECT_FALSE(s->layout().InRecord(static_cast<int>(ci))) << schema.columns()[ci].name;
     EXPECT_EQ(s->column(static_cast<int>(ci)).null_count, 1000);
   }
-  // Payload: the key column (offsets and bytes), the records and the index; nothing per column.
+  // Payload: the key column (offsets and bytes), the records, the index and the key filter;
+  // nothing per column.
   const size_t key_bytes = 1001 * 4 + 3890;
-  EXPECT_LT(s->file_size(), key_bytes + 1000 * 12 + IndexCapacityFor(1000) * 8 + 2048);
+  EXPECT_LT(s->file_size(),
+            key_bytes + 1000 * 12 + IndexCapacityFor(1000) * 8 + FilterBlocksFor(1000) * 32 + 2048);
   // Every column, read back from the sparse segment, is all null; n and id are intact.
   for (size_t ci = 0; ci < schema.columns().size(); ++ci) {
     Column c = s->ReadColumn(static_cast<int>(ci));

@@ -12,6 +12,18 @@ uint64_t HashKey(std::string_view key) {
   return XXH3_64bits(key.data(), key.size());
 }
 
+std::vector<uint32_t> BuildKeyFilter(const uint64_t* hashes, size_t n) {
+  const uint64_t blocks = FilterBlocksFor(n);
+  std::vector<uint32_t> words(blocks * 8, 0);
+  const KeyFilterView view(words.data(), blocks);
+  for (size_t i = 0; i < n; ++i) {
+    uint32_t* b = const_cast<uint32_t*>(view.Block(hashes[i]));
+    const uint32_t k = static_cast<uint32_t>(hashes[i]);
+    for (int w = 0; w < 8; ++w) b[w] |= 1u << ((k * KeyFilterView::kSalt[w]) >> 27);
+  }
+  return words;
+}
+
 void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashes,
                              const uint32_t* idx, size_t n, int64_t* rows) const {
   constexpr size_t kGroup = 64;

@@ -110,4 +110,46 @@ class KeyIndexView {
   InlineKeys inline_;
 };
 
+// KeyFilter: a split-block Bloom filter of a segment's keys (the layout of Parquet's SBBF), so that
+// a key a segment does not hold usually costs one cache line instead of an index probe (an
+// unsuccessful linear probe at load 0.85 reads ~22 slots). Blocks of 8 x 32-bit words; a key's
+// block is fastrange(high 32 hash bits, blocks) and it sets one bit in each word, bit
+// (low 32 hash bits * salt[i]) >> 27. About 10 bits per key: ~1% false positives. Persisted in
+// the segment file (format version 4) and used in place. Immutable; thread-safe.
+inline constexpr uint64_t kFilterBitsPerKey = 10;
+inline uint64_t FilterBlocksFor(uint64_t rows) {
+  return rows == 0 ? 0 : (rows * kFilterBitsPerKey + 255) / 256;
+}
+
+// The filter words (FilterBlocksFor(rows) * 8) of the keys whose hashes are given.
+std::vector<uint32_t> BuildKeyFilter(const uint64_t* hashes, size_t n);
+
+class KeyFilterView {
+ public:
+  KeyFilterView() = default;
+  KeyFilterView(const uint32_t* words, uint64_t blocks) : words_(words), blocks_(blocks) {}
+
+  // False when the segment has no filter (files before version 4).
+  bool present() const { return blocks_ > 0; }
+  const uint32_t* Block(uint64_t hash) const {
+    return words_ + 8 * (((hash >> 32) * blocks_) >> 32);
+  }
+  // False: the key is certainly not in the segment. Requires present().
+  bool MayContain(uint64_t hash) const {
+    const uint32_t* b = Block(hash);
+    const uint32_t k = static_cast<uint32_t>(hash);
+    for (int i = 0; i < 8; ++i) {
+      if ((b[i] & (1u << ((k * kSalt[i]) >> 27))) == 0) return false;
+    }
+    return true;
+  }
+
+  static constexpr uint32_t kSalt[8] = {0x47b6137bU, 0x44974d91U, 0x8824ad5bU, 0xa2b7289dU,
+                                        0x705495c7U, 0x2df1424bU, 0x9efc4947U, 0x5c6bfb31U};
+
+ private:
+  const uint32_t* words_ = nullptr;
+  uint64_t blocks_ = 0;
+};
+
 }  // namespace murr

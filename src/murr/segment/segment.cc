@@ -241,6 +241,16 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   Extent index = payload.Add(slots.data(), slots.size() * sizeof(IndexSlot), &slices);
   footer.Put<uint64_t>(slots.size());
   footer.PutExtent(index);
+  std::vector<uint32_t> filter;
+  {
+    const Column& keys = batch.columns[schema.key_index()];
+    std::vector<uint64_t> hashes(static_cast<size_t>(keys.length));
+    for (int64_t r = 0; r < keys.length; ++r) hashes[r] = HashKey(keys.StringValue(r));
+    filter = BuildKeyFilter(hashes.data(), hashes.size());
+  }
+  Extent filter_extent = payload.Add(filter.data(), filter.size() * 4, &slices);
+  footer.Put<uint64_t>(FilterBlocksFor(rows));
+  footer.PutExtent(filter_extent);
 
   static const uint8_t kZeros[64] = {};
   size_t footer_start = RoundUp64(payload.end());
@@ -439,9 +449,14 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   seg->records_ = records.data();
   uint64_t capacity;
   Extent eidx;
-  if (!r.Get(&capacity) || !r.GetExtent(&eidx) || !r.AtEnd()) {
-    return corrupt("footer index entry truncated or trailing bytes");
+  if (!r.Get(&capacity) || !r.GetExtent(&eidx)) return corrupt("footer index entry truncated");
+  // Version 4: the key filter (key_index.h).
+  uint64_t filter_blocks = 0;
+  Extent efilter;
+  if (version >= kSegmentVersion && (!r.Get(&filter_blocks) || !r.GetExtent(&efilter))) {
+    return corrupt("footer key filter entry truncated");
   }
+  if (!r.AtEnd()) return corrupt("trailing bytes after the footer");
   if (capacity != IndexCapacityFor(rows)) return corrupt("index capacity does not fit row count");
   Buffer idx;
   MURR_RETURN_IF_ERROR(check_extent(eidx, capacity * sizeof(IndexSlot), "key index", &idx));
@@ -457,6 +472,18 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     return corrupt("key index holds " + std::to_string(used) + " keys, expected " +
                    std::to_string(rows));
   if (seg->columns_[seg->key_index_].null_count != 0) return corrupt("key column has nulls");
+  if (version >= kSegmentVersion) {
+    if (filter_blocks != FilterBlocksFor(rows)) {
+      return corrupt("key filter of " + std::to_string(filter_blocks) + " blocks for " +
+                     std::to_string(rows) + " rows");
+    }
+    Buffer filter;
+    MURR_RETURN_IF_ERROR(check_extent(efilter, filter_blocks * 32, "key filter", &filter));
+    if (filter_blocks > 0) {
+      file->Advise(filter.data(), filter.size(), MappedFile::Residency::kHot);
+      seg->filter_ = KeyFilterView(filter.as<uint32_t>(), filter_blocks);
+    }
+  }
   // The read path touches the records, the index and the columnar value columns (utf8, binary,
   // fixed-size lists): map them now, so that a read does not take a page fault per row (a
   // float32[768] row spans one or two pages). The key column is needed only for keys longer than

@@ -59,6 +59,8 @@ class Segment {
   Column ReadColumn(int i) const;
   const Column& keys() const { return columns_[key_index_]; }
   const KeyIndexView& index() const { return index_; }
+  // The key filter (absent in files before version 4: present() is false).
+  const KeyFilterView& filter() const { return filter_; }
   const std::string& path() const { return file_->path(); }
   size_t file_size() const { return file_->size(); }
 
@@ -71,6 +73,7 @@ class Segment {
   RecordLayout layout_;
   const uint8_t* records_ = nullptr;
   KeyIndexView index_;
+  KeyFilterView filter_;
 };
 
 }  // namespace murr

@@ -214,18 +214,41 @@ std::vector<RowRef> LookupKeys(const std::vector<std::shared_ptr<const Segment>>
     pending[i] = static_cast<uint32_t>(i);
   }
   size_t left = n;
-  // Newest segment first; each later pass looks up only the keys still missing.
+  std::vector<uint32_t> probe, skipped;
+  // Newest segment first; each later pass looks up only the keys still missing. A segment's key
+  // filter sends the keys it certainly lacks straight on to the older segments. The oldest
+  // segment is probed without it: a key found there is found, a key missing there is missing,
+  // and for the (usual) present keys the filter would only add a cache line.
   for (size_t k = segments.size(); k-- > 0 && left > 0;) {
-    segments[k]->index().FindBatch(keys, hashes.data(), pending.data(), left, rows.data());
+    const KeyFilterView& filter = segments[k]->filter();
+    const uint32_t* ask = pending.data();
+    size_t asked = left, skip = 0;
+    if (k > 0 && filter.present()) {
+      probe.resize(left);
+      skipped.resize(left);
+      for (size_t j = 0; j < left; ++j) __builtin_prefetch(filter.Block(hashes[pending[j]]));
+      asked = 0;
+      for (size_t j = 0; j < left; ++j) {
+        const uint32_t i = pending[j];
+        if (filter.MayContain(hashes[i])) {
+          probe[asked++] = i;
+        } else {
+          skipped[skip++] = i;
+        }
+      }
+      ask = probe.data();
+    }
+    segments[k]->index().FindBatch(keys, hashes.data(), ask, asked, rows.data());
     size_t still = 0;
-    for (size_t j = 0; j < left; ++j) {
-      uint32_t i = pending[j];
+    for (size_t j = 0; j < asked; ++j) {
+      uint32_t i = ask[j];
       if (rows[i] >= 0) {
         refs[i] = RowRef{static_cast<uint32_t>(k), static_cast<uint32_t>(rows[i])};
       } else {
         pending[still++] = i;
       }
     }
+    for (size_t j = 0; j < skip; ++j) pending[still++] = skipped[j];
     left = still;
   }
   return refs;
