@@ -24,8 +24,17 @@ Buffer Buffer::Allocate(size_t size) {
                 }));
 }
 
+Buffer Buffer::AllocateForOverwrite(size_t size) {
+  size_t cap = RoundUp64(size);
+  uint8_t* p = AlignedAlloc(cap);
+  if (cap > size) std::memset(p + size, 0, cap - size);
+  return Buffer(p, size, std::shared_ptr<const void>(p, [](const void* q) {
+                  std::free(const_cast<void*>(q));
+                }));
+}
+
 Buffer Buffer::Copy(const void* data, size_t size) {
-  Buffer b = Allocate(size);
+  Buffer b = AllocateForOverwrite(size);
   if (size) std::memcpy(b.mutable_data(), data, size);
   return b;
 }

@@ -26,6 +26,9 @@ class Buffer {
 
   // A zero-filled, 64-byte aligned buffer of `size` bytes (capacity rounded up to 64).
   static Buffer Allocate(size_t size);
+  // The same without zeroing [0, size) (the padding up to the capacity is zeroed): for a caller
+  // that writes every byte of it before anyone reads it.
+  static Buffer AllocateForOverwrite(size_t size);
   // An owned, aligned copy of the given bytes.
   static Buffer Copy(const void* data, size_t size);
 

@@ -208,12 +208,19 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int
     uint8_t bool_bits = 0;
     for (int64_t i = i8; i < stop; ++i) {
       const uint8_t* rec = recs[i - begin];
-      if (rec == nullptr) continue;
+      bool valid = rec != nullptr;
       if constexpr (kPerSource) {
-        s = rc.slots[srcs[i - begin]];
-        if (s.null_byte == kAbsentSlot) continue;
+        if (valid) {
+          s = rc.slots[srcs[i - begin]];
+          valid = s.null_byte != kAbsentSlot;
+        }
       }
-      if (s.null_byte >= 0 && (rec[s.null_byte] & s.null_mask) == 0) continue;
+      if (valid && s.null_byte >= 0) valid = (rec[s.null_byte] & s.null_mask) != 0;
+      if (!valid) {
+        // The arena is not zeroed: a null's value slot is.
+        if constexpr (Width > 0) std::memset(values + i * Width, 0, Width);
+        continue;
+      }
       const int bit = static_cast<int>(i - i8);
       valid_bits |= static_cast<uint8_t>(1u << bit);
       ++valid_count;  // not a popcount: the x86-64 baseline has no POPCNT (a libgcc call)
@@ -260,16 +267,21 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
                          : static_cast<size_t>(n) * FixedWidth(columns[c].type);
     total += RoundUp64(value_bytes[c]) + RoundUp64(BitmapBytes(n));
   }
-  Buffer arena = Buffer::Allocate(total);
+  // Every value slot and validity byte is written below (nulls as zeros); only the padding
+  // between the slices is zeroed here, not the whole arena.
+  Buffer arena = Buffer::AllocateForOverwrite(total);
+  uint8_t* base = arena.mutable_data();
   size_t at = 0;
   for (size_t c = 0; c < nc; ++c) {
     out[c].type = columns[c].type;
     out[c].length = n;
     out[c].values = arena.Slice(at, value_bytes[c]);
-    values[c] = arena.mutable_data() + at;
+    values[c] = base + at;
+    std::memset(base + at + value_bytes[c], 0, RoundUp64(value_bytes[c]) - value_bytes[c]);
     at += RoundUp64(value_bytes[c]);
     validity_buffers[c] = arena.Slice(at, BitmapBytes(n));
-    validity[c] = arena.mutable_data() + at;
+    validity[c] = base + at;
+    std::memset(base + at + BitmapBytes(n), 0, RoundUp64(BitmapBytes(n)) - BitmapBytes(n));
     at += RoundUp64(BitmapBytes(n));
   }
   // Rows go in groups: fetch every record of the group (the cache misses overlap), then copy one
