@@ -22,7 +22,12 @@ std::string Serialize(const murr::FetchRequest& r) {
   std::string out = "{\"keys\":[";
   for (size_t i = 0; i < r.keys().size(); ++i) {
     if (i) out += ',';
-    murr::AppendJsonString(&out, r.keys()[i]);
+    const murr::KeyToken& t = r.keys()[i];
+    if (t.kind == murr::KeyToken::Kind::kString) {
+      murr::AppendJsonString(&out, t.text);
+    } else {
+      out += t.text;  // a number's literal, as the request had it
+    }
   }
   out += "],\"columns\":[";
   for (size_t i = 0; i < r.columns().size(); ++i) {
@@ -62,7 +67,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(dom_keys.size() == request.keys().size(), "DOM: key count differs");
   size_t k = 0;
   for (simdjson::dom::element key : dom_keys) {
-    FUZZ_CHECK(key.get_string().value_unsafe() == request.keys()[k], "DOM: key differs");
+    const murr::KeyToken& t = request.keys()[k];
+    if (t.kind == murr::KeyToken::Kind::kString) {
+      FUZZ_CHECK(key.is_string() && key.get_string().value_unsafe() == t.text, "DOM: key differs");
+    } else {
+      FUZZ_CHECK(key.is_number(), "DOM: a number key is not a number");
+      // (The DOM reads "-0" as a double, so only its integers are compared.)
+      if (t.kind == murr::KeyToken::Kind::kInt64 && key.is_int64()) {
+        FUZZ_CHECK(key.get_int64().value_unsafe() == static_cast<int64_t>(t.bits),
+                   "DOM: int64 key differs");
+      } else if (t.kind == murr::KeyToken::Kind::kUInt64) {
+        FUZZ_CHECK(key.is_uint64() && key.get_uint64().value_unsafe() == t.bits,
+                   "DOM: uint64 key differs");
+      }
+    }
     ++k;
   }
   FUZZ_CHECK(request.keys().size() <= kMaxKeys, "key limit not enforced");

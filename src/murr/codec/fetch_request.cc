@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <charconv>
+#include <cstdint>
 #include <utility>
 
 #include <absl/container/flat_hash_set.h>
@@ -29,16 +31,17 @@ Status InvalidJson(simdjson::error_code err) {
                                  simdjson::error_message(err));
 }
 
-// Reads an array of strings into `out` (string views into the parser's buffer). `field` names the
-// array in messages; `limit` caps the element count.
-template <typename Sink>
-Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
+// Reads an array, calling element(i, value, type) for each element. `field` names the array in
+// messages; `limit` caps the element count.
+template <typename Element>
+Status ParseArray(od::value& value, std::string_view field, std::string_view of, size_t limit,
+                  Element&& element) {
   od::json_type jt;
   if (auto err = value.type().get(jt)) return InvalidJson(err);
   if (jt != od::json_type::array) {
     if (auto err = CheckAnnouncedScalar(value, jt)) return InvalidJson(err);
     return Status::InvalidArgument(
-        fmt::format("'{}' must be an array of strings, got {}", field, JsonTypeName(jt)));
+        fmt::format("'{}' must be an array of {}, got {}", field, of, JsonTypeName(jt)));
   }
   od::array array;
   if (auto err = value.get_array().get(array)) return InvalidJson(err);
@@ -49,22 +52,81 @@ Status ParseStringArray(od::value& value, std::string_view field, size_t limit, 
         "too many {}: the request has {}, the limit is {} per request", field, count, limit));
   }
   size_t i = 0;
-  for (auto element : array) {
+  for (auto item : array) {
     od::value v;
-    if (auto err = std::move(element).get(v)) return InvalidJson(err);
+    if (auto err = std::move(item).get(v)) return InvalidJson(err);
     if (auto err = v.type().get(jt)) return InvalidJson(err);
-    if (jt != od::json_type::string) {
-      if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
-      return Status::InvalidArgument(
-          fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
-    }
-    std::string_view s;
-    if (auto err = v.get_string().get(s)) {
-      return Status::InvalidArgument(
-          fmt::format("{}[{}]: invalid JSON string: {}", field, i, simdjson::error_message(err)));
-    }
-    MURR_RETURN_IF_ERROR(sink(i, s));
+    MURR_RETURN_IF_ERROR(element(i, v, jt));
     ++i;
+  }
+  return Status::OK();
+}
+
+Status GetString(od::value& v, std::string_view field, size_t i, std::string_view* s) {
+  if (auto err = v.get_string().get(*s)) {
+    return Status::InvalidArgument(
+        fmt::format("{}[{}]: invalid JSON string: {}", field, i, simdjson::error_message(err)));
+  }
+  return Status::OK();
+}
+
+// Reads an array of strings, calling sink(i, s) with views into the parser's buffer.
+template <typename Sink>
+Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
+  return ParseArray(
+      value, field, "strings", limit, [&](size_t i, od::value& v, od::json_type jt) -> Status {
+        if (jt != od::json_type::string) {
+          if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
+          return Status::InvalidArgument(
+              fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
+        }
+        std::string_view s;
+        MURR_RETURN_IF_ERROR(GetString(v, field, i, &s));
+        return sink(i, s);
+      });
+}
+
+// One key: a string, or a number kept as its token (its kind, its value when an integer fits
+// 64 bits, and its text).
+Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
+  if (jt == od::json_type::string) {
+    out->kind = KeyToken::Kind::kString;
+    return GetString(v, "keys", i, &out->text);
+  }
+  if (jt != od::json_type::number) {
+    if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
+    return Status::InvalidArgument(
+        fmt::format("keys[{}] must be a string or an integer, got {}", i, JsonTypeName(jt)));
+  }
+  // From the text, as the JSON columns reader does (codec/json_text.h): exact for integers.
+  std::string_view token = RawToken(v);
+  bool is_integer = false;
+  if (!ScanJsonNumber(token, &is_integer)) {
+    return Status::InvalidArgument(fmt::format("keys[{}]: invalid number '{}'", i, Quote(token)));
+  }
+  out->text = token;
+  if (!is_integer) {
+    out->kind = KeyToken::Kind::kFloat;
+    return Status::OK();
+  }
+  const char* b = token.data();
+  const char* e = b + token.size();
+  if (token[0] == '-') {
+    int64_t x = 0;
+    auto r = std::from_chars(b, e, x);
+    out->kind =
+        r.ec == std::errc() && r.ptr == e ? KeyToken::Kind::kInt64 : KeyToken::Kind::kBigInteger;
+    out->bits = static_cast<uint64_t>(x);
+    return Status::OK();
+  }
+  uint64_t u = 0;
+  auto r = std::from_chars(b, e, u);
+  if (r.ec != std::errc() || r.ptr != e) {
+    out->kind = KeyToken::Kind::kBigInteger;
+  } else {
+    out->kind =
+        u > static_cast<uint64_t>(INT64_MAX) ? KeyToken::Kind::kUInt64 : KeyToken::Kind::kInt64;
+    out->bits = u;
   }
   return Status::OK();
 }
@@ -119,11 +181,11 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
     *seen = true;
     if (name == "keys") {
       auto& keys = request.keys_;
-      MURR_RETURN_IF_ERROR(
-          ParseStringArray(value, "keys", max_keys, [&](size_t, std::string_view s) {
-            keys.push_back(s);
-            return Status::OK();
-          }));
+      MURR_RETURN_IF_ERROR(ParseArray(value, "keys", "strings or integers", max_keys,
+                                      [&](size_t i, od::value& v, od::json_type jt) {
+                                        keys.emplace_back();
+                                        return ParseKey(v, jt, i, &keys.back());
+                                      }));
     } else if (name == "columns") {
       auto& columns = request.columns_;
       absl::flat_hash_set<std::string_view> requested;

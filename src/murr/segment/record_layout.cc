@@ -9,7 +9,10 @@ RecordLayout::RecordLayout(const TableSchema& schema, uint32_t key_width) {
   slot_.assign(cols.size(), -1);
   std::vector<int> members;
   for (size_t i = 0; i < cols.size(); ++i) {
-    if (InRecordBlock(cols[i].type)) members.push_back(static_cast<int>(i));
+    // The key is stored columnar whatever its type: the record carries its inline copy.
+    if (InRecordBlock(cols[i].type) && static_cast<int>(i) != schema.key_index()) {
+      members.push_back(static_cast<int>(i));
+    }
   }
   // Widest first: every value is naturally aligned inside the record without padding.
   std::stable_sort(members.begin(), members.end(), [&](int a, int b) {

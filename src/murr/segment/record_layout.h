@@ -5,8 +5,10 @@
 // fixed-size lists stay columnar (Arrow offsets + data), and each record also carries a copy of its
 // key (a length byte, then up to `key_width` bytes) so that the key index confirms a match on the
 // record line that the gather is about to read anyway, instead of touching the key column's offsets
-// and bytes (two more cache misses). The value part is derived from the schema alone; key_width is
-// chosen per segment (its longest key, at most kMaxInlineKey). Immutable; thread-safe.
+// and bytes (two more cache misses). An int64 / uint64 key is stored columnar too (its 8 values
+// bytes), and its inline copy is those 8 bytes (decision 0024). The value part is derived from the
+// schema alone; key_width is chosen per segment (its longest key, at most kMaxInlineKey).
+// Immutable; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -133,7 +133,7 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
     const Column& keys = batch.columns[schema.key_index()];
     for (int64_t r = b; r < e; ++r) {
       uint8_t* rec = base + static_cast<size_t>(r) * stride + layout.key_len_offset();
-      std::string_view k = keys.StringValue(r);
+      std::string_view k = keys.KeyBytes(r);
       rec[0] = static_cast<uint8_t>(std::min<size_t>(k.size(), 255));
       std::memcpy(rec + 1, k.data(), std::min<size_t>(k.size(), layout.key_width()));
     }
@@ -179,7 +179,7 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   {
     const Column& keys = batch.columns[schema.key_index()];
     for (int64_t r = 0; r < keys.length && key_width < kMaxInlineKey; ++r) {
-      key_width = std::max<uint32_t>(key_width, static_cast<uint32_t>(keys.StringValue(r).size()));
+      key_width = std::max<uint32_t>(key_width, static_cast<uint32_t>(keys.KeyBytes(r).size()));
     }
   }
   const RecordLayout layout(schema, key_width);
