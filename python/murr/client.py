@@ -169,11 +169,7 @@ def _json_keys(keys: Any) -> bytes:
 
 def _fetch_body(keys: Sequence[str] | Sequence[int], columns: Sequence[str]) -> bytes:
     return (
-        b'{"keys":'
-        + _json_keys(keys)
-        + b',"columns":'
-        + _json_strings(columns)
-        + b"}"
+        b'{"keys":' + _json_keys(keys) + b',"columns":' + _json_strings(columns) + b"}"
     )
 
 

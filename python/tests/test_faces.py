@@ -484,7 +484,7 @@ def test_integer_keys(face: object, dtype: DType) -> None:
     )
     # DuckDB writes the key: BIGINT / UBIGINT.
     sql_type = "BIGINT" if dtype is DType.INT64 else "UBIGINT"
-    values = ", ".join(f"({i}::{sql_type}, {n}.5::DOUBLE)" for n, i in enumerate(ids))
+    values = ", ".join(f"('{i}'::{sql_type}, {n}.5::DOUBLE)" for n, i in enumerate(ids))
     rel = duckdb.connect().sql(f"SELECT * FROM (VALUES {values}) t(id, v)")
     assert face.write("ik", rel) == len(ids)
     asked = [42, 7, int(info.max), int(info.min), 42]
@@ -497,7 +497,10 @@ def test_integer_keys(face: object, dtype: DType) -> None:
         assert batch.column(0).to_pylist() == want_ids[:n]
         assert batch.column(1).to_pylist() == want_v[:n]
     # Decimal strings are the same keys (for clients whose numbers are doubles).
-    assert face.read("ik", [str(info.max), "2"], ["v"]).column(0).to_pylist() == [1.5, 3.5]
+    assert face.read("ik", [str(info.max), "2"], ["v"]).column(0).to_pylist() == [
+        1.5,
+        3.5,
+    ]
     # Last write wins, with an int array as the key column.
     face.write("ik", {"id": np.array([2], dtype=dtype.value), "v": np.array([9.0])})
     assert face.read("ik", np.array([2, 1], dtype=dtype.value), ["v"]).column(

@@ -412,8 +412,8 @@ TEST_F(HttpApiTest, IntegerKeysOverJsonAndArrow) {
     std::vector<Case> cases = {
         {"[1.5]", "keys[0] must be an integer, got the number 1.5 " + ctx},
         {"[1, 2e3]", "keys[1] must be an integer, got the number 2e3 " + ctx},
-        {"[" abc "]",
-         "keys[0] must be an integer or a decimal integer string, got the string " abc " " + ctx},
+        {R"(["abc"])",
+         R"(keys[0] must be an integer or a decimal integer string, got the string "abc" )" + ctx},
         {"[18446744073709551616]",
          std::string("keys[0] = 18446744073709551616 is out of the ") + dtype + " range " + ctx},
         {is_signed ? "[9223372036854775808]" : "[-1]",
