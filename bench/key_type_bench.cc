@@ -19,6 +19,7 @@
 
 #include "bench/compare/http_client.h"
 #include "murr/api/http/http_server.h"
+#include "murr/codec/fetch_request.h"
 #include "murr/config/config.h"
 #include "murr/service/table_service.h"
 
@@ -143,7 +144,7 @@ int main(int argc, char** argv) {
   std::string cols_json;
   for (int c = 0; c < columns; ++c) cols_json += (c ? ",\"" : "\"") + col_names[c] + "\"";
   std::mt19937_64 rng(42);
-  std::vector<double> engine_int, engine_str, http_int, http_str;
+  std::vector<double> engine_int, engine_str, http_int, http_str, parse_int, parse_str;
   double check = 0;
   for (int r = 0; r < requests + 20; ++r) {
     std::vector<int64_t> ks(static_cast<size_t>(keys));
@@ -182,7 +183,22 @@ int main(int argc, char** argv) {
       if (!code.ok() || *code != 200) Die("http fetch failed");
       return us;
     };
+    // The request parse and the keys' conversion alone (the part of HTTP that differs).
+    auto parse = [&](bool is_int) {
+      auto s = Clock::now();
+      auto req = murr::FetchRequest::Parse(is_int ? req_int : req_str, 100000);
+      std::vector<std::string_view> bytes;
+      std::vector<uint64_t> ints;
+      if (!req.ok() || !req->read_keys()
+                            .ToKeyBytes(is_int ? murr::DataType::kInt64 : murr::DataType::kUtf8,
+                                        "t", &bytes, &ints)
+                            .ok()) {
+        Die("parse failed");
+      }
+      return Us(s);
+    };
     const bool int_first = r % 2 == 0;
+    double p1 = parse(int_first), p2 = parse(!int_first);
     double e1 = engine(int_first), e2 = engine(!int_first);
     double h1 = over_http(int_first), h2 = over_http(!int_first);
     if (r < 20) continue;
@@ -190,6 +206,8 @@ int main(int argc, char** argv) {
     (int_first ? engine_str : engine_int).push_back(e2);
     (int_first ? http_int : http_str).push_back(h1);
     (int_first ? http_str : http_int).push_back(h2);
+    (int_first ? parse_int : parse_str).push_back(p1);
+    (int_first ? parse_str : parse_int).push_back(p2);
   }
   std::printf("read %d random keys x %d float32 columns of %lld rows, %d requests (check %.0f):\n",
               keys, columns, static_cast<long long>(rows), requests, check);
@@ -197,6 +215,8 @@ int main(int argc, char** argv) {
   Report("engine, utf8 decimal keys", engine_str);
   Report("HTTP Arrow, int64 keys", http_int);
   Report("HTTP Arrow, utf8 decimal keys", http_str);
+  Report("JSON request parse, int64", parse_int);
+  Report("JSON request parse, utf8", parse_str);
   std::printf("  p50 utf8/int64: engine %.2fx, HTTP %.2fx\n",
               Percentile(engine_str, 0.5) / Percentile(engine_int, 0.5),
               Percentile(http_str, 0.5) / Percentile(http_int, 0.5));

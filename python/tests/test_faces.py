@@ -514,8 +514,10 @@ def test_integer_keys(face: object, dtype: DType) -> None:
         ([1.5], f"keys[0] must be an integer, got the number 1.5 {ctx}"),
         (
             [1, "x1"],
-            "keys[1] must be an integer or a decimal integer string, "
-            f'got the string "x1" {ctx}',
+            (
+                "keys[1] must be an integer or a decimal integer string, "
+                f'got the string "x1" {ctx}'
+            ),
         ),
         ([over], f"keys[0] = {over} is out of the {dtype.value} range {ctx}"),
         ([2**64], f"keys[0] = {2**64} is out of the {dtype.value} range {ctx}"),

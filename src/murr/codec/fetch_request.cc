@@ -5,6 +5,7 @@
 
 #include <charconv>
 #include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include <absl/container/flat_hash_set.h>
@@ -86,6 +87,42 @@ Status ParseStringArray(od::value& value, std::string_view field, size_t limit, 
       });
 }
 
+// Eight ASCII digits (little-endian load) to their value, or false when one is not a digit.
+inline bool EightDigits(const char* p, uint64_t* value) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  // Every byte in '0'..'9': its high nibble is 3 and adding 6 does not carry into it.
+  if (((v & 0xF0F0F0F0F0F0F0F0ull) |
+       (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) != 0x3333333333333333ull) {
+    return false;
+  }
+  v &= 0x0F0F0F0F0F0F0F0Full;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;    // pairs
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;  // quads
+  *value = (v * 10000 + (v >> 32)) & 0xFFFFFFFFull;   // eight
+  return true;
+}
+
+// A canonical unsigned decimal of 1..19 digits (no leading zero), which always fits uint64.
+bool ParseShortDecimal(std::string_view d, uint64_t* out) {
+  const size_t n = d.size();
+  if (n == 0 || n > 19 || (d[0] == '0' && n > 1)) return false;
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t eight;
+    if (!EightDigits(d.data() + i, &eight)) return false;
+    v = v * 100000000 + eight;
+  }
+  for (; i < n; ++i) {
+    const unsigned c = static_cast<unsigned char>(d[i]) - '0';
+    if (c > 9) return false;
+    v = v * 10 + c;
+  }
+  *out = v;
+  return true;
+}
+
 // One key: a string, or a number kept as its token (its kind, its value when an integer fits
 // 64 bits, and its text).
 Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
@@ -98,8 +135,25 @@ Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
     return Status::InvalidArgument(
         fmt::format("keys[{}] must be a string or an integer, got {}", i, JsonTypeName(jt)));
   }
-  // From the text, as the JSON columns reader does (codec/json_text.h): exact for integers.
   std::string_view token = RawToken(v);
+  out->text = token;
+  // The common case, a plain integer of up to 19 digits, eight digits at a time.
+  uint64_t magnitude = 0;
+  const bool negative = !token.empty() && token[0] == '-';
+  if (ParseShortDecimal(token.substr(negative ? 1 : 0), &magnitude)) {
+    if (!negative) {
+      out->kind = magnitude > static_cast<uint64_t>(INT64_MAX) ? KeyToken::Kind::kUInt64
+                                                               : KeyToken::Kind::kInt64;
+      out->bits = magnitude;
+    } else if (magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
+      out->kind = KeyToken::Kind::kInt64;
+      out->bits = 0 - magnitude;  // two's complement of -magnitude
+    } else {
+      out->kind = KeyToken::Kind::kBigInteger;
+    }
+    return Status::OK();
+  }
+  // Anything else from the text, as the JSON columns reader does (codec/json_text.h).
   bool is_integer = false;
   if (!ScanJsonNumber(token, &is_integer)) {
     return Status::InvalidArgument(fmt::format("keys[{}]: invalid number '{}'", i, Quote(token)));

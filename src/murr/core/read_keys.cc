@@ -178,7 +178,7 @@ Status ReadKeys::ToKeyBytes(DataType key_type, std::string_view table,
     for (size_t i = 0; i < n_; ++i) out->push_back(IntegerKeyBytes(v + i));
     return Status::OK();
   }
-  ints->resize(n_);
+  if (ints->size() < n_) ints->resize(n_);
   uint64_t* dst = ints->data();
   switch (source_) {
     case Source::kSigned:
@@ -209,6 +209,12 @@ Status ReadKeys::ToKeyBytes(DataType key_type, std::string_view table,
     case Source::kTokens: {
       const auto* t = static_cast<const KeyToken*>(data_);
       for (size_t i = 0; i < n_; ++i) {
+        // The common case inline: an integer token that fits int64 (and, for uint64, is >= 0).
+        if (t[i].kind == KeyToken::Kind::kInt64 &&
+            (is_signed || static_cast<int64_t>(t[i].bits) >= 0)) {
+          dst[i] = t[i].bits;
+          continue;
+        }
         MURR_RETURN_IF_ERROR(TokenToInteger(t[i], i, is_signed, table, key_type, &dst[i]));
       }
       break;
