@@ -470,7 +470,7 @@ def test_embeddings_and_zoned_timestamps_round_trip(face: object) -> None:
 
 
 @pytest.mark.parametrize("dtype", [DType.INT64, DType.UINT64], ids=lambda d: d.value)
-def test_integer_keys(face: object, dtype: DType) -> None:
+def test_integer_keys(face: object, dtype: DType, workdir) -> None:
     """An int64 / uint64 key (decision 0024): reads take ints, NumPy integer arrays and decimal
     strings; replies keep the key's type; a key the type cannot hold is an error naming it."""
     info = np.iinfo(dtype.value)
@@ -496,6 +496,20 @@ def test_integer_keys(face: object, dtype: DType) -> None:
         n = len(keys)
         assert batch.column(0).to_pylist() == want_ids[:n]
         assert batch.column(1).to_pylist() == want_v[:n]
+    # Parquet written by DuckDB (INT64 with its INT(64, signed) annotation), and pyarrow's.
+    path = workdir / f"ik-{dtype.value}.parquet"
+    rel.filter("v > 4").write_parquet(str(path))
+    assert face.write_parquet("ik", path) == 1
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array([ids[1]], dtype.to_arrow()),
+                "v": pa.array([1.5], pa.float64()),
+            }
+        ),
+        workdir / f"ik-pa-{dtype.value}.parquet",
+    )
+    assert face.write_parquet("ik", workdir / f"ik-pa-{dtype.value}.parquet") == 1
     # Decimal strings are the same keys (for clients whose numbers are doubles).
     assert face.read("ik", [str(info.max), "2"], ["v"]).column(0).to_pylist() == [
         1.5,
