@@ -231,7 +231,7 @@ constexpr std::string_view kDocument = R"JSON({
       "FetchRequest": {
         "type": "object",
         "properties": {
-          "keys": {"type": "array", "items": {"oneOf": [{"type": "string"}, {"type": "integer"}]}, "description": "At most server.http.max_fetch_keys keys: strings for a utf8 key; integers (or their decimal strings) for an int64 or uint64 key"},
+          "keys": {"type": "array", "items": {"type": ["string", "integer"]}, "description": "At most server.http.max_fetch_keys keys: strings for a utf8 key; integers (or their decimal strings) for an int64 or uint64 key"},
           "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 4096, "uniqueItems": true},
           "table": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$", "description": "Optional; when present it must equal the path's table"}
         },
