@@ -50,10 +50,11 @@ run: build
 	$(RELEASE_DIR)/murr serve
 
 # Murr side by side with Redis and PostgreSQL (bench/results/full.md and .png), then the engine's
-# own benchmark. See docs/benchmarks.md.
+# own benchmark and int64 against utf8 keys (key_type_bench). See docs/benchmarks.md.
 bench: build
 	$(RELEASE_DIR)/murr_compare --config bench/compare/full.yaml
 	$(RELEASE_DIR)/murr_bench
+	$(RELEASE_DIR)/key_type_bench
 
 # The same comparison on 1M rows (bench/results/quick.md and .png), within 5 minutes.
 bench-quick: build

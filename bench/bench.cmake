@@ -20,6 +20,7 @@ add_dependencies(murr_compare murr_server)
 # http_bench and flight_bench use the harness's HTTP client.
 target_link_libraries(http_bench PRIVATE murr_compare_lib)
 target_link_libraries(flight_bench PRIVATE murr_compare_lib)
+target_link_libraries(key_type_bench PRIVATE murr_compare_lib murr_http)
 target_link_libraries(embedding_bench PRIVATE murr_compare_lib PkgConfig::HIREDIS)
 # murr_soak (`make soak`): long mixed read/write run against the real server; it reuses the
 # comparison harness's HTTP client and process helpers.

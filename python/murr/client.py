@@ -154,13 +154,22 @@ def _json_strings(items: Sequence[str]) -> bytes:
     return json.dumps(list(items)).encode()
 
 
-def _fetch_body(keys: Sequence[str], columns: Sequence[str]) -> bytes:
+def _json_keys(keys: Any) -> bytes:
+    """The keys as a JSON array: strings, or integers for an int64 / uint64 key (a NumPy integer
+    array or a list of int)."""
+    if hasattr(keys, "tolist"):  # a NumPy array: its values as Python ints or strs
+        keys = keys.tolist()
+    if keys and not isinstance(keys[0], str):
+        try:
+            return json.dumps(list(keys)).encode()
+        except TypeError:
+            return json.dumps([int(k) for k in keys]).encode()  # NumPy integer scalars
+    return _json_strings(keys)
+
+
+def _fetch_body(keys: Sequence[str] | Sequence[int], columns: Sequence[str]) -> bytes:
     return (
-        b'{"keys":'
-        + _json_strings(keys)
-        + b',"columns":'
-        + _json_strings(columns)
-        + b"}"
+        b'{"keys":' + _json_keys(keys) + b',"columns":' + _json_strings(columns) + b"}"
     )
 
 

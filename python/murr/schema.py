@@ -208,7 +208,7 @@ class ColumnSchema:
 class TableSchema:
     """A table's schema: the key column's name and every column (the key included).
 
-    The key column must be utf8 and not nullable, as the server requires.
+    The key column must be utf8, int64 or uint64 and not nullable, as the server requires.
     """
 
     key: str
@@ -235,9 +235,10 @@ class TableSchema:
             raise InvalidRequestError(
                 f"key column '{self.key}' is not among the columns"
             )
-        if cols[self.key].dtype is not DType.UTF8:
+        if cols[self.key].dtype not in (DType.UTF8, DType.INT64, DType.UINT64):
             raise InvalidRequestError(
-                f"key column '{self.key}' must be utf8, not {cols[self.key].name}"
+                f"key column '{self.key}' must be utf8, int64 or uint64, "
+                f"not {cols[self.key].name}"
             )
         if cols[self.key].nullable:
             raise InvalidRequestError(

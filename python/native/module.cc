@@ -49,34 +49,122 @@ T Take(murr::Result<T> r) {
   return std::move(r).value();
 }
 
-// UTF-8 views of a sequence of str, valid while `holds` keeps the objects alive (so a list that
-// another thread changes while the GIL is released cannot pull the bytes away).
+// The keys of a read, as the engine's ReadKeys (core/read_keys.h) converts them for the table's key
+// type: a 1-d buffer of int64 / uint64 (a NumPy array: its values are the key bytes, no copy), or
+// a sequence of str and int (UTF-8 views of the str, valid while `holds` keeps the objects alive,
+// so that a list another thread changes while the GIL is released cannot pull the bytes away).
 struct Keys {
+  Keys() = default;
+  Keys(const Keys&) = delete;
+  Keys& operator=(const Keys&) = delete;
+  ~Keys() {
+    if (has_buffer) PyBuffer_Release(&buffer);
+  }
+  size_t size() const { return read.size(); }
+
   std::vector<nb::object> holds;
-  std::vector<std::string_view> views;
+  std::vector<murr::KeyToken> tokens;
+  std::vector<std::string> texts;  // literals of ints beyond 64 bits and of floats
+  Py_buffer buffer{};
+  bool has_buffer = false;
+  murr::ReadKeys read;
 };
-Keys ReadKeys(nb::handle keys) {
-  Keys out;
-  nb::object seq = nb::steal(PySequence_Fast(keys.ptr(), "keys must be a sequence of str"));
+
+// True for a struct-module format of an 8-byte integer ("q", "<Q", "=l", ...); *is_signed.
+bool IsInt64Format(const char* format, Py_ssize_t itemsize, bool* is_signed) {
+  if (format == nullptr || itemsize != 8) return false;
+  std::string_view f(format);
+  if (!f.empty() && (f[0] == '<' || f[0] == '=' || f[0] == '@')) f.remove_prefix(1);
+  if (f.size() != 1) return false;
+  if (f[0] == 'q' || f[0] == 'l') {
+    *is_signed = true;
+    return true;
+  }
+  if (f[0] == 'Q' || f[0] == 'L') {
+    *is_signed = false;
+    return true;
+  }
+  return false;
+}
+
+void ReadKeys(nb::handle keys, Keys* out) {
+  PyObject* obj = keys.ptr();
+  if (!PyUnicode_Check(obj) && !PyBytes_Check(obj) && PyObject_CheckBuffer(obj)) {
+    if (PyObject_GetBuffer(obj, &out->buffer, PyBUF_FORMAT | PyBUF_C_CONTIGUOUS) != 0) {
+      PyErr_Clear();  // not a contiguous buffer: read it as a sequence below
+    } else {
+      out->has_buffer = true;
+      bool is_signed = false;
+      if (out->buffer.ndim == 1 &&
+          IsInt64Format(out->buffer.format, out->buffer.itemsize, &is_signed)) {
+        out->read = murr::ReadKeys::Integers(out->buffer.buf,
+                                             static_cast<size_t>(out->buffer.shape[0]), is_signed);
+        return;
+      }
+      PyBuffer_Release(&out->buffer);
+      out->has_buffer = false;
+    }
+  }
+  nb::object seq = nb::steal(PySequence_Fast(obj, "keys must be a sequence of str or int"));
   if (!seq.is_valid()) throw nb::python_error();
   Py_ssize_t n = PySequence_Fast_GET_SIZE(seq.ptr());
   PyObject** items = PySequence_Fast_ITEMS(seq.ptr());
-  out.holds.reserve(static_cast<size_t>(n) + 1);
-  out.holds.push_back(seq);
-  out.views.reserve(static_cast<size_t>(n));
+  out->holds.reserve(static_cast<size_t>(n) + 1);
+  out->holds.push_back(seq);
+  out->tokens.resize(static_cast<size_t>(n));
+  out->texts.reserve(8);
   for (Py_ssize_t i = 0; i < n; ++i) {
     PyObject* item = items[i];
-    if (!PyUnicode_Check(item)) {
+    murr::KeyToken& t = out->tokens[static_cast<size_t>(i)];
+    if (PyUnicode_Check(item)) {
+      Py_ssize_t size = 0;
+      const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
+      if (!utf8) throw nb::python_error();
+      t.kind = murr::KeyToken::Kind::kString;
+      t.text = std::string_view(utf8, static_cast<size_t>(size));
+      continue;
+    }
+    if (PyFloat_Check(item)) {
+      t.kind = murr::KeyToken::Kind::kFloat;
+      out->texts.push_back(nb::cast<std::string>(nb::repr(nb::handle(item))));
+      continue;
+    }
+    if (PyBool_Check(item) || (!PyLong_Check(item) && !PyIndex_Check(item))) {
       throw EngineError{
           murr::StatusCode::kInvalidArgument,
-          "keys must be str; key " + std::to_string(i) + " is " + Py_TYPE(item)->tp_name};
+          "keys must be str or int; key " + std::to_string(i) + " is " + Py_TYPE(item)->tp_name};
     }
-    Py_ssize_t size = 0;
-    const char* utf8 = PyUnicode_AsUTF8AndSize(item, &size);
-    if (!utf8) throw nb::python_error();
-    out.views.emplace_back(utf8, static_cast<size_t>(size));
+    // An int, or an integer with __index__ (a NumPy integer scalar).
+    nb::object value = nb::steal(PyNumber_Index(item));
+    if (!value.is_valid()) throw nb::python_error();
+    int overflow = 0;
+    long long v = PyLong_AsLongLongAndOverflow(value.ptr(), &overflow);
+    if (overflow == 0) {
+      if (v == -1 && PyErr_Occurred()) throw nb::python_error();
+      t.kind = murr::KeyToken::Kind::kInt64;
+      t.bits = static_cast<uint64_t>(v);
+      continue;
+    }
+    if (overflow > 0) {
+      unsigned long long u = PyLong_AsUnsignedLongLong(value.ptr());
+      if (!(u == static_cast<unsigned long long>(-1) && PyErr_Occurred())) {
+        t.kind = murr::KeyToken::Kind::kUInt64;
+        t.bits = u;
+        continue;
+      }
+      PyErr_Clear();
+    }
+    t.kind = murr::KeyToken::Kind::kBigInteger;
+    out->texts.push_back(nb::cast<std::string>(nb::str(value)));
   }
-  return out;
+  // The literals' storage is complete: point the tokens at it.
+  size_t next = 0;
+  for (murr::KeyToken& t : out->tokens) {
+    if (t.kind == murr::KeyToken::Kind::kFloat || t.kind == murr::KeyToken::Kind::kBigInteger) {
+      t.text = out->texts[next++];
+    }
+  }
+  out->read = murr::ReadKeys::Tokens(out->tokens);
 }
 
 std::vector<std::string> ReadColumns(nb::handle columns) {
@@ -267,12 +355,13 @@ class Engine {
   }
   NativeBatch Read(const std::string& name, nb::handle keys, nb::handle columns) {
     auto service = Service();
-    Keys k = ReadKeys(keys);
+    Keys k;
+    ReadKeys(keys, &k);
     std::vector<std::string> cols = ReadColumns(columns);
     std::shared_ptr<const murr::Batch> batch;
     {
       nb::gil_scoped_release release;
-      batch = std::make_shared<const murr::Batch>(Take(service->Read(name, k.views, cols)));
+      batch = std::make_shared<const murr::Batch>(Take(service->Read(name, k.read, cols)));
     }
     return NativeBatch(std::move(batch));
   }
@@ -281,15 +370,16 @@ class Engine {
   void ReadInto(const std::string& name, nb::handle keys, nb::handle columns,
                 nb::ndarray<Out, nb::ndim<2>, nb::c_contig, nb::device::cpu> out, Out fill) {
     auto service = Service();
-    Keys k = ReadKeys(keys);
+    Keys k;
+    ReadKeys(keys, &k);
     std::vector<std::string> cols = ReadColumns(columns);
-    if (out.shape(0) != k.views.size() || out.shape(1) != cols.size()) {
+    if (out.shape(0) != k.size() || out.shape(1) != cols.size()) {
       throw EngineError{murr::StatusCode::kInvalidArgument,
                         "the output array must have shape (len(keys), len(columns))"};
     }
     Out* data = out.data();
     nb::gil_scoped_release release;
-    murr::Batch batch = Take(service->Read(name, k.views, cols));
+    murr::Batch batch = Take(service->Read(name, k.read, cols));
     for (size_t j = 0; j < batch.columns.size(); ++j) {
       FillColumn<Out>(batch.columns[j], data + j, cols.size(), fill);
     }

@@ -168,8 +168,10 @@ def test_errors_keep_the_server_message_and_derive_from_builtins(
 def test_schemas_are_validated_with_the_servers_rules() -> None:
     with pytest.raises(ValueError, match="key column 'x' is not among the columns"):
         TableSchema("x", {"id": ColumnSchema(DType.UTF8, False)})
-    with pytest.raises(ValueError, match="must be utf8, not int64"):
-        TableSchema("id", {"id": ColumnSchema(DType.INT64, False)})
+    with pytest.raises(ValueError, match="must be utf8, int64 or uint64, not int32"):
+        TableSchema("id", {"id": ColumnSchema(DType.INT32, False)})
+    for dtype in (DType.INT64, DType.UINT64):
+        assert TableSchema("id", {"id": ColumnSchema(dtype, False)}).key == "id"
     with pytest.raises(ValueError, match='must be declared "nullable": false'):
         TableSchema("id", {"id": ColumnSchema(DType.UTF8)})
     with pytest.raises(ValueError, match="unknown dtype 'float128'"):

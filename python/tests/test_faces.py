@@ -467,3 +467,88 @@ def test_embeddings_and_zoned_timestamps_round_trip(face: object) -> None:
         ColumnSchema("utf8[3]")
     with pytest.raises(murr.InvalidRequestError, match="only on timestamp columns"):
         ColumnSchema(DType.INT64, timezone="UTC")
+
+
+@pytest.mark.parametrize("dtype", [DType.INT64, DType.UINT64], ids=lambda d: d.value)
+def test_integer_keys(face: object, dtype: DType, workdir) -> None:
+    """An int64 / uint64 key (decision 0024): reads take ints, NumPy integer arrays and decimal
+    strings; replies keep the key's type; a key the type cannot hold is an error naming it."""
+    info = np.iinfo(dtype.value)
+    ids = [int(info.min), int(info.max), 1, 2, 42]
+    face.create(
+        "ik",
+        TableSchema(
+            "id",
+            {"id": ColumnSchema(dtype, False), "v": ColumnSchema(DType.FLOAT64)},
+        ),
+    )
+    # DuckDB writes the key: BIGINT / UBIGINT.
+    sql_type = "BIGINT" if dtype is DType.INT64 else "UBIGINT"
+    values = ", ".join(f"('{i}'::{sql_type}, {n}.5::DOUBLE)" for n, i in enumerate(ids))
+    rel = duckdb.connect().sql(f"SELECT * FROM (VALUES {values}) t(id, v)")
+    assert face.write("ik", rel) == len(ids)
+    asked = [42, 7, int(info.max), int(info.min), 42]
+    want_ids = [42, None, int(info.max), int(info.min), 42]
+    want_v = [4.5, None, 1.5, 0.5, 4.5]
+    for keys in (asked, np.array(asked, dtype=dtype.value), [np.int64(42)]):
+        batch = face.read("ik", keys, ["id", "v"])
+        assert batch.schema.field("id").type == dtype.to_arrow()
+        n = len(keys)
+        assert batch.column(0).to_pylist() == want_ids[:n]
+        assert batch.column(1).to_pylist() == want_v[:n]
+    # Parquet written by DuckDB (INT64 with its INT(64, signed) annotation), and pyarrow's.
+    path = workdir / f"ik-{dtype.value}.parquet"
+    rel.filter("v > 4").write_parquet(str(path))
+    assert face.write_parquet("ik", path) == 1
+    pq.write_table(
+        pa.table(
+            {
+                "id": pa.array([ids[1]], dtype.to_arrow()),
+                "v": pa.array([1.5], pa.float64()),
+            }
+        ),
+        workdir / f"ik-pa-{dtype.value}.parquet",
+    )
+    assert face.write_parquet("ik", workdir / f"ik-pa-{dtype.value}.parquet") == 1
+    # Decimal strings are the same keys (for clients whose numbers are doubles).
+    assert face.read("ik", [str(info.max), "2"], ["v"]).column(0).to_pylist() == [
+        1.5,
+        3.5,
+    ]
+    # Last write wins, with an int array as the key column.
+    face.write("ik", {"id": np.array([2], dtype=dtype.value), "v": np.array([9.0])})
+    assert face.read("ik", np.array([2, 1], dtype=dtype.value), ["v"]).column(
+        0
+    ).to_pylist() == [9.0, 2.5]
+    m = face.read_numpy("ik", [42, 3], ["v"], fill_value=-1.0)
+    assert m.tolist() == [[4.5], [-1.0]]
+    ctx = f"(table 'ik' has {dtype.value} keys)"
+    over = int(info.max) + 1
+    for keys, message in [
+        ([1.5], f"keys[0] must be an integer, got the number 1.5 {ctx}"),
+        (
+            [1, "x1"],
+            (
+                "keys[1] must be an integer or a decimal integer string, "
+                f'got the string "x1" {ctx}'
+            ),
+        ),
+        ([over], f"keys[0] = {over} is out of the {dtype.value} range {ctx}"),
+        ([2**64], f"keys[0] = {2**64} is out of the {dtype.value} range {ctx}"),
+    ]:
+        with pytest.raises(ValueError) as e:
+            face.read("ik", keys, ["v"])
+        error(e, murr.InvalidRequestError, ValueError, message)
+
+
+def test_integer_keys_on_a_utf8_table_are_an_error(face: object) -> None:
+    one_column_table(face, "s", DType.FLOAT32)
+    face.write("s", {"id": ["1"], "v": [1.0]})
+    with pytest.raises(ValueError) as e:
+        face.read("s", ["1", 5], ["v"])
+    error(
+        e,
+        murr.InvalidRequestError,
+        ValueError,
+        "keys[1] must be a string, got the integer 5 (table 's' has utf8 keys)",
+    )

@@ -307,3 +307,31 @@ def test_bearer_tokens_in_call_headers(workdir) -> None:
 
 def writer_schema() -> pa.Schema:
     return pa.schema([pa.field("id", pa.utf8(), False), ("age", pa.int64())])
+
+
+def test_integer_keys_over_flight(server: Server, flight: fl.FlightClient) -> None:
+    """A uint64 key (decision 0024): DoPut with an Arrow UInt64 key column, a ticket with JSON
+    integers, the key column back as UInt64; an integer beyond the range is INVALID_ARGUMENT."""
+    schema = TableSchema(
+        "id",
+        {"id": ColumnSchema(DType.UINT64, False), "score": ColumnSchema(DType.FLOAT32)},
+    )
+    create(flight, "u", schema)
+    top = 2**64 - 1
+    data = pa.table(
+        {
+            "id": pa.array([top, 0, 7], pa.uint64()),
+            "score": pa.array([1.5, 2.5, 3.5], pa.float32()),
+        }
+    )
+    assert put(flight, "u", data) == {"rows": 3}
+    got = flight.do_get(ticket("u", [7, top, 8, 0], ["id", "score"])).read_all()
+    assert got.schema.field("id").type == pa.uint64()
+    assert got.column("id").to_pylist() == [7, top, None, 0]
+    assert got.column("score").to_pylist() == [3.5, 1.5, None, 2.5]
+    with pytest.raises(pa.ArrowInvalid) as e:
+        flight.do_get(ticket("u", [2**64], ["score"])).read_all()
+    assert flight_error(e) == (
+        "invalid argument",
+        f"keys[0] = {2**64} is out of the uint64 range (table 'u' has uint64 keys)",
+    )

@@ -206,7 +206,7 @@ TEST_F(HttpApiTest, FetchErrors) {
   std::vector<Case> cases = {
       {R"({"keys":["a"],"columns":["nope"]})", 400, "nope"},
       {R"({"keys":["a"],"columns":[]})", 400, "invalid fetch request"},
-      {R"({"keys":[1],"columns":["n"]})", 400, "keys[0]"},
+      {R"({"keys":[1],"columns":["n"]})", 400, "keys[0] must be a string, got the integer 1"},
       {R"({"keys":["a"]})", 400, "columns"},
       {"not json", 400, "invalid fetch request"},
       {R"({"keys":["a"],"columns":["n"],"table":"other"})", 400, "other"},
@@ -367,6 +367,80 @@ TEST_F(HttpApiTest, ArrowWriteAndArrowFetchKeepBits) {
   EXPECT_EQ(got.columns[1].StringValue(3), "q");
   EXPECT_TRUE(got.columns[1].IsNull(2));
   EXPECT_EQ(got.columns[2].Value<int64_t>(5), 1);
+}
+
+// Integer keys (decision 0024): JSON writes and fetches take integers (and their decimal strings),
+// replies keep the key's type, and keys the key type cannot hold get a 400 naming them.
+TEST_F(HttpApiTest, IntegerKeysOverJsonAndArrow) {
+  HttpClient c(port());
+  for (const char* dtype : {"int64", "uint64"}) {
+    const std::string t = std::string("ik_") + dtype;
+    c.Send("DELETE", "/api/v1/table/" + t);
+    HttpReply r = c.Json("PUT", "/api/v1/table/" + t,
+                         std::string(R"({"key":"id","columns":{"id":{"dtype":")") + dtype +
+                             R"(","nullable":false},"x":{"dtype":"float32"}}})");
+    ASSERT_EQ(r.status, 201) << r.body;
+    const bool is_signed = std::string(dtype) == "int64";
+    const std::string big = is_signed ? "9223372036854775807" : "18446744073709551615";
+    const std::string low = is_signed ? "-9223372036854775808" : "0";
+    r = c.Json("PUT", "/api/v1/table/" + t + "/write",
+               R"({"columns":{"id":[1,)" + big + "," + low + R"(,42],"x":[0.5,1.5,2.5,null]}})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    r = c.Json("POST", "/api/v1/table/" + t + "/fetch",
+               R"({"keys":[42,)" + big + R"(,7,"1",)" + low + R"(],"columns":["id","x"]})");
+    ASSERT_EQ(r.status, 200) << r.body;
+    EXPECT_EQ(r.body, R"({"columns":{"id":[42,)" + big + ",null,1," + low +
+                          R"(],"x":[null,1.5,null,0.5,2.5]}})");
+    r = c.Send("POST", "/api/v1/table/" + t + "/fetch",
+               R"({"keys":[)" + big + R"(,5,1],"columns":["id","x"]})",
+               {{"Content-Type", "application/json"}, {"Accept", kArrow}});
+    ASSERT_EQ(r.status, 200);
+    auto read = ReadArrowIpcStream(Buffer::Copy(r.body.data(), r.body.size()));
+    ASSERT_TRUE(read.ok()) << read.status().ToString();
+    const Batch& got = (*read)[0];
+    ASSERT_EQ(got.num_rows, 3);
+    EXPECT_EQ(DataTypeName(got.fields[0].type), dtype);
+    EXPECT_EQ(got.columns[0].Value<uint64_t>(0), std::stoull(is_signed ? big : big));
+    EXPECT_TRUE(got.columns[0].IsNull(1));
+    EXPECT_EQ(got.columns[0].Value<uint64_t>(2), 1u);
+    EXPECT_EQ(got.columns[1].Value<float>(2), 0.5f);
+    struct Case {
+      std::string keys;
+      std::string error;
+    };
+    const std::string ctx = "(table '" + t + "' has " + dtype + " keys)";
+    std::vector<Case> cases = {
+        {"[1.5]", "keys[0] must be an integer, got the number 1.5 " + ctx},
+        {"[1, 2e3]", "keys[1] must be an integer, got the number 2e3 " + ctx},
+        {R"(["abc"])",
+         R"(keys[0] must be an integer or a decimal integer string, got the string "abc" )" + ctx},
+        {"[18446744073709551616]",
+         std::string("keys[0] = 18446744073709551616 is out of the ") + dtype + " range " + ctx},
+        {is_signed ? "[9223372036854775808]" : "[-1]",
+         std::string("keys[0] = ") + (is_signed ? "9223372036854775808" : "-1") +
+             " is out of the " + dtype + " range " + ctx},
+        {"[true]", "invalid fetch request: keys[0] must be a string or an integer, got bool"},
+    };
+    for (const Case& k : cases) {
+      r = c.Json("POST", "/api/v1/table/" + t + "/fetch",
+                 R"({"keys":)" + k.keys + R"(,"columns":["x"]})");
+      EXPECT_EQ(r.status, 400) << k.keys;
+      EXPECT_EQ(ErrorOf(r), k.error) << k.keys;
+    }
+    // Floats and strings in the key column of a write are refused like any int64 column's.
+    r = c.Json("PUT", "/api/v1/table/" + t + "/write", R"({"columns":{"id":[1.5],"x":[1]}})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    r = c.Json("PUT", "/api/v1/table/" + t + "/write", R"({"columns":{"id":[null],"x":[1]}})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(c.Send("DELETE", "/api/v1/table/" + t).status, 200);
+  }
+  // Integers on a utf8 table.
+  CreateDocs(c, "ik_utf8");
+  HttpReply r =
+      c.Json("POST", "/api/v1/table/ik_utf8/fetch", R"({"keys":["a",5],"columns":["n"]})");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(ErrorOf(r),
+            "keys[1] must be a string, got the integer 5 (table 'ik_utf8' has utf8 keys)");
 }
 
 TEST_F(HttpApiTest, ContentNegotiation) {

@@ -28,10 +28,17 @@ std::string ParseError(std::string_view json, size_t max_keys = kMaxKeys) {
   return r.status().message();
 }
 
+// The keys' texts: a string's value, a number's literal.
+std::vector<std::string> Keys(const FetchRequest& req) {
+  std::vector<std::string> out;
+  for (const KeyToken& k : req.keys()) out.emplace_back(k.text);
+  return out;
+}
+
 TEST(FetchRequestTest, ParsesKeysColumnsAndTable) {
   FetchRequest req =
       MustParse(R"({"keys": ["a", "b", "a", ""], "columns": ["score", "id"], "table": "docs"})");
-  EXPECT_THAT(req.keys(), ElementsAre("a", "b", "a", ""));
+  EXPECT_THAT(Keys(req), ElementsAre("a", "b", "a", ""));
   EXPECT_THAT(req.columns(), ElementsAre("score", "id"));
   EXPECT_EQ(req.table(), "docs");
 }
@@ -39,7 +46,7 @@ TEST(FetchRequestTest, ParsesKeysColumnsAndTable) {
 TEST(FetchRequestTest, FieldsInAnyOrderAndTableOptional) {
   FetchRequest req = MustParse(R"({"columns": ["x"], "keys": ["k1"]})");
   EXPECT_EQ(req.table(), "");
-  EXPECT_THAT(req.keys(), ElementsAre("k1"));
+  EXPECT_THAT(Keys(req), ElementsAre("k1"));
   EXPECT_THAT(req.columns(), ElementsAre("x"));
 }
 
@@ -52,8 +59,8 @@ TEST(FetchRequestTest, UnescapesKeysAndNames) {
   FetchRequest req = MustParse(
       R"({"keys": ["caf\u00e9", "\ud83d\ude00", "tab\there", "q\"uote", "nul\u0000byte"],)"
       R"( "columns": ["s\u0063ore"], "table": "t\u0031"})");
-  EXPECT_THAT(req.keys(), ElementsAre("caf\xC3\xA9", "\xF0\x9F\x98\x80", "tab\there", "q\"uote",
-                                      std::string_view("nul\0byte", 8)));
+  EXPECT_THAT(Keys(req), ElementsAre("caf\xC3\xA9", "\xF0\x9F\x98\x80", "tab\there", "q\"uote",
+                                     std::string("nul\0byte", 8)));
   EXPECT_THAT(req.columns(), ElementsAre("score"));
   EXPECT_EQ(req.table(), "t1");
 }
@@ -69,12 +76,12 @@ TEST(FetchRequestTest, KeyViewsSurviveMovesAndTheInputGoingAway) {
     json.assign(json.size(), '#');             // scribble over the input
   }
   for (int i = 0; i < 20; ++i) {
-    EXPECT_THAT(requests[i].keys(), ElementsAre("key-" + std::to_string(i), "x\ny"));
+    EXPECT_THAT(Keys(requests[i]), ElementsAre("key-" + std::to_string(i), "x\ny"));
   }
   FetchRequest moved = std::move(requests[7]);
-  EXPECT_THAT(moved.keys(), ElementsAre("key-7", "x\ny"));
+  EXPECT_THAT(Keys(moved), ElementsAre("key-7", "x\ny"));
   moved = std::move(requests[3]);
-  EXPECT_THAT(moved.keys(), ElementsAre("key-3", "x\ny"));
+  EXPECT_THAT(Keys(moved), ElementsAre("key-3", "x\ny"));
 }
 
 TEST(FetchRequestTest, KeyLimit) {
@@ -100,13 +107,13 @@ TEST(FetchRequestTest, ShapeErrors) {
   EXPECT_THAT(ParseError(R"({"keys": [nah], "columns": ["c"]})"),
               HasSubstr("fetch request is not valid JSON"));
   EXPECT_EQ(ParseError(R"({"keys": [null], "columns": ["c"]})"),
-            "keys[0] must be a string, got null");
+            "keys[0] must be a string or an integer, got null");
   EXPECT_THAT(ParseError(R"({"columns": ["c"]})"), HasSubstr("fetch request has no 'keys' field"));
   EXPECT_THAT(ParseError(R"({"keys": ["a"]})"), HasSubstr("fetch request has no 'columns' field"));
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": []})"),
             "'columns' must name at least one column");
   EXPECT_EQ(ParseError(R"({"keys": "a", "columns": ["c"]})"),
-            "'keys' must be an array of strings, got string");
+            "'keys' must be an array of strings or integers, got string");
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": {"c": 1}})"),
             "'columns' must be an array of strings, got object");
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"], "limit": 3})"),
@@ -118,12 +125,12 @@ TEST(FetchRequestTest, ShapeErrors) {
 }
 
 TEST(FetchRequestTest, ElementErrorsNameTheIndex) {
-  EXPECT_EQ(ParseError(R"({"keys": ["a", "b", "c", 4], "columns": ["c"]})"),
-            "keys[3] must be a string, got number");
+  EXPECT_EQ(ParseError(R"({"keys": ["a", "b", "c", true], "columns": ["c"]})"),
+            "keys[3] must be a string or an integer, got bool");
   EXPECT_EQ(ParseError(R"({"keys": [null], "columns": ["c"]})"),
-            "keys[0] must be a string, got null");
+            "keys[0] must be a string or an integer, got null");
   EXPECT_EQ(ParseError(R"({"keys": [["a"]], "columns": ["c"]})"),
-            "keys[0] must be a string, got array");
+            "keys[0] must be a string or an integer, got array");
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c", true]})"),
             "columns[1] must be a string, got bool");
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c", "d", "c"]})"),
@@ -132,6 +139,31 @@ TEST(FetchRequestTest, ElementErrorsNameTheIndex) {
             "'table' must be a string, got number");
   EXPECT_EQ(ParseError(R"({"keys": ["a"], "columns": ["c"], "table": ""})"),
             "'table' must not be empty");
+}
+
+// Numbers are kept as tokens: the table decides later whether they are keys (ReadKeys).
+TEST(FetchRequestTest, NumberKeysKeepTheirKindValueAndText) {
+  FetchRequest req = MustParse(
+      R"({"keys": [0, -1, 9223372036854775807, 9223372036854775808, 18446744073709551615,)"
+      R"( 18446744073709551616, -9223372036854775808, -9223372036854775809, 1.5, 2e3, "7" ],)"
+      R"( "columns": ["x"]})");
+  using K = KeyToken::Kind;
+  const std::vector<K> kinds = {K::kInt64,  K::kInt64,      K::kInt64, K::kUInt64,
+                                K::kUInt64, K::kBigInteger, K::kInt64, K::kBigInteger,
+                                K::kFloat,  K::kFloat,      K::kString};
+  ASSERT_EQ(req.keys().size(), kinds.size());
+  for (size_t i = 0; i < kinds.size(); ++i) EXPECT_EQ(req.keys()[i].kind, kinds[i]) << i;
+  EXPECT_EQ(req.keys()[0].bits, 0u);
+  EXPECT_EQ(static_cast<int64_t>(req.keys()[1].bits), -1);
+  EXPECT_EQ(req.keys()[2].bits, 9223372036854775807u);
+  EXPECT_EQ(req.keys()[3].bits, 9223372036854775808u);
+  EXPECT_EQ(req.keys()[4].bits, 18446744073709551615u);
+  EXPECT_EQ(static_cast<int64_t>(req.keys()[6].bits), INT64_MIN);
+  EXPECT_THAT(Keys(req),
+              ElementsAre("0", "-1", "9223372036854775807", "9223372036854775808",
+                          "18446744073709551615", "18446744073709551616", "-9223372036854775808",
+                          "-9223372036854775809", "1.5", "2e3", "7"));
+  EXPECT_EQ(ParseError(R"({"keys": [01], "columns": ["c"]})"), "keys[0]: invalid number '01'");
 }
 
 TEST(FetchRequestTest, MalformedJson) {

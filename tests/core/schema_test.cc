@@ -19,6 +19,18 @@ TEST(TableSchemaTest, ParsesAndDefaultsNullableToTrue) {
   EXPECT_EQ(s->FindColumn("nope"), -1);
 }
 
+TEST(TableSchemaTest, IntegerKeys) {
+  for (const char* dtype : {"int64", "uint64"}) {
+    auto s = TableSchema::FromJson(std::string(R"({"key": "id", "columns": {"id": {"dtype": ")") +
+                                   dtype + R"(", "nullable": false}, "x": {"dtype": "float32"}}})");
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    EXPECT_EQ(DataTypeName(s->columns()[s->key_index()].type), dtype);
+    auto again = TableSchema::FromJson(s->ToJson());
+    ASSERT_TRUE(again.ok());
+    EXPECT_EQ(*again, *s);
+  }
+}
+
 TEST(TableSchemaTest, JsonRoundTripKeepsColumnOrder) {
   auto s = TableSchema::FromJson(
       R"({"columns": {"z": {"dtype": "int64", "nullable": false}, "id": {"dtype": "utf8", "nullable": false}, "a": {"dtype": "bool"}}, "key": "id"})");
@@ -43,8 +55,12 @@ TEST(TableSchemaTest, RejectsBadSchemasWithClearMessages) {
   ExpectInvalid(R"({"columns": {}})", "no 'key'");
   ExpectInvalid(R"({"key": "id"})", "no 'columns'");
   ExpectInvalid(R"({"key": "id", "columns": {"x": {"dtype": "float32"}}})", "not among");
-  ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "int64", "nullable": false}}})",
-                "must be utf8");
+  ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "int32", "nullable": false}}})",
+                "key column 'id' must be utf8, int64 or uint64, not int32");
+  ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "float64", "nullable": false}}})",
+                "key column 'id' must be utf8, int64 or uint64, not float64");
+  ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "int64"}}})",
+                "key column 'id' must be declared \"nullable\": false");
   ExpectInvalid(R"({"key": "id", "columns": {"id": {"dtype": "utf8"}}})", "nullable");
   ExpectInvalid(
       R"({"key": "id", "columns": {"id": {"dtype": "utf8", "nullable": false}, "x": {"dtype": "float128"}}})",

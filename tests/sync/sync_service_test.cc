@@ -310,6 +310,44 @@ TEST_P(SyncWriters, PartitionWrittenByAnotherImplementationLoads) {
   EXPECT_EQ(StatusOf(*svc).partition_rows, 300);
 }
 
+// An integer key (decision 0024) from each writer: pyarrow int64, DuckDB UBIGINT, Polars int64.
+TEST(SyncService, IntegerKeyPartitionsLoad) {
+  struct Case {
+    const char* writer;
+    const char* id_type;
+  };
+  for (Case c : {Case{"pyarrow", "int64"}, Case{"duckdb", "uint64"}, Case{"polars", "int64"}}) {
+    SCOPED_TRACE(std::string(c.writer) + " " + c.id_type);
+    TempDir src, cache;
+    WritePartition(src / "dt=1", c.writer, 200, 2, 3, std::string("--id-type ") + c.id_type);
+    auto svc = OpenService(cache.path(), Spec(src.path()));
+    ASSERT_TRUE(svc);
+    ASSERT_TRUE(svc->CheckSourceNow("feat").ok()) << StatusOf(*svc).last_error;
+    auto schema = svc->GetSchema("feat");
+    ASSERT_TRUE(schema.ok());
+    EXPECT_EQ(DataTypeName(schema->columns()[schema->key_index()].type), c.id_type);
+    // Rows 199, 0 and one id that is not there, as JSON would send them.
+    const bool is_signed = std::string(c.id_type) == "int64";
+    auto id = [&](int64_t row) {
+      return is_signed ? static_cast<uint64_t>(row * 7 - 1000) : (uint64_t{1} << 63) + row;
+    };
+    std::vector<KeyToken> keys;
+    for (int64_t row : {199, 0, 5000}) {
+      uint64_t v = id(row);
+      keys.push_back({is_signed || static_cast<int64_t>(v) >= 0 ? KeyToken::Kind::kInt64
+                                                                : KeyToken::Kind::kUInt64,
+                      v, ""});
+    }
+    auto b = svc->Read("feat", ReadKeys::Tokens(keys), {"x", "id"});
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    EXPECT_EQ(b->columns[0].Value<double>(0), 3e6 + 199);
+    EXPECT_EQ(b->columns[0].Value<double>(1), 3e6);
+    EXPECT_TRUE(b->columns[0].IsNull(2));
+    EXPECT_EQ(b->columns[1].Value<uint64_t>(0), id(199));
+    EXPECT_EQ(StatusOf(*svc).partition_rows, 200);
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Writers, SyncWriters, ::testing::Values("pyarrow", "duckdb", "polars"));
 
 }  // namespace

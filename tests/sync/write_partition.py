@@ -1,10 +1,11 @@
 """Writes one Parquet partition for the sync tests, with an independent writer.
 
 usage: write_partition.py DIR WRITER ROWS FILES VERSION [--no-marker] [--compression C]
-       [--floats K] [--x-type string] [--drop-id] [--unmappable]
+       [--floats K] [--x-type string] [--drop-id] [--unmappable] [--id-type int64|uint64]
 
 DIR/part-<i>.parquet hold ROWS rows split over FILES files: id (utf8) = "k<row>", x (float64) =
-VERSION * 1e6 + row, n (int64) = VERSION. WRITER is pyarrow, duckdb or polars. DIR/_SUCCESS is
+VERSION * 1e6 + row, n (int64) = VERSION. With --id-type, id is an integer instead: int64
+row * 7 - 1000 (negatives too), or uint64 2^63 + row (above the int64 range). WRITER is pyarrow, duckdb or polars. DIR/_SUCCESS is
 written last unless --no-marker.
 """
 
@@ -32,6 +33,7 @@ def main() -> None:
         action="store_true",
         help="add a column 'nested' of a type Murr has no dtype for (a struct)",
     )
+    ap.add_argument("--id-type", default="utf8", choices=["utf8", "int64", "uint64"])
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     per = (args.rows + args.files - 1) // args.files
@@ -44,6 +46,10 @@ def main() -> None:
             ),
             "n": pa.array([args.version] * (hi - lo), pa.int64()),
         }
+        if args.id_type == "int64":
+            cols["id"] = pa.array([r * 7 - 1000 for r in range(lo, hi)], pa.int64())
+        elif args.id_type == "uint64":
+            cols["id"] = pa.array([2**63 + r for r in range(lo, hi)], pa.uint64())
         if args.x_type == "string":
             cols["x"] = pa.array([str(r) for r in range(lo, hi)], pa.string())
         if args.drop_id:

@@ -223,6 +223,108 @@ TEST(TableTest, AbsentNullableColumnIsAllNullsAndDeclaredNullableBatchColumnsAre
   EXPECT_EQ(out.columns[1].Value<int32_t>(0), 5);
 }
 
+// Integer keys (decision 0024): the key index hashes and compares their 8 little-endian bytes;
+// the same last-write-wins, compaction (with shadowed keys) and reopen as utf8 keys.
+template <typename K>
+void IntegerKeyTable(DataType key_type, std::vector<K> ids) {
+  TempDir dir;
+  auto schema =
+      TableSchema::Make("id", {{"v", DataType::kInt32, true}, {"id", key_type, false}}).value();
+  TableOptions opts = FastOptions();
+  opts.tier_fan_in = 1000;  // keep segments apart
+  auto table = Table::Create(dir / "t", schema, opts).value();
+  auto make = [&](std::vector<std::pair<K, int32_t>> rows) {
+    Batch b;
+    b.fields = {{"v", DataType::kInt32, true}, {"id", key_type, false}};
+    ColumnBuilder k(key_type), v(DataType::kInt32);
+    for (auto& [key, val] : rows) {
+      k.Append<K>(key);
+      v.Append<int32_t>(val);
+    }
+    b.columns = {v.Finish(), k.Finish()};
+    b.num_rows = static_cast<int64_t>(rows.size());
+    return b;
+  };
+  // ids[0..3] are distinct; the last is never written.
+  ASSERT_TRUE(table->Write({make({{ids[0], 1}, {ids[1], 2}, {ids[0], 3}})}).ok());
+  ASSERT_TRUE(table->Write({make({{ids[1], 20}, {ids[2], 30}})}).ok());
+  ASSERT_TRUE(table->Write({make({{ids[2], 300}}), make({{ids[3], 4}, {ids[2], 301}})}).ok());
+  auto check = [&](Table& t) {
+    std::vector<std::string_view> keys;
+    for (const K& id : ids) keys.emplace_back(reinterpret_cast<const char*>(&id), 8);
+    keys.push_back(keys[1]);
+    auto out = t.Read(keys, {"v", "id"});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    const Column& v = out->columns[0];
+    EXPECT_EQ(v.Value<int32_t>(0), 3);
+    EXPECT_EQ(v.Value<int32_t>(1), 20);
+    EXPECT_EQ(v.Value<int32_t>(2), 301);
+    EXPECT_EQ(v.Value<int32_t>(3), 4);
+    EXPECT_TRUE(v.IsNull(4));
+    EXPECT_EQ(v.Value<int32_t>(5), 20);
+    // The key column reads back with its type.
+    const Column& id = out->columns[1];
+    EXPECT_EQ(id.type, key_type);
+    EXPECT_EQ(id.Value<K>(0), ids[0]);
+    EXPECT_EQ(id.Value<K>(3), ids[3]);
+    EXPECT_TRUE(id.IsNull(4));
+    EXPECT_EQ(id.Value<K>(5), ids[1]);
+    EXPECT_EQ(t.Stats().rows, 4);
+  };
+  check(*table);
+  EXPECT_EQ(table->Stats().segments, 3);
+  ASSERT_TRUE(table->CompactAll().ok());
+  EXPECT_EQ(table->Stats().segments, 1);
+  check(*table);
+  table.reset();
+  auto reopened = Table::Open(dir / "t", opts).value();
+  check(*reopened);
+  auto bad = reopened->Read({"abc"}, {"v"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().message(), "key 0 of a read of table 't' is not 8 bytes (an integer key)");
+}
+
+TEST(TableTest, Int64KeysLastWriteWinsCompactionAndReopen) {
+  IntegerKeyTable<int64_t>(DataType::kInt64, {-1, 0, INT64_MAX, INT64_MIN, 42});
+}
+
+TEST(TableTest, UInt64KeysLastWriteWinsCompactionAndReopen) {
+  IntegerKeyTable<uint64_t>(DataType::kUInt64, {UINT64_MAX, 0, 1ull << 63, 7, 8});
+}
+
+// Many int64 keys over several segments: every key is found in the segment that holds it.
+TEST(TableTest, ManyInt64KeysAcrossSegments) {
+  TempDir dir;
+  auto schema =
+      TableSchema::Make("id", {{"id", DataType::kInt64, false}, {"v", DataType::kInt64, false}})
+          .value();
+  TableOptions opts = FastOptions();
+  opts.tier_fan_in = 1000;
+  auto table = Table::Create(dir / "t", schema, opts).value();
+  std::mt19937_64 rng(11);
+  std::vector<int64_t> all;
+  for (int s = 0; s < 4; ++s) {
+    Batch b;
+    b.fields = {{"id", DataType::kInt64, false}, {"v", DataType::kInt64, false}};
+    ColumnBuilder k(DataType::kInt64), v(DataType::kInt64);
+    for (int i = 0; i < 5000; ++i) {
+      int64_t id = static_cast<int64_t>(rng());
+      all.push_back(id);
+      k.Append<int64_t>(id);
+      v.Append<int64_t>(~id);
+    }
+    b.columns = {k.Finish(), v.Finish()};
+    b.num_rows = 5000;
+    ASSERT_TRUE(table->Write({b}).ok());
+  }
+  std::vector<std::string_view> keys;
+  for (const int64_t& id : all) keys.emplace_back(reinterpret_cast<const char*>(&id), 8);
+  auto out = table->Read(keys, {"v"}).value();
+  for (size_t i = 0; i < all.size(); ++i) {
+    ASSERT_EQ(out.columns[0].Value<int64_t>(static_cast<int64_t>(i)), ~all[i]) << i;
+  }
+}
+
 TEST(TableTest, ManySmallWritesAreCompactedToFewSegments) {
   TempDir dir;
   auto schema =

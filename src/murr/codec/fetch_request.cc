@@ -3,6 +3,9 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <charconv>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include <absl/container/flat_hash_set.h>
@@ -29,16 +32,17 @@ Status InvalidJson(simdjson::error_code err) {
                                  simdjson::error_message(err));
 }
 
-// Reads an array of strings into `out` (string views into the parser's buffer). `field` names the
-// array in messages; `limit` caps the element count.
-template <typename Sink>
-Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
+// Reads an array, calling element(i, value, type) for each element. `field` names the array in
+// messages; `limit` caps the element count.
+template <typename Element>
+Status ParseArray(od::value& value, std::string_view field, std::string_view of, size_t limit,
+                  Element&& element) {
   od::json_type jt;
   if (auto err = value.type().get(jt)) return InvalidJson(err);
   if (jt != od::json_type::array) {
     if (auto err = CheckAnnouncedScalar(value, jt)) return InvalidJson(err);
     return Status::InvalidArgument(
-        fmt::format("'{}' must be an array of strings, got {}", field, JsonTypeName(jt)));
+        fmt::format("'{}' must be an array of {}, got {}", field, of, JsonTypeName(jt)));
   }
   od::array array;
   if (auto err = value.get_array().get(array)) return InvalidJson(err);
@@ -49,22 +53,134 @@ Status ParseStringArray(od::value& value, std::string_view field, size_t limit, 
         "too many {}: the request has {}, the limit is {} per request", field, count, limit));
   }
   size_t i = 0;
-  for (auto element : array) {
+  for (auto item : array) {
     od::value v;
-    if (auto err = std::move(element).get(v)) return InvalidJson(err);
+    if (auto err = std::move(item).get(v)) return InvalidJson(err);
     if (auto err = v.type().get(jt)) return InvalidJson(err);
-    if (jt != od::json_type::string) {
-      if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
-      return Status::InvalidArgument(
-          fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
-    }
-    std::string_view s;
-    if (auto err = v.get_string().get(s)) {
-      return Status::InvalidArgument(
-          fmt::format("{}[{}]: invalid JSON string: {}", field, i, simdjson::error_message(err)));
-    }
-    MURR_RETURN_IF_ERROR(sink(i, s));
+    MURR_RETURN_IF_ERROR(element(i, v, jt));
     ++i;
+  }
+  return Status::OK();
+}
+
+Status GetString(od::value& v, std::string_view field, size_t i, std::string_view* s) {
+  if (auto err = v.get_string().get(*s)) {
+    return Status::InvalidArgument(
+        fmt::format("{}[{}]: invalid JSON string: {}", field, i, simdjson::error_message(err)));
+  }
+  return Status::OK();
+}
+
+// Reads an array of strings, calling sink(i, s) with views into the parser's buffer.
+template <typename Sink>
+Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
+  return ParseArray(
+      value, field, "strings", limit, [&](size_t i, od::value& v, od::json_type jt) -> Status {
+        if (jt != od::json_type::string) {
+          if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
+          return Status::InvalidArgument(
+              fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
+        }
+        std::string_view s;
+        MURR_RETURN_IF_ERROR(GetString(v, field, i, &s));
+        return sink(i, s);
+      });
+}
+
+// Eight ASCII digits (little-endian load) to their value, or false when one is not a digit.
+inline bool EightDigits(const char* p, uint64_t* value) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  // Every byte in '0'..'9': its high nibble is 3 and adding 6 does not carry into it.
+  if (((v & 0xF0F0F0F0F0F0F0F0ull) |
+       (((v + 0x0606060606060606ull) & 0xF0F0F0F0F0F0F0F0ull) >> 4)) != 0x3333333333333333ull) {
+    return false;
+  }
+  v &= 0x0F0F0F0F0F0F0F0Full;
+  v = (v * 10 + (v >> 8)) & 0x00FF00FF00FF00FFull;    // pairs
+  v = (v * 100 + (v >> 16)) & 0x0000FFFF0000FFFFull;  // quads
+  *value = (v * 10000 + (v >> 32)) & 0xFFFFFFFFull;   // eight
+  return true;
+}
+
+// A canonical unsigned decimal of 1..19 digits (no leading zero), which always fits uint64.
+bool ParseShortDecimal(std::string_view d, uint64_t* out) {
+  const size_t n = d.size();
+  if (n == 0 || n > 19 || (d[0] == '0' && n > 1)) return false;
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t eight;
+    if (!EightDigits(d.data() + i, &eight)) return false;
+    v = v * 100000000 + eight;
+  }
+  for (; i < n; ++i) {
+    const unsigned c = static_cast<unsigned char>(d[i]) - '0';
+    if (c > 9) return false;
+    v = v * 10 + c;
+  }
+  *out = v;
+  return true;
+}
+
+// One key: a string, or a number kept as its token (its kind, its value when an integer fits
+// 64 bits, and its text).
+Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
+  if (jt == od::json_type::string) {
+    out->kind = KeyToken::Kind::kString;
+    return GetString(v, "keys", i, &out->text);
+  }
+  if (jt != od::json_type::number) {
+    if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
+    return Status::InvalidArgument(
+        fmt::format("keys[{}] must be a string or an integer, got {}", i, JsonTypeName(jt)));
+  }
+  std::string_view token = RawToken(v);
+  out->text = token;
+  // The common case, a plain integer of up to 19 digits, eight digits at a time.
+  uint64_t magnitude = 0;
+  const bool negative = !token.empty() && token[0] == '-';
+  if (ParseShortDecimal(token.substr(negative ? 1 : 0), &magnitude)) {
+    if (!negative) {
+      out->kind = magnitude > static_cast<uint64_t>(INT64_MAX) ? KeyToken::Kind::kUInt64
+                                                               : KeyToken::Kind::kInt64;
+      out->bits = magnitude;
+    } else if (magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
+      out->kind = KeyToken::Kind::kInt64;
+      out->bits = 0 - magnitude;  // two's complement of -magnitude
+    } else {
+      out->kind = KeyToken::Kind::kBigInteger;
+    }
+    return Status::OK();
+  }
+  // Anything else from the text, as the JSON columns reader does (codec/json_text.h).
+  bool is_integer = false;
+  if (!ScanJsonNumber(token, &is_integer)) {
+    return Status::InvalidArgument(fmt::format("keys[{}]: invalid number '{}'", i, Quote(token)));
+  }
+  out->text = token;
+  if (!is_integer) {
+    out->kind = KeyToken::Kind::kFloat;
+    return Status::OK();
+  }
+  const char* b = token.data();
+  const char* e = b + token.size();
+  if (token[0] == '-') {
+    int64_t x = 0;
+    auto r = std::from_chars(b, e, x);
+    out->kind =
+        r.ec == std::errc() && r.ptr == e ? KeyToken::Kind::kInt64 : KeyToken::Kind::kBigInteger;
+    out->bits = static_cast<uint64_t>(x);
+    return Status::OK();
+  }
+  uint64_t u = 0;
+  auto r = std::from_chars(b, e, u);
+  if (r.ec != std::errc() || r.ptr != e) {
+    out->kind = KeyToken::Kind::kBigInteger;
+  } else {
+    out->kind =
+        u > static_cast<uint64_t>(INT64_MAX) ? KeyToken::Kind::kUInt64 : KeyToken::Kind::kInt64;
+    out->bits = u;
   }
   return Status::OK();
 }
@@ -119,11 +235,11 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
     *seen = true;
     if (name == "keys") {
       auto& keys = request.keys_;
-      MURR_RETURN_IF_ERROR(
-          ParseStringArray(value, "keys", max_keys, [&](size_t, std::string_view s) {
-            keys.push_back(s);
-            return Status::OK();
-          }));
+      MURR_RETURN_IF_ERROR(ParseArray(value, "keys", "strings or integers", max_keys,
+                                      [&](size_t i, od::value& v, od::json_type jt) {
+                                        keys.emplace_back();
+                                        return ParseKey(v, jt, i, &keys.back());
+                                      }));
     } else if (name == "columns") {
       auto& columns = request.columns_;
       absl::flat_hash_set<std::string_view> requested;

@@ -27,16 +27,6 @@ namespace od = simdjson::ondemand;
 // Longest piece of a raw JSON token quoted back in an error message.
 constexpr size_t kMaxQuotedToken = 40;
 
-// The raw token without its trailing whitespace.
-std::string_view RawToken(od::value& v) {
-  std::string_view raw = v.raw_json_token();
-  while (!raw.empty() &&
-         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
-    raw.remove_suffix(1);
-  }
-  return raw;
-}
-
 // A token or name for an error message, cut at `limit` bytes.
 std::string Quote(std::string_view token, size_t limit = kMaxQuotedToken) {
   return QuoteForMessage(token, limit);
@@ -64,42 +54,6 @@ Status InvalidJsonAt(const Position& pos, simdjson::error_code err) {
 // for floats) after checking the JSON grammar here, rather than with simdjson's On-Demand number
 // getters: the Debian release (3.0.1) returns wrong doubles for some long fractions (e.g.
 // 0.214748364730000000000000004; simdjson issue #2093), found by fuzz/json_columns_fuzz.cc.
-
-bool IsDigit(char c) {
-  return c >= '0' && c <= '9';
-}
-
-// Checks `t` against the JSON number grammar -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
-// *is_integer: no fraction and no exponent.
-bool ScanJsonNumber(std::string_view t, bool* is_integer) {
-  size_t i = 0;
-  const size_t n = t.size();
-  if (i < n && t[i] == '-') ++i;
-  if (i == n) return false;
-  if (t[i] == '0') {
-    ++i;
-  } else if (IsDigit(t[i])) {
-    while (i < n && IsDigit(t[i])) ++i;
-  } else {
-    return false;
-  }
-  *is_integer = true;
-  if (i < n && t[i] == '.') {
-    *is_integer = false;
-    size_t first = ++i;
-    while (i < n && IsDigit(t[i])) ++i;
-    if (i == first) return false;
-  }
-  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
-    *is_integer = false;
-    ++i;
-    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
-    size_t first = i;
-    while (i < n && IsDigit(t[i])) ++i;
-    if (i == first) return false;
-  }
-  return i == n;
-}
 
 // For a valid, non-zero JSON number: true when |value| < 1 (so a float that is out of range
 // underflowed to zero rather than overflowed). Computes the decimal exponent of the leading

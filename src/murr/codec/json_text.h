@@ -1,5 +1,6 @@
 // Small pieces shared by the JSON readers (columns, fetch requests): the name of a JSON value's
-// type and the quoting of user text in error messages. Pure functions; thread-safe.
+// type, the quoting of user text in error messages, raw tokens and the JSON number grammar. Pure
+// functions; thread-safe.
 #pragma once
 
 #include <simdjson.h>
@@ -55,6 +56,52 @@ simdjson::error_code CheckAnnouncedScalar(Value& v, simdjson::ondemand::json_typ
       return simdjson::SUCCESS;
   }
   return simdjson::SUCCESS;
+}
+
+// The raw token without its trailing whitespace.
+inline std::string_view RawToken(simdjson::ondemand::value& v) {
+  std::string_view raw = v.raw_json_token();
+  while (!raw.empty() &&
+         (raw.back() == ' ' || raw.back() == '\n' || raw.back() == '\r' || raw.back() == '\t')) {
+    raw.remove_suffix(1);
+  }
+  return raw;
+}
+
+inline bool IsDigit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Checks `t` against the JSON number grammar -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?.
+// *is_integer: no fraction and no exponent.
+inline bool ScanJsonNumber(std::string_view t, bool* is_integer) {
+  size_t i = 0;
+  const size_t n = t.size();
+  if (i < n && t[i] == '-') ++i;
+  if (i == n) return false;
+  if (t[i] == '0') {
+    ++i;
+  } else if (IsDigit(t[i])) {
+    while (i < n && IsDigit(t[i])) ++i;
+  } else {
+    return false;
+  }
+  *is_integer = true;
+  if (i < n && t[i] == '.') {
+    *is_integer = false;
+    size_t first = ++i;
+    while (i < n && IsDigit(t[i])) ++i;
+    if (i == first) return false;
+  }
+  if (i < n && (t[i] == 'e' || t[i] == 'E')) {
+    *is_integer = false;
+    ++i;
+    if (i < n && (t[i] == '+' || t[i] == '-')) ++i;
+    size_t first = i;
+    while (i < n && IsDigit(t[i])) ++i;
+    if (i == first) return false;
+  }
+  return i == n;
 }
 
 // User text for an error message, cut at `limit` bytes ("..." marks the cut).

@@ -41,6 +41,13 @@ struct Column {
                             static_cast<size_t>(o[i + 1] - o[i]));
   }
 
+  // Row i's key bytes when this is a key column (decision 0024): a utf8 value's bytes, an int64 or
+  // uint64 value's 8 little-endian bytes. The key index hashes and compares these.
+  std::string_view KeyBytes(int64_t i) const {
+    if (type.id == TypeId::kUtf8) return StringValue(i);
+    return std::string_view(reinterpret_cast<const char*>(values.data()) + i * 8, 8);
+  }
+
   // Checks that buffer sizes fit `length`, utf8 offsets are monotonic and inside `data`, and
   // null_count matches the bitmap. Run on every column built from untrusted bytes.
   Status Validate() const;

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "murr/core/json_util.h"
+#include "murr/core/read_keys.h"
 
 namespace murr {
 namespace {
@@ -47,8 +48,8 @@ Result<TableSchema> TableSchema::Make(std::string key, std::vector<ColumnSchema>
     return Status::InvalidArgument("key column '" + key + "' is not among the columns");
   }
   const ColumnSchema& k = columns[s.key_index_];
-  if (k.type != DataType::kUtf8) {
-    return Status::InvalidArgument("key column '" + key + "' must be utf8, not " +
+  if (!IsKeyType(k.type)) {
+    return Status::InvalidArgument("key column '" + key + "' must be utf8, int64 or uint64, not " +
                                    DataTypeName(k.type));
   }
   if (k.nullable) {

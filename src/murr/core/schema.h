@@ -31,7 +31,8 @@ class TableSchema {
  public:
   TableSchema() = default;
 
-  // Validates: key column present, utf8, non-nullable; names 1..255 bytes and unique.
+  // Validates: key column present, utf8, int64 or uint64, non-nullable; names 1..255 bytes and
+  // unique.
   static Result<TableSchema> Make(std::string key, std::vector<ColumnSchema> columns);
   // Parses and validates the JSON form; unknown fields and unknown dtypes are errors.
   static Result<TableSchema> FromJson(std::string_view json);

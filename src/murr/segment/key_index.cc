@@ -51,8 +51,10 @@ void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashe
             const uint8_t* rec = inline_.records + static_cast<size_t>(s.row) * inline_.stride;
             __builtin_prefetch(rec);
             __builtin_prefetch(rec + inline_.stride - 1);
-          } else {
+          } else if (keys_->type.id == TypeId::kUtf8) {
             __builtin_prefetch(&keys_->offsets()[s.row]);
+          } else {
+            __builtin_prefetch(keys_->values.data() + static_cast<size_t>(s.row) * 8);
           }
           break;
         }
@@ -71,16 +73,20 @@ void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashe
   }
 }
 
-std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* shadowed_rows) {
-  uint64_t capacity = IndexCapacityFor(static_cast<uint64_t>(keys.length));
+namespace {
+
+// The slot array for `n` keys, key_of(row) giving row's key bytes; see BuildKeyIndex.
+template <typename KeyOf>
+std::vector<IndexSlot> BuildIndex(int64_t n, KeyOf key_of, std::vector<uint32_t>* shadowed_rows) {
+  uint64_t capacity = IndexCapacityFor(static_cast<uint64_t>(n));
   std::vector<IndexSlot> slots(capacity, IndexSlot{0, kEmptyRow});
-  for (int64_t row = 0; row < keys.length; ++row) {
-    std::string_view key = keys.StringValue(row);
+  for (int64_t row = 0; row < n; ++row) {
+    std::string_view key = key_of(row);
     uint64_t h = HashKey(key);
     uint32_t fp = static_cast<uint32_t>(h >> 32);
     uint64_t pos = HomeSlot(h, capacity);
     while (slots[pos].row != kEmptyRow) {
-      if (slots[pos].fingerprint == fp && keys.StringValue(slots[pos].row) == key) {
+      if (slots[pos].fingerprint == fp && key_of(slots[pos].row) == key) {
         shadowed_rows->push_back(slots[pos].row);
         break;
       }
@@ -91,6 +97,13 @@ std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* 
   return slots;
 }
 
+}  // namespace
+
+std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* shadowed_rows) {
+  return BuildIndex(
+      keys.length, [&](int64_t row) { return keys.KeyBytes(row); }, shadowed_rows);
+}
+
 std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_columns,
                                        std::vector<RowRef>* refs) {
   uint64_t total = 0;
@@ -99,9 +112,9 @@ std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_col
   std::vector<IndexSlot> slots(capacity, IndexSlot{0, kEmptyRow});
   refs->clear();
   refs->reserve(total);
-  auto key_of = [&](uint32_t merged_row) {
-    const RowRef& r = (*refs)[merged_row];
-    return key_columns[r.source]->StringValue(r.row);
+  auto key_of = [&](int64_t merged_row) {
+    const RowRef& r = (*refs)[static_cast<size_t>(merged_row)];
+    return key_columns[r.source]->KeyBytes(r.row);
   };
   constexpr int64_t kAhead = 8;
   uint64_t ahead_hash[kAhead];
@@ -109,17 +122,17 @@ std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_col
     const Column& keys = *key_columns[src];
     const int64_t n = keys.length;
     for (int64_t r = 0; r < std::min(n, kAhead); ++r) {
-      ahead_hash[r] = HashKey(keys.StringValue(r));
+      ahead_hash[r] = HashKey(keys.KeyBytes(r));
       __builtin_prefetch(&slots[HomeSlot(ahead_hash[r], capacity)]);
     }
     for (int64_t r = 0; r < n; ++r) {
       const uint64_t h = ahead_hash[r % kAhead];
       if (r + kAhead < n) {
-        uint64_t nh = HashKey(keys.StringValue(r + kAhead));
+        uint64_t nh = HashKey(keys.KeyBytes(r + kAhead));
         ahead_hash[r % kAhead] = nh;
         __builtin_prefetch(&slots[HomeSlot(nh, capacity)]);
       }
-      const std::string_view key = keys.StringValue(r);
+      const std::string_view key = keys.KeyBytes(r);
       const uint32_t fp = static_cast<uint32_t>(h >> 32);
       uint64_t pos = HomeSlot(h, capacity);
       bool shadowed = false;
@@ -138,11 +151,8 @@ std::vector<IndexSlot> MergeKeyIndexes(const std::vector<const Column*>& key_col
   if (refs->size() == total) return slots;
   // Some keys were shadowed: the index must be sized for the merged rows. Rebuild it over the
   // surviving keys (rare: compaction of overwrites).
-  ColumnBuilder merged(DataType::kUtf8);
-  for (uint32_t i = 0; i < refs->size(); ++i) (void)merged.AppendString(key_of(i));
-  Column merged_keys = merged.Finish();
   std::vector<uint32_t> none;
-  return BuildKeyIndex(merged_keys, &none);
+  return BuildIndex(static_cast<int64_t>(refs->size()), key_of, &none);
 }
 
 }  // namespace murr

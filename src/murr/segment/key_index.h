@@ -35,7 +35,9 @@ inline uint64_t HomeSlot(uint64_t hash, uint64_t capacity) {
   return (static_cast<uint64_t>(static_cast<uint32_t>(hash)) * capacity) >> 32;
 }
 
-// Builds the slot array for a non-null utf8 key column. When a key occurs more than once the
+// Keys are "key bytes" (Column::KeyBytes): a utf8 key's bytes, an int64 / uint64 key's 8
+// little-endian bytes; one mechanism for every key type (decision 0024).
+// Builds the slot array for a non-null key column. When a key occurs more than once the
 // last occurrence wins: its slot points at the last row and the earlier rows are appended to
 // *shadowed_rows (ascending order is not guaranteed), so that the caller can drop them.
 std::vector<IndexSlot> BuildKeyIndex(const Column& keys, std::vector<uint32_t>* shadowed_rows);
@@ -63,7 +65,7 @@ class KeyIndexView {
                InlineKeys inline_keys = {})
       : slots_(slots), capacity_(capacity), keys_(keys), inline_(inline_keys) {}
 
-  // The row holding `key`, or -1. `hash` is HashKey(key).
+  // The row holding `key` (key bytes), or -1. `hash` is HashKey(key).
   int64_t Find(std::string_view key, uint64_t hash) const {
     const uint32_t fp = static_cast<uint32_t>(hash >> 32);
     uint64_t pos = HomeSlot(hash, capacity_);
@@ -88,10 +90,7 @@ class KeyIndexView {
       if (std::memcmp(rec + inline_.len_offset + 1, key.data(), head) != 0) return false;
       if (key.size() <= inline_.width) return true;
     }
-    const int32_t* offsets = keys_->offsets();
-    const int32_t b = offsets[row], e = offsets[row + 1];
-    return static_cast<size_t>(e - b) == key.size() &&
-           std::memcmp(keys_->data.data() + b, key.data(), key.size()) == 0;
+    return keys_->KeyBytes(row) == key;
   }
 
   // Batch lookup of keys[idx[j]] for j < n (hashes parallel to keys), writing rows[idx[j]]

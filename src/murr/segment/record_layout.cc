@@ -10,7 +10,8 @@ RecordLayout::RecordLayout(const TableSchema& schema, uint32_t key_width,
   slot_.assign(cols.size(), -1);
   std::vector<int> members;
   for (size_t i = 0; i < cols.size(); ++i) {
-    if (InRecordBlock(cols[i].type) && (absent.empty() || !absent[i])) {
+    // The key is stored columnar whatever its type: the record carries its inline copy.
+    if (IsRecordColumn(schema, static_cast<int>(i)) && (absent.empty() || !absent[i])) {
       members.push_back(static_cast<int>(i));
     }
   }

@@ -5,10 +5,11 @@
 // fixed-size lists stay columnar (Arrow offsets + data), and each record also carries a copy of its
 // key (a length byte, then up to `key_width` bytes) so that the key index confirms a match on the
 // record line that the gather is about to read anyway, instead of touching the key column's offsets
-// and bytes (two more cache misses). The value part is derived from the schema alone; key_width is
-// chosen per segment (its longest key, at most kMaxInlineKey), and so is the set of columns that
-// are absent from the segment (nullable and null in every row, decision 0026): those take no
-// place in its records. Immutable; thread-safe.
+// and bytes (two more cache misses). An int64 / uint64 key is stored columnar too (its 8 values
+// bytes), and its inline copy is those 8 bytes (decision 0024). The value part is derived from the
+// schema; key_width is chosen per segment (its longest key, at most kMaxInlineKey), and so is the
+// set of columns that are absent from the segment (nullable and null in every row, decision
+// 0026): those take no place in its records. Immutable; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -66,6 +67,12 @@ inline bool InRecordBlock(DataType t) {
       return false;
   }
   return false;
+}
+
+// True when column `column` of the schema is a record-block column (when present in a segment):
+// a record-block type that is not the key (the key is stored columnar whatever its type).
+inline bool IsRecordColumn(const TableSchema& schema, int column) {
+  return column != schema.key_index() && InRecordBlock(schema.columns()[column].type);
 }
 
 // Bool columns take one byte (0 or 1) in a record.

@@ -133,7 +133,7 @@ Buffer BuildRecords(const TableSchema& schema, const RecordLayout& layout, const
     const Column& keys = batch.columns[schema.key_index()];
     for (int64_t r = b; r < e; ++r) {
       uint8_t* rec = base + static_cast<size_t>(r) * stride + layout.key_len_offset();
-      std::string_view k = keys.StringValue(r);
+      std::string_view k = keys.KeyBytes(r);
       rec[0] = static_cast<uint8_t>(std::min<size_t>(k.size(), 255));
       std::memcpy(rec + 1, k.data(), std::min<size_t>(k.size(), layout.key_width()));
     }
@@ -179,7 +179,7 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   {
     const Column& keys = batch.columns[schema.key_index()];
     for (int64_t r = 0; r < keys.length && key_width < kMaxInlineKey; ++r) {
-      key_width = std::max<uint32_t>(key_width, static_cast<uint32_t>(keys.StringValue(r).size()));
+      key_width = std::max<uint32_t>(key_width, static_cast<uint32_t>(keys.KeyBytes(r).size()));
     }
   }
   std::vector<bool> absent(cols.size());
@@ -245,7 +245,7 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   {
     const Column& keys = batch.columns[schema.key_index()];
     std::vector<uint64_t> hashes(static_cast<size_t>(keys.length));
-    for (int64_t r = 0; r < keys.length; ++r) hashes[r] = HashKey(keys.StringValue(r));
+    for (int64_t r = 0; r < keys.length; ++r) hashes[r] = HashKey(keys.KeyBytes(r));
     filter = BuildKeyFilter(hashes.data(), hashes.size());
   }
   Extent filter_extent = payload.Add(filter.data(), filter.size() * 4, &slices);
@@ -400,7 +400,7 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
       seg->columns_.push_back(std::move(c));
       continue;
     }
-    if (InRecordBlock(c.type)) {
+    if (IsRecordColumn(schema, static_cast<int>(i))) {
       if (!no_payload) return corrupt(what + " is a record column but has payloads of its own");
       seg->columns_.push_back(std::move(c));
       continue;

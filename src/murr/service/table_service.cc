@@ -433,10 +433,15 @@ Result<int64_t> TableService::Write(const std::string& name, const std::vector<B
   return Guarded("write to table '" + name + "'", [&] { return table->Write(batches); });
 }
 
-Result<Batch> TableService::Read(const std::string& name, const std::vector<std::string_view>& keys,
+Result<Batch> TableService::Read(const std::string& name, const ReadKeys& keys,
                                  const std::vector<std::string>& columns) const {
   MURR_ASSIGN_OR_RETURN(auto table, GetTable(name));
-  return Guarded("read table '" + name + "'", [&] { return table->Read(keys, columns); });
+  const TableSchema& schema = table->schema();
+  std::vector<std::string_view> key_bytes;
+  std::vector<uint64_t> ints;
+  MURR_RETURN_IF_ERROR(
+      keys.ToKeyBytes(schema.columns()[schema.key_index()].type, name, &key_bytes, &ints));
+  return Guarded("read table '" + name + "'", [&] { return table->Read(key_bytes, columns); });
 }
 
 std::string TableStatusJson(const TableStatus& status) {

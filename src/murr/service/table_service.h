@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "murr/columnar/column.h"
+#include "murr/core/read_keys.h"
 #include "murr/core/schema.h"
 #include "murr/core/status.h"
 #include "murr/objstore/s3_options.h"
@@ -98,9 +99,15 @@ class TableService {
   // FailedPrecondition for a table fed by a source.
   Result<int64_t> Write(const std::string& name, const std::vector<Batch>& batches);
   // Rows in `keys` order (nulls for missing keys), `columns` in request order with the table's
-  // types. An unknown column is InvalidArgument.
-  Result<Batch> Read(const std::string& name, const std::vector<std::string_view>& keys,
+  // types. The keys are converted to the table's key type first (ReadKeys::ToKeyBytes: its
+  // InvalidArgument for a key the type cannot hold). An unknown column is InvalidArgument.
+  Result<Batch> Read(const std::string& name, const ReadKeys& keys,
                      const std::vector<std::string>& columns) const;
+  // String keys: a utf8 key's values, or decimal integers for an int64 / uint64 key.
+  Result<Batch> Read(const std::string& name, const std::vector<std::string_view>& keys,
+                     const std::vector<std::string>& columns) const {
+    return Read(name, ReadKeys::Strings(keys), columns);
+  }
   // The sync state of every table with a source, sorted by name (metrics).
   std::vector<std::pair<std::string, SyncStatus>> SyncStatuses() const;
   // Checks the source of table `name` now, on the calling thread (tests, admin); NotFound when

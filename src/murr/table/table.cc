@@ -161,7 +161,7 @@ std::vector<Column> GatherColumns(const TableSchema& schema,
   for (size_t j = 0; j < col_idx.size(); ++j) {
     int ci = col_idx[j];
     const DataType type = schema.columns()[ci].type;
-    if (InRecordBlock(type)) {
+    if (IsRecordColumn(schema, ci)) {
       bool per_source = false;
       bool any_present = false;
       for (size_t k = 0; k < ns; ++k) {
@@ -260,7 +260,7 @@ int64_t CountNewKeys(const Segment& seg, const std::vector<std::shared_ptr<const
   const Column& keys = seg.keys();
   if (older.empty()) return keys.length;
   std::vector<std::string_view> views(static_cast<size_t>(keys.length));
-  for (int64_t r = 0; r < keys.length; ++r) views[r] = keys.StringValue(r);
+  for (int64_t r = 0; r < keys.length; ++r) views[r] = keys.KeyBytes(r);
   int64_t fresh = 0;
   for (const RowRef& ref : LookupKeys(older, views.data(), views.size())) {
     fresh += ref.source == kMissingSource;
@@ -830,6 +830,14 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
                                      "'");
     }
     col_idx.push_back(i);
+  }
+  if (schema_.columns()[schema_.key_index()].type.id != TypeId::kUtf8) {
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (keys[i].size() != 8) {
+        return Status::InvalidArgument("key " + std::to_string(i) + " of a read of table '" +
+                                       TableName(dir_) + "' is not 8 bytes (an integer key)");
+      }
+    }
   }
   auto s = Snapshot();
   const size_t n = keys.size();

@@ -111,6 +111,8 @@ class Table : public std::enable_shared_from_this<Table> {
   // Validates every batch against the schema, then writes them as one segment (durable before
   // return), publishes the new state, and schedules compaction if the tiering policy says so.
   Result<int64_t> Write(const std::vector<Batch>& batches);
+  // `keys` are key bytes (Column::KeyBytes): for an int64 / uint64 key, 8 little-endian bytes
+  // each (ReadKeys converts a request's keys); a key of another size is InvalidArgument.
   Result<Batch> Read(const std::vector<std::string_view>& keys,
                      const std::vector<std::string>& columns) const;
   TableStats Stats() const;

@@ -516,7 +516,7 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     if (request->table().empty()) {
       return InvalidArgument(std::string("the ticket names no table; expected ") + kTicketForm);
     }
-    auto batch = service_->Read(request->table(), request->keys(), request->columns());
+    auto batch = service_->Read(request->table(), request->read_keys(), request->columns());
     if (!batch.ok()) return ToGrpc(batch.status());
 
     // Body budget per message: the limit minus the flatbuffer header (which grows with the

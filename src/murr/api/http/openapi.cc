@@ -16,7 +16,7 @@ constexpr std::string_view kDocument = R"JSON({
   "info": {
     "title": "Murr",
     "version": "1",
-    "description": "Columnar cache for ML features: tables of typed columns keyed by a utf8 key, written as whole batches (JSON columns, Arrow IPC stream, Parquet) and read by key batches as JSON or Arrow IPC."
+    "description": "Columnar cache for ML features: tables of typed columns keyed by a utf8, int64 or uint64 key, written as whole batches (JSON columns, Arrow IPC stream, Parquet) and read by key batches as JSON or Arrow IPC."
   },
   "paths": {
     "/health": {
@@ -214,7 +214,7 @@ constexpr std::string_view kDocument = R"JSON({
       "TableSchema": {
         "type": "object",
         "properties": {
-          "key": {"type": "string", "minLength": 1, "maxLength": 255, "description": "The key column: one of columns, utf8, not nullable"},
+          "key": {"type": "string", "minLength": 1, "maxLength": 255, "description": "The key column: one of columns, utf8, int64 or uint64, not nullable"},
           "columns": {"type": "object", "maxProperties": 4096, "propertyNames": {"minLength": 1, "maxLength": 255}, "additionalProperties": {"$ref": "#/components/schemas/ColumnSchema"}, "description": "Column name (1 to 255 bytes of UTF-8) to its type; at most 4096 columns"}
         },
         "required": ["key", "columns"],
@@ -231,7 +231,7 @@ constexpr std::string_view kDocument = R"JSON({
       "FetchRequest": {
         "type": "object",
         "properties": {
-          "keys": {"type": "array", "items": {"type": "string"}, "description": "At most server.http.max_fetch_keys keys"},
+          "keys": {"type": "array", "items": {"type": ["string", "integer"]}, "description": "At most server.http.max_fetch_keys keys: strings for a utf8 key; integers (or their decimal strings) for an int64 or uint64 key"},
           "columns": {"type": "array", "items": {"type": "string"}, "minItems": 1, "maxItems": 4096, "uniqueItems": true},
           "table": {"type": "string", "pattern": "^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$", "description": "Optional; when present it must equal the path's table"}
         },

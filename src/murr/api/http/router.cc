@@ -290,7 +290,7 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
     return ErrorResponse(400, fmt::format("the body names table '{}' but the path names '{}'",
                                           fetch->table(), name));
   }
-  Result<Batch> batch = service_->Read(name, fetch->keys(), fetch->columns());
+  Result<Batch> batch = service_->Read(name, fetch->read_keys(), fetch->columns());
   if (!batch.ok()) return StatusResponse(batch.status());
 
   HttpResponse response;
