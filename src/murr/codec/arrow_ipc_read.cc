@@ -518,6 +518,35 @@ uint32_t LoadU32(const uint8_t* p) {
 
 }  // namespace
 
+Result<std::vector<std::pair<std::string, int32_t>>> ArrowSchemaFixedListSizes(
+    std::string_view message) {
+  const uint8_t* d = reinterpret_cast<const uint8_t*>(message.data());
+  size_t size = message.size();
+  // The encapsulated framing: an optional continuation marker, then the metadata length.
+  size_t pos = 0;
+  if (size >= 4 && std::memcmp(d, "\xff\xff\xff\xff", 4) == 0) pos = 4;
+  if (size - pos < 4) return Status::InvalidArgument("Arrow schema message truncated");
+  int32_t len;
+  std::memcpy(&len, d + pos, 4);
+  pos += 4;
+  if (len < 0 || static_cast<size_t>(len) > size - pos) {
+    return Status::InvalidArgument("Arrow schema message length exceeds its bytes");
+  }
+  MURR_ASSIGN_OR_RETURN(ParsedMessage parsed, ParseMessage(d + pos, static_cast<size_t>(len)));
+  const fb::Schema* schema = parsed.message->header_as_Schema();
+  if (schema == nullptr) return Status::InvalidArgument("Arrow message is not a Schema");
+  std::vector<std::pair<std::string, int32_t>> out;
+  if (schema->fields() == nullptr) return out;
+  for (const fb::Field* f : *schema->fields()) {
+    if (f == nullptr || f->name() == nullptr) continue;
+    if (f->type_type() != fb::Type::FixedSizeList) continue;
+    const fb::FixedSizeList* t = f->type_as_FixedSizeList();
+    if (t == nullptr) continue;
+    out.emplace_back(f->name()->str(), t->listSize());
+  }
+  return out;
+}
+
 Status IpcStreamDecoder::Consume(std::string_view metadata, const Buffer& body,
                                  std::optional<Batch>* batch) {
   if (batch) batch->reset();
