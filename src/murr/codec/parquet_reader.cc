@@ -256,11 +256,11 @@ bool IsGroup(const SchemaElement& e) {
 // `element`: the list's item; a repeated field as the item of a 3-level list is a list too.
 Status NotAListOfPrimitives(const std::string& column, const SchemaElement& element,
                             bool repeated_is_list = true) {
-  std::string kind = IsListGroup(element) ||
-                             (repeated_is_list && element.repetition == parquet::kRepeated)
-                         ? "a nested list (a list of lists)"
-                     : IsMapGroup(element) ? "a list of maps"
-                                           : "a list of structs (groups)";
+  std::string kind =
+      IsListGroup(element) || (repeated_is_list && element.repetition == parquet::kRepeated)
+          ? "a nested list (a list of lists)"
+      : IsMapGroup(element) ? "a list of maps"
+                            : "a list of structs (groups)";
   return Status::Unimplemented("column '" + column + "' is " + kind +
                                "; Murr reads lists of primitive values only");
 }
@@ -346,9 +346,11 @@ Status ChooseListType(const std::optional<DataType>& target, uint32_t arrow_size
     leaf->fixed_size = arrow_size;
     return Status::OK();
   }
-  return Status::Unimplemented("column '" + leaf->name + "' is a variable-length list of " +
-                               item + ", which Murr does not read yet; a table column of a "
-                               "fixed-size list type (" + item + "[<n>]) reads it when every "
+  return Status::Unimplemented("column '" + leaf->name + "' is a variable-length list of " + item +
+                               ", which Murr does not read yet; a table column of a "
+                               "fixed-size list type (" +
+                               item +
+                               "[<n>]) reads it when every "
                                "list has n items");
 }
 
@@ -379,8 +381,7 @@ std::vector<std::pair<std::string, int32_t>> ArrowFixedListSizes(const FileMetaD
     if (kv.key != "ARROW:schema") continue;
     std::string message;
     if (!DecodeBase64(kv.value, &message)) return {};
-    Result<std::vector<std::pair<std::string, int32_t>>> sizes =
-        ArrowSchemaFixedListSizes(message);
+    Result<std::vector<std::pair<std::string, int32_t>>> sizes = ArrowSchemaFixedListSizes(message);
     // The metadata is a hint: when it cannot be read, lists are read as Parquet describes them.
     if (sizes.ok()) return std::move(sizes).value();
   }
@@ -493,9 +494,9 @@ Result<Column> ReadColumn(const Buffer& file, const ParsedFile& pf, const LeafCo
   parquet::DecoderLimits limits;
   limits.max_page_bytes = options.max_page_bytes;
   // A LIST's items: int32 offsets, and the output limit.
-  limits.max_items = std::min<int64_t>(std::numeric_limits<int32_t>::max(),
-                                       options.max_output_bytes /
-                                           std::max(1, FixedWidth(leaf.type)));
+  limits.max_items =
+      std::min<int64_t>(std::numeric_limits<int32_t>::max(),
+                        options.max_output_bytes / std::max(1, FixedWidth(leaf.type)));
   ColumnChunkDecoder decoder(leaf, reserve_rows, limits);
   if (leaf.type.storage() == Storage::kVarBytes) {
     // PLAIN strings take at most the chunks' uncompressed bytes: reserving them saves the copies

@@ -475,10 +475,9 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
   return Status::OK();
 }
 
-Status ColumnChunkDecoder::DecodeListLevels(const uint8_t* rep, size_t rep_size,
-                                            const uint8_t* def, size_t def_size, int64_t n,
-                                            bool v2, int64_t rows_left, int64_t* rows_started,
-                                            int64_t* items, int64_t* valid) {
+Status ColumnChunkDecoder::DecodeListLevels(const uint8_t* rep, size_t rep_size, const uint8_t* def,
+                                            size_t def_size, int64_t n, bool v2, int64_t rows_left,
+                                            int64_t* rows_started, int64_t* items, int64_t* valid) {
   const uint32_t max_rep = static_cast<uint32_t>(leaf_.max_rep);
   const uint32_t max_def = static_cast<uint32_t>(leaf_.max_def);
   const uint32_t list_def = static_cast<uint32_t>(leaf_.list_def);
@@ -533,8 +532,8 @@ Status ColumnChunkDecoder::DecodeListLevels(const uint8_t* rep, size_t rep_size,
       } else {
         if (!row_open_ || (v2 && started == 0)) {
           return Error(std::string(v2 ? "data page v2" : "column chunk") +
-                       " starts inside a list (its first repetition level is " +
-                       std::to_string(r) + ", not 0)");
+                       " starts inside a list (its first repetition level is " + std::to_string(r) +
+                       ", not 0)");
         }
         if (!row_has_items_ || d < item_def) {
           return Error("level " + std::to_string(i0 + i) +

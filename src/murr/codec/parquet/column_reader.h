@@ -84,9 +84,9 @@ class ColumnChunkDecoder {
   Status ReadDataPage(const PageHeader& h, const uint8_t* data, size_t size, int64_t rows_left);
   // A LIST page's levels: appends the rows they start to the list offsets and validity and
   // their items' validity bits at length_; *items and *valid get the page's item counts.
-  Status DecodeListLevels(const uint8_t* rep, size_t rep_size, const uint8_t* def,
-                          size_t def_size, int64_t n, bool v2, int64_t rows_left,
-                          int64_t* rows_started, int64_t* items, int64_t* valid);
+  Status DecodeListLevels(const uint8_t* rep, size_t rep_size, const uint8_t* def, size_t def_size,
+                          int64_t n, bool v2, int64_t rows_left, int64_t* rows_started,
+                          int64_t* items, int64_t* valid);
   // The items of a LIST as the column: offsets checked against the fixed size, null lists
   // spread to whole null vectors.
   Result<Column> FinishFixedList(Column items);
