@@ -157,6 +157,16 @@ TEST(ParquetList, RowsContinueAcrossV1PagesAndRowGroupsOfDictionaryPages) {
   EXPECT_EQ(Rows(r->columns[0]), (std::vector<std::vector<int32_t>>{{10, 20}, {}, {30, 40}}));
 }
 
+TEST(ParquetList, RepeatedLevelsOfANullListAsDuckDBWritesThemAreSkipped) {
+  // DuckDB 2.0 writes a null FLOAT[2] as two levels (0, 0) (1, 0): [1, 2], null, [3, 4].
+  TestColumn c = OptionalIntList();
+  c.num_values = 6;
+  c.pages.push_back(V1({0, 1, 0, 1, 0, 1}, {3, 3, 0, 0, 3, 3}, Plain<int32_t>({1, 2, 3, 4})));
+  auto r = ReadAsFixed(BuildParquet({c}, 3), 2);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Rows(r->columns[0]), (std::vector<std::vector<int32_t>>{{1, 2}, {}, {3, 4}}));
+}
+
 TEST(ParquetList, DataPageV2) {
   TestColumn c = OptionalIntList();
   c.num_values = 5;
@@ -227,6 +237,7 @@ TEST(ParquetList, MalformedLevelsAreClearErrors) {
       {"chunk starts mid-list", {1, 0, 0}, {2, 2, 2}, "starts inside a list"},
       {"item added to a null list", {0, 1, 0}, {0, 2, 2}, "to a null or empty list"},
       {"item added to an empty list", {0, 1, 0}, {1, 2, 2}, "to a null or empty list"},
+      {"a null list continued as empty", {0, 1, 0}, {0, 1, 2}, "to a null or empty list"},
       {"more rows than the row group", {0, 0, 0, 0}, {2, 2, 2, 2}, "more rows than"},
   };
   for (const Case& k : cases) {

@@ -334,7 +334,8 @@ Status ChooseListType(const std::optional<DataType>& target, uint32_t arrow_size
                       LeafColumn* leaf) {
   const std::string item = DataTypeName(leaf->type);
   if (target && target->id == TypeId::kFixedSizeList) {
-    if (target->item != leaf->type.id) {
+    if (target->item != leaf->type.id || !IsNumericItem(target->item) || target->size == 0 ||
+        target->size > kMaxListSize) {
       return Status::InvalidArgument("column '" + leaf->name + "' holds lists of " + item +
                                      " in the Parquet file, but its type is " +
                                      DataTypeName(*target));
@@ -435,6 +436,7 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
       info.physical_type = IsGroup(e) ? "group" : parquet::PhysicalTypeName(e.type);
       info.supported = AnalyzeList(schema, top, &leaf);
       if (info.supported.ok()) {
+        info.list_item = leaf.type;
         std::optional<DataType> wanted;
         for (const ColumnSchema& t : target) {
           if (t.name == e.name) wanted = t.type;

@@ -18,6 +18,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -67,6 +68,9 @@ struct ParquetColumnInfo {
   Field field;       // meaningful when supported.ok()
   Status supported;  // OK, or the Unimplemented/InvalidArgument error reading it would give
   std::string physical_type;  // "INT32", ...; "group" for nested columns
+  // A LIST of a primitive (whether or not Murr can read it as it stands): its item's type. With
+  // a target of `<item>[<n>]` ReadParquet reads it as a fixed-size list.
+  std::optional<DataType> list_item;
 };
 
 struct ParquetFileInfo {

@@ -528,6 +528,7 @@ Status ColumnChunkDecoder::DecodeListLevels(const uint8_t* rep, size_t rep_size,
         if (d < list_def) ++null_rows_;
         row_open_ = true;
         row_has_items_ = d >= item_def;
+        row_def_ = d;
         if (!row_has_items_) continue;
       } else {
         if (!row_open_ || (v2 && started == 0)) {
@@ -535,6 +536,9 @@ Status ColumnChunkDecoder::DecodeListLevels(const uint8_t* rep, size_t rep_size,
                        " starts inside a list (its first repetition level is " + std::to_string(r) +
                        ", not 0)");
         }
+        // DuckDB (2.0) writes a null ARRAY (FLOAT[n]) as n levels of the null list: a level
+        // that repeats the row's null or empty state defines nothing and is skipped.
+        if (!row_has_items_ && d == row_def_) continue;
         if (!row_has_items_ || d < item_def) {
           return Error("level " + std::to_string(i0 + i) +
                        " of the page adds an item to a null or empty list (definition level " +

@@ -135,6 +135,7 @@ class ColumnChunkDecoder {
   int64_t page_values_ = 0;  // level entries of the last data page
   bool row_open_ = false;
   bool row_has_items_ = false;
+  uint32_t row_def_ = 0;  // the definition level that started the open row
   std::vector<uint32_t> rep_buf_;
   std::vector<uint32_t> def_buf_;
 
