@@ -323,6 +323,32 @@ TEST(ParquetList, MalformedPagesAreClearErrors) {
   }
 }
 
+TEST(ParquetList, TruncatedAndFlippedListFilesGiveErrorsOrValidBatches) {
+  TestColumn c = OptionalIntList();
+  c.num_values = 5;
+  c.pages.push_back(V1({0, 1, 0, 0}, {3, 3, 0, 3}, Plain<int32_t>({1, 2, 3})));
+  c.pages.push_back(V1({1}, {3}, Plain<int32_t>({4})));  // continues the row [3, 4]
+  const std::string good = BuildParquet({c}, 3);
+  ASSERT_TRUE(ReadAsFixed(good, 2).ok());
+  auto check = [](const Result<Batch>& r, const std::string& what) {
+    if (r.ok()) {
+      EXPECT_TRUE(r->Validate().ok()) << what;
+    } else {
+      EXPECT_NE(r.status().code(), StatusCode::kInternal) << what << r.status().ToString();
+    }
+  };
+  for (size_t n = 0; n < good.size(); ++n) {
+    check(ReadAsFixed(good.substr(0, n), 2), "cut at " + std::to_string(n));
+  }
+  for (size_t i = 0; i < good.size(); ++i) {
+    for (int bit : {0, 1, 4, 7}) {
+      std::string bad = good;
+      bad[i] = static_cast<char>(bad[i] ^ (1 << bit));
+      check(ReadAsFixed(bad, 2), "byte " + std::to_string(i) + " bit " + std::to_string(bit));
+    }
+  }
+}
+
 TEST(ParquetList, NestedAndGroupItemsAreRefusedClearly) {
   auto nested = ReadParquet(LoadFixture("nested_lists.snappy.parquet"), {"a"});
   ExpectError(nested, StatusCode::kUnimplemented, "'a' is a nested list");
