@@ -128,6 +128,7 @@ void CheckAgainstDom(const simdjson::dom::element& root, const murr::Batch& batc
         case murr::TypeId::kTimestampUs:
         case murr::TypeId::kTimestampNs:
         case murr::TypeId::kFixedSizeList:
+        case murr::TypeId::kList:
           break;
       }
       ++row;

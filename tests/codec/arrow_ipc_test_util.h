@@ -170,6 +170,8 @@ inline Column RandomColumn(DataType type, int64_t rows, double null_fraction,
       case TypeId::kTimestampUs:
       case TypeId::kTimestampNs:
       case TypeId::kFixedSizeList:
+      case TypeId::kList:
+        ADD_FAILURE() << "RandomColumn: no generator for " << DataTypeName(type);
         break;
     }
   }
