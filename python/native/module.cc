@@ -199,6 +199,7 @@ void FillColumn(const murr::Column& c, Out* out, size_t stride, Out fill) {
     case TypeId::kTimestampUs:
     case TypeId::kTimestampNs:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
       break;
   }
   throw EngineError{

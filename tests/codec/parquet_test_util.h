@@ -75,6 +75,7 @@ inline std::string Describe(const Column& c, int64_t r) {
     case TypeId::kTimestampUs:
     case TypeId::kTimestampNs:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
       break;
   }
   return "?";
@@ -111,6 +112,7 @@ inline bool IntegerEquals(const Column& c, int64_t r, const std::string& text) {
     case TypeId::kTimestampUs:
     case TypeId::kTimestampNs:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
     default:
       return false;
   }
@@ -187,6 +189,7 @@ inline bool ValueMatches(const Column& c, int64_t r, simdjson::dom::element v, b
     case TypeId::kUInt64:
     case TypeId::kFloat16:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
     default: {
       std::string text;
       if (v.is_string()) {

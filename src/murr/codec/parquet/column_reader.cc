@@ -154,6 +154,8 @@ ColumnChunkDecoder::ColumnChunkDecoder(const LeafColumn& leaf, int64_t reserve_r
     case Storage::kFixedList:
       values_.Reserve(static_cast<size_t>(reserve_rows) * out_width_);
       break;
+    case Storage::kList:  // leaves are scalars (a list's item); never a list itself
+      break;
   }
 }
 
@@ -322,6 +324,8 @@ Status ColumnChunkDecoder::ReadDictionaryPage(const PageHeader& h, const uint8_t
       }
       break;
     }
+    case Storage::kList:
+      return Error("a leaf of list type (leaves are scalars)");
   }
   has_dict_ = true;
   dict_count_ = n;
@@ -468,6 +472,8 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
     case Storage::kFixedList:
       values_.Resize(static_cast<size_t>(new_len) * out_width_);
       break;
+    case Storage::kList:
+      return Error("a leaf of list type (leaves are scalars)");
   }
   MURR_RETURN_IF_ERROR(DecodeRows(encoding, values, values_size, n, valid));
   length_ = new_len;
@@ -604,6 +610,8 @@ Status ColumnChunkDecoder::DecodeRows(int32_t encoding, const uint8_t* data, siz
       if (valid < n) SpreadFixed(dst, n, valid);
       return Status::OK();
     }
+    case Storage::kList:
+      return Error("a leaf of list type (leaves are scalars)");
   }
   return Status::OK();
 }
