@@ -179,6 +179,18 @@ inline bool ValueMatches(const Column& c, int64_t r, simdjson::dom::element v, b
                                                 : c.Value<double>(r);
       return got == want || (std::isnan(got) && std::isnan(want));
     }
+    case TypeId::kList: {
+      // A JSON array of the items, each compared as a value of the item column.
+      if (!v.is_array()) return false;
+      simdjson::dom::array items = v.get_array();
+      if (static_cast<int64_t>(items.size()) != c.ListEnd(r) - c.ListBegin(r)) return false;
+      int64_t k = c.ListBegin(r);
+      std::string item_text;
+      for (simdjson::dom::element item : items) {
+        if (!ValueMatches(c.items(), k++, item, blob, &item_text)) return false;
+      }
+      return true;
+    }
     case TypeId::kInt8:
     case TypeId::kInt16:
     case TypeId::kInt32:
@@ -189,7 +201,6 @@ inline bool ValueMatches(const Column& c, int64_t r, simdjson::dom::element v, b
     case TypeId::kUInt64:
     case TypeId::kFloat16:
     case TypeId::kFixedSizeList:
-    case TypeId::kList:
     default: {
       std::string text;
       if (v.is_string()) {

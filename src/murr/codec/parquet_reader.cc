@@ -329,7 +329,8 @@ Status AnalyzeList(const std::vector<SchemaElement>& schema, size_t top, LeafCol
 }
 
 // Chooses how a LIST column is read: as the fixed-size list `target` names (the table's type),
-// else as the fixed-size list the file's Arrow schema recorded (`arrow_size`, 0 for none).
+// else as the fixed-size list the file's Arrow schema recorded (`arrow_size`, 0 for none), else
+// as a variable-length list `<item>[]`.
 Status ChooseListType(const std::optional<DataType>& target, uint32_t arrow_size,
                       LeafColumn* leaf) {
   const std::string item = DataTypeName(leaf->type);
@@ -343,16 +344,16 @@ Status ChooseListType(const std::optional<DataType>& target, uint32_t arrow_size
     leaf->fixed_size = target->size;
     return Status::OK();
   }
-  if (arrow_size > 0 && arrow_size <= kMaxListSize && IsNumericItem(leaf->type.id)) {
-    leaf->fixed_size = arrow_size;
-    return Status::OK();
+  if (target && target->id == TypeId::kList && target->item != leaf->type.id) {
+    return Status::InvalidArgument("column '" + leaf->name + "' holds lists of " + item +
+                                   " in the Parquet file, but its type is " +
+                                   DataTypeName(*target));
   }
-  return Status::Unimplemented("column '" + leaf->name + "' is a variable-length list of " + item +
-                               ", which Murr does not read yet; a table column of a "
-                               "fixed-size list type (" +
-                               item +
-                               "[<n>]) reads it when every "
-                               "list has n items");
+  if (!(target && target->id == TypeId::kList) && arrow_size > 0 && arrow_size <= kMaxListSize &&
+      IsNumericItem(leaf->type.id)) {
+    leaf->fixed_size = arrow_size;
+  }
+  return Status::OK();
 }
 
 // Counts the leaves of the subtree rooted at schema[*index] and moves *index past it.

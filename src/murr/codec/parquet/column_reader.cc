@@ -998,17 +998,25 @@ Result<Column> ColumnChunkDecoder::Finish() {
   c.values = values_.Finish();
   Status st = c.Validate();
   if (!st.ok()) return st.WithContext("column '" + leaf_.name + "'");
-  if (leaf_.is_list()) return FinishFixedList(std::move(c));
+  if (leaf_.is_list()) return FinishList(std::move(c));
   return c;
 }
 
-Result<Column> ColumnChunkDecoder::FinishFixedList(Column items) {
+Result<Column> ColumnChunkDecoder::FinishList(Column items) {
   const DataType type = leaf_.column_type();
+  list_offsets_.AppendValue<int32_t>(static_cast<int32_t>(length_));
   if (leaf_.fixed_size == 0) {
-    return Status::Internal("column '" + leaf_.name + "': a variable-length list");
+    Buffer validity;
+    if (null_rows_ > 0) {
+      list_validity_.Resize(BitmapBytes(rows_));
+      validity = list_validity_.Finish();
+    }
+    Result<Column> list = MakeListColumn(rows_, list_offsets_.Finish(), std::move(items),
+                                         std::move(validity), null_rows_);
+    if (!list.ok()) return list.status().WithContext("column '" + leaf_.name + "'");
+    return list;
   }
   const int64_t size = leaf_.fixed_size;
-  list_offsets_.AppendValue<int32_t>(static_cast<int32_t>(length_));
   const int32_t* off = reinterpret_cast<const int32_t*>(list_offsets_.data());
   const uint8_t* row_bits = leaf_.optional ? list_validity_.data() : nullptr;
   auto where = [&](int64_t row) {

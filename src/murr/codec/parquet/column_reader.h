@@ -40,13 +40,14 @@ struct LeafColumn {
   int list_def = 0;
   bool item_optional = false;
   // The list is read as a fixed-size list of this many items (every non-null list must have
-  // exactly that many, none null); 0: a variable-length list.
+  // exactly that many, none null); 0: a variable-length list (`<item>[]`).
   uint32_t fixed_size = 0;
 
   bool is_list() const { return max_rep > 0; }
   // The type of the column ReadParquet returns.
   DataType column_type() const {
-    return is_list() ? DataType::FixedSizeList(type.id, fixed_size) : type;
+    if (!is_list()) return type;
+    return fixed_size > 0 ? DataType::FixedSizeList(type.id, fixed_size) : DataType::List(type.id);
   }
 };
 
@@ -87,9 +88,9 @@ class ColumnChunkDecoder {
   Status DecodeListLevels(const uint8_t* rep, size_t rep_size, const uint8_t* def, size_t def_size,
                           int64_t n, bool v2, int64_t rows_left, int64_t* rows_started,
                           int64_t* items, int64_t* valid);
-  // The items of a LIST as the column: offsets checked against the fixed size, null lists
-  // spread to whole null vectors.
-  Result<Column> FinishFixedList(Column items);
+  // The items of a LIST as the column: a list column over them, or a fixed-size list (offsets
+  // checked against the size, null lists spread to whole null vectors).
+  Result<Column> FinishList(Column items);
   // Decompresses [data, data+size) to `out_size` bytes; *out points at them afterwards (the
   // input itself when uncompressed).
   Status Inflate(const uint8_t* data, size_t size, size_t out_size, const uint8_t** out);
