@@ -111,6 +111,64 @@ def test_pyarrow_list_layouts_into_a_fixed_size_list(server: Server) -> None:
         assert got.column("e").to_pylist() == values, layout
 
 
+def ragged(nullable_rows: bool, nullable_items: bool) -> list:
+    out = []
+    for r in range(ROWS):
+        if nullable_rows and r % 7 == 3:
+            out.append(None)
+            continue
+        row = [r * 10 + k for k in range(r % 5)]  # lengths 0..4, empty lists included
+        if nullable_items and r % 3 == 1 and row:
+            row[0] = None
+        out.append(row)
+    return out
+
+
+def test_pyarrow_list_layouts_into_a_variable_length_list(server: Server) -> None:
+    create(
+        server,
+        "vl",
+        {
+            "key": "id",
+            "columns": {
+                "id": {"dtype": "utf8", "nullable": False},
+                "v": {"dtype": "int64[]"},
+            },
+        },
+    )
+    for i, (compliant, page_version, dictionary, list_null, item_null, _) in enumerate(
+        LAYOUTS[::2]
+    ):
+        item = pa.field("element", pa.int64(), nullable=item_null)
+        values = ragged(list_null, item_null)
+        schema = pa.schema(
+            [
+                pa.field("id", pa.string(), nullable=False),
+                pa.field("v", pa.list_(item), nullable=list_null),
+            ]
+        )
+        ids = [f"r{r}_{i}" for r in range(ROWS)]
+        src = pa.table(
+            {"id": ids, "v": pa.array(values, schema.field("v").type)}, schema=schema
+        )
+        data = parquet_bytes(
+            src,
+            use_compliant_nested_type=compliant,
+            data_page_version=page_version,
+            use_dictionary=dictionary,
+            data_page_size=256,
+            row_group_size=100,
+        )
+        layout = (
+            f"layout {i}: compliant={compliant} v{page_version} dict={dictionary} "
+            + (f"list_null={list_null} item_null={item_null}")
+        )
+        status, reply = request(server, "PUT", "/api/v1/table/vl/write", data, PARQUET)
+        assert status == 200, (layout, reply)
+        got = fetch_arrow(server, "vl", ids[::-1], ["v"])
+        assert got.column("v").to_pylist() == values[::-1], layout
+
+
 def test_wrong_lengths_and_null_items_are_refused_naming_the_row(
     server: Server,
 ) -> None:
@@ -165,6 +223,7 @@ def test_duckdb_float_array_and_bigint_list(server: Server, workdir, n: int) -> 
                 "id": {"dtype": "utf8", "nullable": False},
                 "emb": {"dtype": f"float32[{n}]"},
                 "ids": {"dtype": "int64[3]"},
+                "var": {"dtype": "int64[]"},
             },
         },
     )
@@ -174,25 +233,29 @@ def test_duckdb_float_array_and_bigint_list(server: Server, workdir, n: int) -> 
         "CREATE TABLE t AS SELECT 'k' || i::VARCHAR AS id, "
         f"CASE WHEN i % 5 = 4 THEN NULL ELSE list_transform(range({n}), "
         f"lambda x: (x * 0.25 + i)::FLOAT)::FLOAT[{n}] END AS emb, "
-        "[i, -i, i * 1000000000000]::BIGINT[] AS ids FROM range(50) r(i)"
+        "[i, -i, i * 1000000000000]::BIGINT[] AS ids, "
+        "CASE WHEN i % 6 = 5 THEN NULL ELSE range(i % 4)::BIGINT[] END AS var "
+        "FROM range(50) r(i)"
     )
     con.execute(f"COPY t TO '{path}' (FORMAT PARQUET, ROW_GROUP_SIZE 16)")
     want = {
-        row[0]: (row[1], row[2])
-        for row in con.execute("SELECT id, emb, ids FROM t").fetchall()
+        row[0]: (row[1], row[2], row[3])
+        for row in con.execute("SELECT id, emb, ids, var FROM t").fetchall()
     }
     status, reply = request(
         server, "PUT", "/api/v1/table/dk/write", path.read_bytes(), PARQUET
     )
     assert status == 200, reply
-    keys = [f"k{i}" for i in (49, 0, 4, 17)]
-    got = fetch_arrow(server, "dk", keys, ["emb", "ids"])
+    keys = [f"k{i}" for i in (49, 0, 4, 17, 11, 8)]
+    got = fetch_arrow(server, "dk", keys, ["emb", "ids", "var"])
     emb = got.column("emb").to_pylist()
     ids = got.column("ids").to_pylist()
-    for k, e, v in zip(keys, emb, ids):
-        want_e, want_v = want[k]
+    var = got.column("var").to_pylist()
+    for k, e, v, x in zip(keys, emb, ids, var):
+        want_e, want_v, want_x = want[k]
         assert e == (None if want_e is None else list(want_e)), k
         assert v == list(want_v), k
+        assert x == want_x, k
 
     # A BIGINT[] of varying lengths does not fit int64[3]: a clear error naming the row.
     con.execute(
