@@ -63,17 +63,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       const murr::Column& y = s.columns[c];
       for (int64_t i = 0; i < length; ++i) {
         FUZZ_CHECK(x.IsNull(offset + i) == y.IsNull(i), "null bit differs in a row range");
-        if (y.IsNull(i)) continue;
-        bool same;
-        if (x.type == murr::DataType::kUtf8) {
-          same = x.StringValue(offset + i) == y.StringValue(i);
-        } else if (x.type == murr::DataType::kBool) {
-          same = x.BoolValue(offset + i) == y.BoolValue(i);
-        } else {
-          size_t w = static_cast<size_t>(murr::FixedWidth(x.type));
-          same = std::memcmp(x.values.data() + (offset + i) * w, y.values.data() + i * w, w) == 0;
-        }
-        FUZZ_CHECK(same, "value differs in a row range");
+        FUZZ_CHECK(murr::fuzz::SameCell(x, offset + i, y, i), "value differs in a row range");
       }
     }
   }

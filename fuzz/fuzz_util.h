@@ -21,6 +21,32 @@
 
 namespace murr::fuzz {
 
+// Row i of x and row j of y hold the same value or are both null (floats by their bits; a list:
+// the same items).
+inline bool SameCell(const Column& x, int64_t i, const Column& y, int64_t j) {
+  if (x.IsNull(i) || y.IsNull(j)) return x.IsNull(i) == y.IsNull(j);
+  switch (x.type.storage()) {
+    case Storage::kVarBytes:
+      return x.StringValue(i) == y.StringValue(j);
+    case Storage::kBit:
+      return x.BoolValue(i) == y.BoolValue(j);
+    case Storage::kFixed:
+    case Storage::kFixedList: {
+      size_t w = static_cast<size_t>(FixedWidth(x.type));
+      return std::memcmp(x.values.data() + i * w, y.values.data() + j * w, w) == 0;
+    }
+    case Storage::kList: {
+      const int64_t n = x.ListEnd(i) - x.ListBegin(i);
+      if (n != y.ListEnd(j) - y.ListBegin(j)) return false;
+      for (int64_t k = 0; k < n; ++k) {
+        if (!SameCell(x.items(), x.ListBegin(i) + k, y.items(), y.ListBegin(j) + k)) return false;
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 // True when both batches have the same fields, rows, nulls and values (floats compared by their
 // bits); otherwise false with the first difference in *why.
 inline bool SameBatch(const Batch& a, const Batch& b, std::string* why) {
@@ -41,18 +67,7 @@ inline bool SameBatch(const Batch& a, const Batch& b, std::string* why) {
       return false;
     }
     for (int64_t i = 0; i < x.length; ++i) {
-      bool same;
-      if (x.IsNull(i) || y.IsNull(i)) {
-        same = x.IsNull(i) == y.IsNull(i);
-      } else if (x.type == DataType::kUtf8) {
-        same = x.StringValue(i) == y.StringValue(i);
-      } else if (x.type == DataType::kBool) {
-        same = x.BoolValue(i) == y.BoolValue(i);
-      } else {
-        size_t w = static_cast<size_t>(FixedWidth(x.type));
-        same = std::memcmp(x.values.data() + i * w, y.values.data() + i * w, w) == 0;
-      }
-      if (!same) {
+      if (!SameCell(x, i, y, i)) {
         *why = where + " row " + std::to_string(i) + " differs";
         return false;
       }

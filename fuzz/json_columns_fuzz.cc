@@ -31,7 +31,9 @@ const murr::TableSchema& Schema() {
                                             {"u32", DataType::kUInt32, true},
                                             {"u64", DataType::kUInt64, true},
                                             {"f32", DataType::kFloat32, true},
-                                            {"f64", DataType::kFloat64, true}});
+                                            {"f64", DataType::kFloat64, true},
+                                            {"li", DataType::List(murr::TypeId::kInt64), true},
+                                            {"ls", DataType::List(murr::TypeId::kUtf8), true}});
     FUZZ_CHECK(s.ok(), s.status().ToString());
     return new murr::TableSchema(std::move(s).value());
   }();
@@ -127,6 +129,25 @@ void CheckAgainstDom(const simdjson::dom::element& root, const murr::Batch& batc
         case murr::TypeId::kTimestampMs:
         case murr::TypeId::kTimestampUs:
         case murr::TypeId::kTimestampNs:
+        case murr::TypeId::kList: {
+          simdjson::dom::array items;
+          FUZZ_CHECK(v.get_array().get(items) == simdjson::SUCCESS, where + ": DOM not an array");
+          FUZZ_CHECK(static_cast<int64_t>(items.size()) == col.ListEnd(row) - col.ListBegin(row),
+                     where + ": list length");
+          int64_t k = col.ListBegin(row);
+          for (simdjson::dom::element item : items) {
+            FUZZ_CHECK(item.is_null() == col.items().IsNull(k), where + ": item null");
+            if (!item.is_null() && col.items().type == DataType::kInt64) {
+              FUZZ_CHECK(item.get_int64().value_unsafe() == col.items().Value<int64_t>(k),
+                         where + ": int64 item");
+            } else if (!item.is_null()) {
+              FUZZ_CHECK(item.get_string().value_unsafe() == col.items().StringValue(k),
+                         where + ": utf8 item");
+            }
+            ++k;
+          }
+          break;
+        }
         case murr::TypeId::kFixedSizeList:
           break;
       }

@@ -147,6 +147,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         case murr::TypeId::kTimestampUs:
         case murr::TypeId::kTimestampNs:
         case murr::TypeId::kFixedSizeList:
+        case murr::TypeId::kList:
           break;
       }
     }

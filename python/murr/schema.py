@@ -23,7 +23,9 @@ class DType(str, enum.Enum):
     """A scalar column type, named as in the server's schema JSON.
 
     A fixed-size array (an embedding) is a ColumnSchema of a numeric item dtype with a ``size``:
-    ``ColumnSchema(DType.FLOAT32, size=768)``, or ``ColumnSchema("float32[768]")``.
+    ``ColumnSchema(DType.FLOAT32, size=768)``, or ``ColumnSchema("float32[768]")``. A
+    variable-length list of any dtype is ``ColumnSchema(DType.INT64, list=True)``, or
+    ``ColumnSchema("int64[]")``.
     """
 
     UTF8 = "utf8"
@@ -115,20 +117,31 @@ MAX_LIST_SIZE = 65536
 @dataclass(frozen=True)
 class ColumnSchema:
     """One column: its dtype, whether it may hold nulls (default: it may), for a fixed-size
-    array its ``size`` (values per row, 1..65,536, of a numeric ``dtype``), and for a timestamp
-    an optional ``timezone`` ("UTC" or an IANA name, kept as metadata as Arrow does).
+    array its ``size`` (values per row, 1..65,536, of a numeric ``dtype``), for a timestamp
+    an optional ``timezone`` ("UTC" or an IANA name, kept as metadata as Arrow does), and
+    ``list=True`` for a variable-length list of ``dtype`` values (Arrow List; items may be
+    null; a list of timestamps may have a timezone).
 
-    ``dtype`` may also be the server's name, ``"float32[768]"`` included.
+    ``dtype`` may also be the server's name, ``"float32[768]"`` and ``"int64[]"`` included.
     """
 
     dtype: DType
     nullable: bool = True
     size: int | None = None
     timezone: str | None = None
+    list: bool = False
 
     def __post_init__(self) -> None:
-        dtype, size = self.dtype, self.size
+        dtype, size, is_list = self.dtype, self.size, self.list
         if (
+            isinstance(dtype, str)
+            and not isinstance(dtype, DType)
+            and dtype.endswith("[]")
+        ):
+            if size is not None or is_list:
+                raise InvalidRequestError(f"unknown dtype '{dtype}'")
+            dtype, is_list = dtype[:-2], True
+        elif (
             isinstance(dtype, str)
             and not isinstance(dtype, DType)
             and dtype.endswith("]")
@@ -142,10 +155,18 @@ class ColumnSchema:
         except ValueError:
             names = ", ".join(d.value for d in DType)
             raise InvalidRequestError(
-                f"unknown dtype '{self.dtype}' (one of {names}, or <numeric>[<n>])"
+                f"unknown dtype '{self.dtype}' (one of {names}, <numeric>[<n>] or "
+                "<dtype>[])"
             ) from None
         object.__setattr__(self, "dtype", dtype)
         object.__setattr__(self, "size", size)
+        if not isinstance(is_list, bool):
+            raise InvalidRequestError("'list' must be true or false")
+        object.__setattr__(self, "list", is_list)
+        if is_list and size is not None:
+            raise InvalidRequestError(
+                "a column is a fixed-size array (size) or a list, not both"
+            )
         if not isinstance(self.nullable, bool):
             raise InvalidRequestError("'nullable' must be true or false")
         if size is not None:
@@ -167,7 +188,10 @@ class ColumnSchema:
 
     @property
     def name(self) -> str:
-        """The dtype as the server names it: ``"float32"``, ``"float32[768]"``."""
+        """The dtype as the server names it: ``"float32"``, ``"float32[768]"``,
+        ``"int64[]"``."""
+        if self.list:
+            return f"{self.dtype.value}[]"
         return (
             self.dtype.value
             if self.size is None
@@ -187,18 +211,31 @@ class ColumnSchema:
 
         if self.size is not None:
             return pa.list_(self.dtype.to_arrow(), self.size)
+        if self.list:
+            return pa.list_(self.dtype.to_arrow(self.timezone))
         return self.dtype.to_arrow(self.timezone)
 
     @classmethod
     def from_arrow(
         cls, arrow_type: Any, nullable: bool = True, column: str = "?"
     ) -> ColumnSchema:
-        """The column for a pyarrow type (a FixedSizeList is a fixed-size array)."""
+        """The column for a pyarrow type (a FixedSizeList is a fixed-size array, a List a
+        list)."""
         import pyarrow as pa
 
         if pa.types.is_fixed_size_list(arrow_type):
             item = DType.from_arrow(arrow_type.value_type, column)
             return cls(item, nullable, size=arrow_type.list_size)
+        if pa.types.is_list(arrow_type):
+            value_type = arrow_type.value_type
+            if pa.types.is_nested(value_type):
+                raise InvalidRequestError(
+                    f"column '{column}' has Arrow type {arrow_type}, which Murr does not "
+                    "support (list items are scalars)"
+                )
+            item = DType.from_arrow(value_type, column)
+            tz = value_type.tz if pa.types.is_timestamp(value_type) else None
+            return cls(item, nullable, timezone=tz, list=True)
         dtype = DType.from_arrow(arrow_type, column)
         tz = arrow_type.tz if pa.types.is_timestamp(arrow_type) else None
         return cls(dtype, nullable, timezone=tz)
@@ -235,7 +272,10 @@ class TableSchema:
             raise InvalidRequestError(
                 f"key column '{self.key}' is not among the columns"
             )
-        if cols[self.key].dtype not in (DType.UTF8, DType.INT64, DType.UINT64):
+        if (
+            cols[self.key].dtype not in (DType.UTF8, DType.INT64, DType.UINT64)
+            or cols[self.key].list
+        ):
             raise InvalidRequestError(
                 f"key column '{self.key}' must be utf8, int64 or uint64, "
                 f"not {cols[self.key].name}"

@@ -287,6 +287,7 @@ void FillColumn(const murr::Column& c, Out* out, size_t stride, Out fill) {
     case TypeId::kTimestampUs:
     case TypeId::kTimestampNs:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
       break;
   }
   throw EngineError{
@@ -350,7 +351,9 @@ class Engine {
     auto bytes = std::make_shared<std::string>();
     Check(murr::ReadFile(path, bytes.get()));
     murr::Buffer file(reinterpret_cast<const uint8_t*>(bytes->data()), bytes->size(), bytes);
-    murr::Batch batch = Take(murr::ReadParquet(file));
+    murr::TableSchema schema = Take(service->GetSchema(name));
+    murr::Batch batch =
+        Take(murr::ReadParquet(file, {}, murr::ParquetReadOptions(), schema.columns()));
     return Take(service->Write(name, {batch}));
   }
   NativeBatch Read(const std::string& name, nb::handle keys, nb::handle columns) {

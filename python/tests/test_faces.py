@@ -552,3 +552,91 @@ def test_integer_keys_on_a_utf8_table_are_an_error(face: object) -> None:
         ValueError,
         "keys[1] must be a string, got the integer 5 (table 's' has utf8 keys)",
     )
+
+
+def same_list(a: object, b: object) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+
+
+@pytest.mark.parametrize("dtype", list(DType), ids=lambda d: d.value)
+def test_every_dtype_round_trips_as_a_list(face: object, dtype: DType) -> None:
+    """A variable-length list (pyarrow List) of every dtype: null items, empty and null lists."""
+    values = samples(dtype)  # ends with None: a null item
+    lists = [values, [], None, values[1:2], list(reversed(values))]
+    keys = KEYS[: len(lists)]
+    column = ColumnSchema(dtype, list=True)
+    assert column == ColumnSchema(f"{dtype.value}[]")
+    assert column.to_arrow() == pa.list_(dtype.to_arrow())
+    schema = TableSchema("id", {"id": ColumnSchema(DType.UTF8, False), "v": column})
+    face.create("l", schema)
+    assert face.get_schema("l") == schema
+    data = pa.table(
+        {"id": keys, "v": pa.array(lists, pa.list_(dtype.to_arrow()))},
+        schema=schema.to_arrow(),
+    )
+    assert face.write("l", data) == len(keys)
+    asked = [*reversed(keys), "missing", keys[0]]
+    batch = face.read("l", asked, ["v"])
+    assert batch.schema.field("v").type == pa.list_(dtype.to_arrow())
+    expected = [*reversed(lists), None, lists[0]]
+    got = batch.column(0).to_pylist()
+    assert len(got) == len(expected)
+    assert all(same_list(g, e) for g, e in zip(got, expected, strict=True)), (
+        got,
+        expected,
+    )
+
+
+def test_lists_from_every_input_and_their_errors(face: object) -> None:
+    """Plain Python lists take the table's list type; a list of timestamps keeps its zone."""
+    schema = TableSchema(
+        "id",
+        {
+            "id": ColumnSchema(DType.UTF8, False),
+            "clicks": ColumnSchema("int64[]"),
+            "tags": ColumnSchema(DType.UTF8, list=True),
+            "seen": ColumnSchema("timestamp_ms[]", timezone="UTC"),
+        },
+    )
+    face.create("c", schema)
+    assert face.get_schema("c") == schema
+    assert (
+        face.write(
+            "c",
+            {
+                "id": ["a", "b"],
+                "clicks": [[1, 2, 3], None],
+                "tags": [["x", None], []],
+                "seen": [[0], [1_700_000_000_000, None]],
+            },
+        )
+        == 2
+    )
+    batch = face.read("c", ["b", "a"], ["clicks", "tags", "seen"])
+    assert batch.schema.field("seen").type == pa.list_(pa.timestamp("ms", "UTC"))
+    assert batch.column(0).to_pylist() == [None, [1, 2, 3]]
+    assert batch.column(1).to_pylist() == [[], ["x", None]]
+    assert batch.column(2).cast(pa.list_(pa.int64())).to_pylist() == [
+        [1_700_000_000_000, None],
+        [0],
+    ]
+    # Polars and DuckDB lists arrive as Arrow lists (Polars' large lists are refused by name).
+    frame = duckdb.sql(
+        "SELECT 'd' AS id, [10, 20]::BIGINT[] AS clicks, ['u']::VARCHAR[] AS tags"
+    ).arrow()
+    assert face.write("c", frame) == 1
+    assert face.read("c", ["d"], ["clicks", "tags"]).to_pylist() == [
+        {"clicks": [10, 20], "tags": ["u"]}
+    ]
+    with pytest.raises(murr.InvalidRequestError, match="int64"):
+        face.write("c", pa.table({"id": ["e"], "clicks": pa.array([[1.5]])}))
+    with pytest.raises(murr.InvalidRequestError, match="list items are scalars"):
+        ColumnSchema.from_arrow(pa.list_(pa.list_(pa.int64())))
+    with pytest.raises(murr.InvalidRequestError, match="not both"):
+        ColumnSchema(DType.INT64, size=3, list=True)
+    with pytest.raises(murr.InvalidRequestError, match="numeric and bool columns"):
+        face.read_numpy("c", ["a"], ["clicks"])
+    with pytest.raises(murr.InvalidRequestError, match="must be utf8"):
+        TableSchema("id", {"id": ColumnSchema("utf8[]", False)})

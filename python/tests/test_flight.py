@@ -335,3 +335,70 @@ def test_integer_keys_over_flight(server: Server, flight: fl.FlightClient) -> No
         "invalid argument",
         f"keys[0] = {2**64} is out of the uint64 range (table 'u' has uint64 keys)",
     )
+
+
+def test_lists_through_do_put_and_do_get(
+    server: Server, flight: fl.FlightClient
+) -> None:
+    """Variable-length lists (pyarrow List) in and out of Flight, and DuckDB reading the reply
+    as BIGINT[] / VARCHAR[]; HTTP's JSON fetch of the same rows gives JSON arrays."""
+    schema = TableSchema(
+        "id",
+        {
+            "id": ColumnSchema(DType.UTF8, False),
+            "clicks": ColumnSchema("int64[]"),
+            "tags": ColumnSchema("utf8[]"),
+        },
+    )
+    create(flight, "lists", schema)
+    assert flight.get_schema(fl.FlightDescriptor.for_path("lists")).schema == (
+        schema.to_arrow()
+    )
+    clicks = [[1, 2, 3], None, [], [None, -(2**63)]]
+    tags = [["a"], ["b", None], None, []]
+    data = pa.table(
+        {"id": ["p", "q", "r", "s"], "clicks": clicks, "tags": tags},
+        schema=schema.to_arrow(),
+    )
+    assert put(flight, "lists", data, chunk=3) == {"rows": 4}
+    result = flight.do_get(
+        ticket("lists", ["s", "nope", "p", "q", "r"], ["clicks", "tags"])
+    ).read_all()
+    assert result.schema == pa.schema(
+        [("clicks", pa.list_(pa.int64())), ("tags", pa.list_(pa.utf8()))]
+    )
+    assert result.column("clicks").to_pylist() == [
+        clicks[3],
+        None,
+        clicks[0],
+        None,
+        [],
+    ]
+    assert result.column("tags").to_pylist() == [[], None, tags[0], tags[1], None]
+
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("reply", result)
+    assert con.execute(
+        "SELECT typeof(clicks), typeof(tags) FROM reply LIMIT 1"
+    ).fetchone() == (
+        "BIGINT[]",
+        "VARCHAR[]",
+    )
+    assert con.execute(
+        "SELECT sum(len(clicks)), list_sum(flatten(list(clicks))) FROM reply"
+    ).fetchone() == (5, 6 - 2**63)
+
+    import urllib.request
+
+    request = urllib.request.Request(
+        server.endpoint + "/api/v1/table/lists/fetch",
+        data=json.dumps({"keys": ["q", "s"], "columns": ["clicks", "tags"]}).encode(),
+        headers={"Content-Type": "application/json", "Accept": "application/json"},
+    )
+    with urllib.request.urlopen(request) as reply:
+        body = json.loads(reply.read())
+    assert body == {
+        "columns": {"clicks": [None, [None, -(2**63)]], "tags": [["b", None], []]}
+    }

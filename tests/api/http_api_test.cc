@@ -268,8 +268,8 @@ TEST_F(HttpApiTest, WriteErrorsChangeNothing) {
 }
 
 TEST_F(HttpApiTest, BadParquetFixturesAre400) {
-  std::string bad_dir = testing::FixturesDir() + "/parquet/bad";
-  if (!std::filesystem::exists(bad_dir)) GTEST_SKIP() << "no " << bad_dir;
+  std::string bad_dir = testing::FixturesDir() + "/parquet-testing/bad";
+  ASSERT_TRUE(std::filesystem::exists(bad_dir)) << "no " << bad_dir;
   HttpClient c(port());
   c.Send("DELETE", "/api/v1/table/bad_pq");
   ASSERT_EQ(c.Json("PUT", "/api/v1/table/bad_pq", kDocsSchema).status, 201);
@@ -288,8 +288,8 @@ TEST_F(HttpApiTest, BadParquetFixturesAre400) {
 }
 
 TEST_F(HttpApiTest, ParquetWrite) {
-  std::string file = testing::FixturesDir() + "/parquet/murr_example.parquet";
-  if (!std::filesystem::exists(file)) GTEST_SKIP() << "no " << file;
+  std::string file = testing::FixturesDir() + "/pyarrow/murr_example.parquet";
+  ASSERT_TRUE(std::filesystem::exists(file)) << "no " << file;
   HttpClient c(port());
   c.Send("DELETE", "/api/v1/table/pq");
   ASSERT_EQ(c.Json("PUT", "/api/v1/table/pq",

@@ -115,6 +115,71 @@ inline std::string RandomString(std::mt19937_64& rng) {
   return s;
 }
 
+// Appends one random non-null value of b->type() (a list: 0..4 items, some null).
+inline void AppendRandomValue(ColumnBuilder* bp, std::mt19937_64& rng) {
+  ColumnBuilder& b = *bp;
+  switch (b.type().id) {
+    case TypeId::kUtf8:
+      EXPECT_TRUE(b.AppendString(RandomString(rng)).ok());
+      break;
+    case TypeId::kBool:
+      b.AppendBool(rng() & 1);
+      break;
+    case TypeId::kInt8:
+      b.Append(RandomInt<int8_t>(rng));
+      break;
+    case TypeId::kInt16:
+      b.Append(RandomInt<int16_t>(rng));
+      break;
+    case TypeId::kInt32:
+      b.Append(RandomInt<int32_t>(rng));
+      break;
+    case TypeId::kInt64:
+      b.Append(RandomInt<int64_t>(rng));
+      break;
+    case TypeId::kUInt8:
+      b.Append(RandomInt<uint8_t>(rng));
+      break;
+    case TypeId::kUInt16:
+      b.Append(RandomInt<uint16_t>(rng));
+      break;
+    case TypeId::kUInt32:
+      b.Append(RandomInt<uint32_t>(rng));
+      break;
+    case TypeId::kUInt64:
+      b.Append(RandomInt<uint64_t>(rng));
+      break;
+    case TypeId::kFloat32:
+      b.Append(SpecialFloat<float>(rng));
+      break;
+    case TypeId::kFloat64:
+      b.Append(SpecialFloat<double>(rng));
+      break;
+    case TypeId::kList: {
+      const int n = static_cast<int>(rng() % 5);
+      for (int k = 0; k < n; ++k) {
+        if (rng() % 6 == 0) {
+          b.items().AppendNull();
+        } else {
+          AppendRandomValue(&b.items(), rng);
+        }
+      }
+      EXPECT_TRUE(b.AppendListEnd().ok());
+      break;
+    }
+    case TypeId::kFloat16:
+    case TypeId::kDate32:
+    case TypeId::kBinary:
+    case TypeId::kTimestampS:
+    case TypeId::kTimestampMs:
+    case TypeId::kTimestampUs:
+    case TypeId::kTimestampNs:
+    case TypeId::kFixedSizeList:
+      ADD_FAILURE() << "AppendRandomValue: no generator for " << DataTypeName(b.type());
+      break;
+  }
+}
+
 // A column of `rows` random values of `type`; about null_fraction of them null.
 inline Column RandomColumn(DataType type, int64_t rows, double null_fraction,
                            std::mt19937_64& rng) {
@@ -125,53 +190,7 @@ inline Column RandomColumn(DataType type, int64_t rows, double null_fraction,
       b.AppendNull();
       continue;
     }
-    switch (type.id) {
-      case TypeId::kUtf8:
-        EXPECT_TRUE(b.AppendString(RandomString(rng)).ok());
-        break;
-      case TypeId::kBool:
-        b.AppendBool(rng() & 1);
-        break;
-      case TypeId::kInt8:
-        b.Append(RandomInt<int8_t>(rng));
-        break;
-      case TypeId::kInt16:
-        b.Append(RandomInt<int16_t>(rng));
-        break;
-      case TypeId::kInt32:
-        b.Append(RandomInt<int32_t>(rng));
-        break;
-      case TypeId::kInt64:
-        b.Append(RandomInt<int64_t>(rng));
-        break;
-      case TypeId::kUInt8:
-        b.Append(RandomInt<uint8_t>(rng));
-        break;
-      case TypeId::kUInt16:
-        b.Append(RandomInt<uint16_t>(rng));
-        break;
-      case TypeId::kUInt32:
-        b.Append(RandomInt<uint32_t>(rng));
-        break;
-      case TypeId::kUInt64:
-        b.Append(RandomInt<uint64_t>(rng));
-        break;
-      case TypeId::kFloat32:
-        b.Append(SpecialFloat<float>(rng));
-        break;
-      case TypeId::kFloat64:
-        b.Append(SpecialFloat<double>(rng));
-        break;
-      case TypeId::kFloat16:
-      case TypeId::kDate32:
-      case TypeId::kBinary:
-      case TypeId::kTimestampS:
-      case TypeId::kTimestampMs:
-      case TypeId::kTimestampUs:
-      case TypeId::kTimestampNs:
-      case TypeId::kFixedSizeList:
-        break;
-    }
+    AppendRandomValue(&b, rng);
   }
   return b.Finish();
 }

@@ -138,6 +138,7 @@ void ExpectSameColumn(const Column& a, const Column& b, const std::string& name)
       case TypeId::kTimestampUs:
       case TypeId::kTimestampNs:
       case TypeId::kFixedSizeList:
+      case TypeId::kList:
         break;
     }
   }
@@ -649,6 +650,7 @@ TEST(JsonColumnsWriteTest, EveryTypeRoundTripsWithNulls) {
         case TypeId::kTimestampUs:
         case TypeId::kTimestampNs:
         case TypeId::kFixedSizeList:
+        case TypeId::kList:
           break;
       }
     }

@@ -71,15 +71,14 @@ std::string ValidFile() {
 
 std::vector<std::string> Corpus() {
   std::vector<std::string> files = {ValidFile()};
-  std::string dir = testing::FixturesDir() + "/parquet";
+  std::string dir = testing::FixturesDir() + "/parquet-testing";
   for (const char* name :
        {"alltypes_plain.parquet", "alltypes_dictionary.parquet", "datapage_v2.snappy.parquet",
         "rle_boolean_encoding.parquet", "lz4_raw_compressed.parquet",
         "hadoop_lz4_compressed.parquet", "byte_stream_split.zstd.parquet",
         "delta_length_byte_array.parquet", "binary.parquet"}) {
-    if (std::filesystem::exists(dir + "/" + name)) {
-      files.push_back(testing::ReadFileToString(dir + "/" + name));
-    }
+    EXPECT_TRUE(std::filesystem::exists(dir + "/" + name)) << "missing fixture " << name;
+    files.push_back(testing::ReadFileToString(dir + "/" + name));
   }
   return files;
 }

@@ -75,6 +75,7 @@ inline std::string Describe(const Column& c, int64_t r) {
     case TypeId::kTimestampUs:
     case TypeId::kTimestampNs:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
       break;
   }
   return "?";
@@ -111,6 +112,7 @@ inline bool IntegerEquals(const Column& c, int64_t r, const std::string& text) {
     case TypeId::kTimestampUs:
     case TypeId::kTimestampNs:
     case TypeId::kFixedSizeList:
+    case TypeId::kList:
     default:
       return false;
   }
@@ -176,6 +178,18 @@ inline bool ValueMatches(const Column& c, int64_t r, simdjson::dom::element v, b
       double got = c.type == DataType::kFloat32 ? static_cast<double>(c.Value<float>(r))
                                                 : c.Value<double>(r);
       return got == want || (std::isnan(got) && std::isnan(want));
+    }
+    case TypeId::kList: {
+      // A JSON array of the items, each compared as a value of the item column.
+      if (!v.is_array()) return false;
+      simdjson::dom::array items = v.get_array();
+      if (static_cast<int64_t>(items.size()) != c.ListEnd(r) - c.ListBegin(r)) return false;
+      int64_t k = c.ListBegin(r);
+      std::string item_text;
+      for (simdjson::dom::element item : items) {
+        if (!ValueMatches(c.items(), k++, item, blob, &item_text)) return false;
+      }
+      return true;
     }
     case TypeId::kInt8:
     case TypeId::kInt16:

@@ -66,6 +66,8 @@ struct TestPage {
   int32_t num_values = 0;
   int32_t encoding = 0;
   int32_t def_encoding = 3;  // RLE
+  int32_t rep_encoding = 3;  // RLE
+  int32_t num_rows = -1;     // v2 only; default: num_values
   // v2 only
   int32_t num_nulls = 0;
   int32_t def_length = 0;
@@ -83,6 +85,12 @@ struct TestColumn {
   int32_t type_length = 0;
   int32_t codec = 0;
   std::vector<TestPage> pages;
+  // 0: a flat column; 3: a 3-level LIST (`repetition` is the list's, the item is `item_name`
+  // with `item_repetition`); 2: a 2-level LIST whose repeated field is the item.
+  int list = 0;
+  int32_t item_repetition = 1;
+  std::string item_name = "element";
+  int64_t num_values = -1;  // the chunk's level count; default: the rows
 };
 
 // Builds "PAR1", each column's pages, the footer, its length and "PAR1". One row group of
@@ -115,7 +123,7 @@ inline std::string BuildParquet(const std::vector<TestColumn>& columns, int64_t 
         w.I32(1, pg.num_values);
         w.I32(2, pg.encoding);
         w.I32(3, pg.def_encoding);
-        w.I32(4, 3);
+        w.I32(4, pg.rep_encoding);
         w.EndStruct();
       } else if (pg.type == 2) {
         w.BeginStruct(7);
@@ -126,7 +134,7 @@ inline std::string BuildParquet(const std::vector<TestColumn>& columns, int64_t 
         w.BeginStruct(8);
         w.I32(1, pg.num_values);
         w.I32(2, pg.num_nulls);
-        w.I32(3, pg.num_values);
+        w.I32(3, pg.num_rows >= 0 ? pg.num_rows : pg.num_values);
         w.I32(4, pg.encoding);
         w.I32(5, pg.def_length);
         w.I32(6, pg.rep_length);
@@ -143,17 +151,34 @@ inline std::string BuildParquet(const std::vector<TestColumn>& columns, int64_t 
   }
   CompactWriter w;
   w.I32(1, 2);
-  w.List(2, 12, columns.size() + 1);
+  size_t elements = 1;
+  for (const TestColumn& c : columns) elements += 1 + (c.list ? 1 : 0) + (c.list == 3 ? 1 : 0);
+  w.List(2, 12, elements);
   w.BeginElement();
   w.Str(4, "schema");
   w.I32(5, static_cast<int64_t>(columns.size()));
   w.EndStruct();
   for (const TestColumn& c : columns) {
+    if (c.list) {
+      w.BeginElement();
+      w.I32(3, c.repetition);
+      w.Str(4, c.name);
+      w.I32(5, 1);
+      w.I32(6, 3);  // LIST
+      w.EndStruct();
+      if (c.list == 3) {
+        w.BeginElement();
+        w.I32(3, 2);
+        w.Str(4, "list");
+        w.I32(5, 1);
+        w.EndStruct();
+      }
+    }
     w.BeginElement();
     w.I32(1, c.physical);
     if (c.type_length) w.I32(2, c.type_length);
-    w.I32(3, c.repetition);
-    w.Str(4, c.name);
+    w.I32(3, c.list == 3 ? c.item_repetition : c.list == 2 ? 2 : c.repetition);
+    w.Str(4, c.list ? c.item_name : c.name);
     if (c.converted_type >= 0) w.I32(6, c.converted_type);
     w.EndStruct();
   }
@@ -172,7 +197,7 @@ inline std::string BuildParquet(const std::vector<TestColumn>& columns, int64_t 
     w.List(3, 8, 1);
     w.RawString(c.name);
     w.I32(4, c.codec);
-    w.I64(5, num_rows);
+    w.I64(5, c.num_values >= 0 ? c.num_values : num_rows);
     w.I64(6, placed[i].size);
     w.I64(7, placed[i].size);
     w.I64(9, placed[i].data_offset);
@@ -207,6 +232,25 @@ std::string Plain(std::initializer_list<T> v) {
 }
 inline std::string LE32(uint32_t v) {
   return std::string(reinterpret_cast<const char*>(&v), 4);
+}
+// Levels in the RLE / bit-packing hybrid as RLE runs only (no length prefix).
+inline std::string RleLevels(const std::vector<int>& levels, int bit_width) {
+  std::string s;
+  for (size_t i = 0; i < levels.size();) {
+    size_t j = i;
+    while (j < levels.size() && levels[j] == levels[i]) ++j;
+    uint64_t header = static_cast<uint64_t>(j - i) << 1;
+    while (header >= 0x80) {
+      s.push_back(static_cast<char>((header & 0x7f) | 0x80));
+      header >>= 7;
+    }
+    s.push_back(static_cast<char>(header));
+    for (int b = 0; b < (bit_width + 7) / 8; ++b) {
+      s.push_back(static_cast<char>((levels[i] >> (8 * b)) & 0xff));
+    }
+    i = j;
+  }
+  return s;
 }
 inline std::string PlainStrings(std::initializer_list<std::string> v) {
   std::string s;

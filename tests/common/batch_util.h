@@ -101,6 +101,19 @@ inline void AppendRandom(ColumnBuilder* b, std::mt19937_64& rng) {
       b->AppendFixed(bytes.data());
       break;
     }
+    case TypeId::kList: {
+      // 0..6 items, ~1 in 8 of them null.
+      const int n = static_cast<int>(rng() % 7);
+      for (int k = 0; k < n; ++k) {
+        if (rng() % 8 == 0) {
+          b->items().AppendNull();
+        } else {
+          AppendRandom(&b->items(), rng);
+        }
+      }
+      (void)b->AppendListEnd();
+      break;
+    }
   }
 }
 
@@ -139,6 +152,16 @@ inline bool CellEquals(const Column& a, int64_t i, const Column& b, int64_t j) {
     case Storage::kFixedList: {
       int w = FixedWidth(a.type);
       return std::memcmp(a.values.data() + i * w, b.values.data() + j * w, w) == 0;
+    }
+    case Storage::kList: {
+      const int64_t n = a.ListEnd(i) - a.ListBegin(i);
+      if (n != b.ListEnd(j) - b.ListBegin(j)) return false;
+      for (int64_t k = 0; k < n; ++k) {
+        if (!CellEquals(a.items(), a.ListBegin(i) + k, b.items(), b.ListBegin(j) + k)) {
+          return false;
+        }
+      }
+      return true;
     }
   }
   return false;
@@ -181,6 +204,16 @@ inline std::optional<std::string> CellText(const Column& c, int64_t i) {
         out += *CellText(items, i * c.type.size + k);
       }
       return out;
+    }
+    case TypeId::kList: {
+      // "[" items (null as "null") joined by ',' "]".
+      std::string out = "[";
+      for (int64_t k = c.ListBegin(i); k < c.ListEnd(i); ++k) {
+        if (k > c.ListBegin(i)) out += ',';
+        auto t = CellText(c.items(), k);
+        out += t ? *t : "null";
+      }
+      return out + "]";
     }
     case TypeId::kBool:
       return c.BoolValue(i) ? "true" : "false";

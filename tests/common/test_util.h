@@ -67,9 +67,10 @@ inline std::string SourceDir() {
 inline std::string BinaryDir() {
   return MURR_BINARY_DIR;
 }
-// ../shared/fixtures beside the repository (the CI clone has a copy of shared/ beside it too).
+// The committed test data (tests/fixtures). A test whose fixture is missing fails: read files
+// with ReadFixture / check with ASSERT_TRUE(std::filesystem::exists(...)), never skip.
 inline std::string FixturesDir() {
-  return SourceDir() + "/../shared/fixtures";
+  return SourceDir() + "/tests/fixtures";
 }
 
 // Runs `node tests/interop/<script> args...` with the pinned packages of tests/interop, returning

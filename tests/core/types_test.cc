@@ -12,7 +12,7 @@ namespace {
 TEST(TypesTest, EveryScalarNameParsesBackToItsType) {
   for (int i = 0; i < kNumTypeIds; ++i) {
     const TypeId id = static_cast<TypeId>(i);
-    if (id == TypeId::kFixedSizeList) continue;
+    if (id == TypeId::kFixedSizeList || id == TypeId::kList) continue;
     auto t = ParseDataType(DataTypeName(id));
     ASSERT_TRUE(t.has_value()) << DataTypeName(id);
     EXPECT_EQ(*t, DataType(id));
@@ -32,9 +32,32 @@ TEST(TypesTest, FixedSizeListNames) {
   EXPECT_EQ(t->storage(), Storage::kFixedList);
   EXPECT_TRUE(ParseDataType("float16[1]").has_value());
   EXPECT_TRUE(ParseDataType("uint8[65536]").has_value());
-  for (const char* bad : {"float32[0]", "float32[65537]", "float32[]", "float32[07]", "utf8[3]",
-                          "bool[3]", "date32[2]", "float32[3", "float32]", "[3]", "float32[-1]",
-                          "float32[1x]", "float32[4294967297]"}) {
+  for (const char* bad :
+       {"float32[0]", "float32[65537]", "float32[07]", "utf8[3]", "bool[3]", "date32[2]",
+        "float32[3", "float32]", "[3]", "float32[-1]", "float32[1x]", "float32[4294967297]"}) {
+    EXPECT_FALSE(ParseDataType(bad).has_value()) << bad;
+  }
+}
+
+TEST(TypesTest, ListNames) {
+  // Every scalar is a list item; the name is the item's and "[]".
+  for (int i = 0; i < kNumTypeIds; ++i) {
+    const TypeId id = static_cast<TypeId>(i);
+    if (!IsScalar(id)) continue;
+    const std::string name = DataTypeName(id) + "[]";
+    auto t = ParseDataType(name);
+    ASSERT_TRUE(t.has_value()) << name;
+    EXPECT_EQ(*t, DataType::List(id));
+    EXPECT_EQ(DataTypeName(*t), name);
+    EXPECT_EQ(t->storage(), Storage::kList);
+    EXPECT_EQ(t->item_type(), DataType(id));
+    EXPECT_EQ(FixedWidth(*t), 0);
+  }
+  EXPECT_EQ(static_cast<int>(TypeId::kList), 20);  // persisted in segment footers
+  EXPECT_FALSE(IsScalar(TypeId::kList));
+  EXPECT_FALSE(IsScalar(TypeId::kFixedSizeList));
+  EXPECT_NE(DataType::List(TypeId::kInt64), DataType::List(TypeId::kInt32));
+  for (const char* bad : {"[]", "int64[][]", "float32[3][]", "int128[]", "int64[ ]", "int64["}) {
     EXPECT_FALSE(ParseDataType(bad).has_value()) << bad;
   }
 }
@@ -42,13 +65,17 @@ TEST(TypesTest, FixedSizeListNames) {
 TEST(TypesTest, SchemaJsonCarriesParametersAndTimezones) {
   auto s = TableSchema::FromJson(
       R"({"key":"id","columns":{"id":{"dtype":"utf8","nullable":false},)"
-      R"("e":{"dtype":"float32[768]"},"t":{"dtype":"timestamp_ms","timezone":"Europe/Paris"}}})");
+      R"("e":{"dtype":"float32[768]"},"t":{"dtype":"timestamp_ms","timezone":"Europe/Paris"},)"
+      R"("l":{"dtype":"timestamp_us[]","timezone":"UTC"},"s":{"dtype":"utf8[]"}}})");
   ASSERT_TRUE(s.ok()) << s.status().ToString();
   auto again = TableSchema::FromJson(s->ToJson());
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_EQ(*again, *s);
   EXPECT_EQ(again->columns()[2].timezone, "Europe/Paris");
   EXPECT_EQ(again->columns()[1].type, DataType::FixedSizeList(TypeId::kFloat32, 768));
+  EXPECT_EQ(again->columns()[3].type, DataType::List(TypeId::kTimestampUs));
+  EXPECT_EQ(again->columns()[3].timezone, "UTC");
+  EXPECT_EQ(again->columns()[4].type, DataType::List(TypeId::kUtf8));
   auto bad =
       TableSchema::FromJson(R"({"key":"id","columns":{"id":{"dtype":"utf8","nullable":false},)"
                             R"("x":{"dtype":"int64","timezone":"UTC"}}})");

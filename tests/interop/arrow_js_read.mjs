@@ -5,7 +5,7 @@
 // BigInt), floats as "f32:<bits>" / "f64:<bits>" read from the raw buffer (so NaN payloads,
 // -0.0 and infinities are seen as stored), bools "true"/"false", strings as themselves.
 import { readFileSync } from 'node:fs';
-import { Type, tableFromIPC } from 'apache-arrow';
+import { Type, makeVector, tableFromIPC } from 'apache-arrow';
 
 function typeName(t) {
   switch (t.typeId) {
@@ -13,11 +13,32 @@ function typeName(t) {
     case Type.Bool: return 'bool';
     case Type.Int: return `${t.isSigned ? 'int' : 'uint'}${t.bitWidth}`;
     case Type.Float: return ['float16', 'float32', 'float64'][t.precision];
+    case Type.List: return `${typeName(t.children[0].type)}[]`;
     default: return `unexpected:${String(t)}`;
   }
 }
 
 function values(vector, kind) {
+  if (kind.endsWith('[]')) {
+    // A list as "[" + its items' canonical strings (null as "null") joined by "," + "]". The
+    // items are read from each chunk's whole child vector through the chunk's own offsets (a
+    // row's sliced sub-vector would hide where its raw float bits start).
+    const item = kind.slice(0, -2);
+    const out = [];
+    for (const data of vector.data) {
+      const child = values(makeVector(data.children[0]), item);
+      for (let i = 0; i < data.length; i++) {
+        if (!data.getValid(i)) {
+          out.push(null);
+          continue;
+        }
+        const begin = data.valueOffsets[data.offset + i];
+        const end = data.valueOffsets[data.offset + i + 1];
+        out.push(`[${child.slice(begin, end).map((v) => (v === null ? 'null' : v)).join(',')}]`);
+      }
+    }
+    return out;
+  }
   if (kind !== 'float32' && kind !== 'float64') {
     const out = [];
     for (let i = 0; i < vector.length; i++) out.push(vector.isValid(i) ? String(vector.get(i)) : null);

@@ -180,6 +180,21 @@ TEST_F(ArrowJsInterop, MurrReadsJsFloat16Date32TimestampBinaryFixedSizeList) {
   EXPECT_EQ(json, ReadFileToString(*dir_ / "new_types.json"));
 }
 
+TEST_F(ArrowJsInterop, MurrReadsJsLists) {
+  ASSERT_EQ(write_rc_, 0) << "arrow_js_write.mjs failed";
+  auto read = ReadArrowIpcStream(ExactBuffer(ReadFileToString(*dir_ / "lists.arrows")));
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  ASSERT_EQ(read->size(), 1u);
+  const Batch& b = (*read)[0];
+  ASSERT_EQ(b.fields.size(), 3u);
+  EXPECT_EQ(b.fields[0].type, DataType::List(TypeId::kInt64));
+  EXPECT_EQ(b.fields[1].type, DataType::List(TypeId::kUtf8));
+  EXPECT_EQ(b.fields[2].type, DataType::List(TypeId::kFloat64));
+  std::string json;
+  AppendJsonColumns(b, &json);
+  EXPECT_EQ(json, ReadFileToString(*dir_ / "lists.json"));
+}
+
 // Murr writes; JS reads. Each case is a list of batches and the stream bytes.
 struct MurrStream {
   std::string name;
@@ -222,6 +237,22 @@ TEST(ArrowJsInteropWrite, JsReadsMurrStreamsValueForValue) {
     ASSERT_TRUE(reread.ok());
     testing::ExpectSameRows(b, 13, 70, (*reread)[0]);
     streams.push_back({"range", {(*reread)[0]}, parts.Concatenate()});
+  }
+  {  // Lists (null rows, empty lists, null items) of integer, float, bool and utf8 items, split
+     // into several messages (rebased offsets, sliced items).
+    Batch b;
+    b.num_rows = 400;
+    b.fields.push_back({"key", DataType::kUtf8, false});
+    b.columns.push_back(testing::RandomColumn(DataType::kUtf8, 400, 0.0, rng));
+    for (TypeId item : {TypeId::kInt64, TypeId::kUInt8, TypeId::kFloat32, TypeId::kFloat64,
+                        TypeId::kBool, TypeId::kUtf8}) {
+      b.fields.push_back({"l_" + DataTypeName(item), DataType::List(item), true});
+      b.columns.push_back(testing::RandomColumn(DataType::List(item), 400, 0.2, rng));
+    }
+    auto parts = EncodeArrowIpcStream(b, 4096);
+    ASSERT_TRUE(parts.ok());
+    EXPECT_GT(parts->messages.size(), 3u);
+    streams.push_back({"lists", {b}, parts->Concatenate()});
   }
 
   TempDir dir;

@@ -10,7 +10,7 @@ import {
   Bool, Field, Float16, Float32, Float64, Int16, Int32, Int64, Int8, RecordBatch,
   RecordBatchStreamWriter, Schema, Struct, Uint16, Uint32, Uint64, Uint8, Utf8, makeData,
   tableFromArrays, tableToIPC, vectorFromArray, Table, Binary, DateDay, FixedSizeList,
-  TimestampMillisecond,
+  TimestampMillisecond, List,
 } from 'apache-arrow';
 
 const outdir = process.argv[2];
@@ -249,5 +249,22 @@ writeFileSync(join(outdir, 'dictionary.error.json'), JSON.stringify({ field: 'ca
     '"d":["2024-02-29",null,"1970-01-01"],' +
     '"t":["1970-01-01T00:00:00.000Z","2023-11-14T22:13:20.123Z",null],' +
     '"b":["AP8=",null,""],"e":[[1.0,2.0,3.0],null,[4.0,5.5,-6.0]]}}');
+}
+// Variable-length lists (Murr's decision 0021): List of Int64, Utf8 and Float64 with null rows,
+// empty lists and null items. lists.json holds Murr's JSON reply form of them.
+{
+  const lt = new Table({
+    n: vectorFromArray([[1n, null, -3n], null, [], [9007199254740993n]],
+      new List(new Field('item', new Int64(), true))),
+    s: vectorFromArray([['a', ''], [null], null, ['ünï']],
+      new List(new Field('item', new Utf8(), true))),
+    f: vectorFromArray([[0.5], [], [-2, 1e300], null],
+      new List(new Field('item', new Float64(), true))),
+  });
+  writeFileSync(join(outdir, 'lists.arrows'), tableToIPC(lt, 'stream'));
+  writeFileSync(join(outdir, 'lists.json'), '{"columns":{' +
+    '"n":[[1,null,-3],null,[],[9007199254740993]],' +
+    '"s":[["a",""],[null],null,["ünï"]],' +
+    '"f":[[0.5],[],[-2.0,1e+300],null]}}');
 }
 console.log('ok');

@@ -294,6 +294,56 @@ TEST(SyncService, TwoServicesOnOneSourceConverge) {
 
 class SyncWriters : public ::testing::TestWithParam<std::string> {};
 
+// Embeddings in Parquet are LISTs: pyarrow records the fixed size in its ARROW:schema
+// metadata, which the inferred schema uses; a DuckDB-written file has no such metadata, and the
+// configured schema says the size.
+void ExpectEmbeddings(const TableService& svc, int rows, int n) {
+  std::vector<std::string> names;
+  for (int i = 0; i < rows; ++i) names.push_back("k" + std::to_string(i));
+  std::vector<std::string_view> keys(names.begin(), names.end());
+  auto b = svc.Read("feat", keys, {"e"});
+  ASSERT_TRUE(b.ok()) << b.status().ToString();
+  const Column& e = b->columns[0];
+  ASSERT_EQ(e.type, DataType::FixedSizeList(TypeId::kFloat32, n));
+  for (int r = 0; r < rows; ++r) {
+    ASSERT_EQ(e.IsNull(r), r % 10 == 9) << r;
+    if (e.IsNull(r)) continue;
+    for (int k = 0; k < n; ++k) {
+      ASSERT_EQ(e.Value<float>(static_cast<int64_t>(r) * n + k),
+                static_cast<float>(r + static_cast<double>(k) / n))
+          << r << " " << k;
+    }
+  }
+}
+
+TEST(SyncService, PyarrowEmbeddingsInferAFixedSizeListFromTheArrowSchema) {
+  TempDir src, cache;
+  WritePartition(src / "p1", "pyarrow", 40, 2, 1, "--embedding 16");
+  auto svc = OpenService(cache.path(), Spec(src.path()));
+  ASSERT_TRUE(svc);
+  ASSERT_TRUE(svc->CheckSourceNow("feat").ok());
+  auto schema = svc->GetSchema("feat");
+  ASSERT_TRUE(schema.ok());
+  ASSERT_EQ(schema->columns().size(), 4u);
+  EXPECT_EQ(schema->columns()[3].type, DataType::FixedSizeList(TypeId::kFloat32, 16));
+  ExpectEmbeddings(*svc, 40, 16);
+}
+
+TEST(SyncService, DuckDBEmbeddingsLoadIntoTheConfiguredFixedSizeList) {
+  TempDir src, cache;
+  WritePartition(src / "p1", "duckdb", 40, 2, 1, "--embedding 16");
+  SourceSpec spec = Spec(src.path());
+  auto schema = TableSchema::Make(
+      "id",
+      {{"id", DataType::kUtf8, false}, {"e", DataType::FixedSizeList(TypeId::kFloat32, 16), true}});
+  ASSERT_TRUE(schema.ok());
+  spec.schema = *schema;
+  auto svc = OpenService(cache.path(), spec);
+  ASSERT_TRUE(svc);
+  ASSERT_TRUE(svc->CheckSourceNow("feat").ok());
+  ExpectEmbeddings(*svc, 40, 16);
+}
+
 TEST_P(SyncWriters, PartitionWrittenByAnotherImplementationLoads) {
   TempDir src, cache;
   WritePartition(src / "dt=1", GetParam(), 300, 3, 4, "--floats 2 --compression snappy");

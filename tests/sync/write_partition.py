@@ -2,11 +2,13 @@
 
 usage: write_partition.py DIR WRITER ROWS FILES VERSION [--no-marker] [--compression C]
        [--floats K] [--x-type string] [--drop-id] [--unmappable] [--id-type int64|uint64]
+       [--embedding N]
 
 DIR/part-<i>.parquet hold ROWS rows split over FILES files: id (utf8) = "k<row>", x (float64) =
 VERSION * 1e6 + row, n (int64) = VERSION. With --id-type, id is an integer instead: int64
-row * 7 - 1000 (negatives too), or uint64 2^63 + row (above the int64 range). WRITER is pyarrow, duckdb or polars. DIR/_SUCCESS is
-written last unless --no-marker.
+row * 7 - 1000 (negatives too), or uint64 2^63 + row (above the int64 range). With --embedding N
+also e (a fixed-size list of N float32) = [row + k / N for k in 0..N), null when row % 10 == 9.
+WRITER is pyarrow, duckdb or polars. DIR/_SUCCESS is written last unless --no-marker.
 """
 
 import argparse
@@ -34,6 +36,7 @@ def main() -> None:
         help="add a column 'nested' of a type Murr has no dtype for (a struct)",
     )
     ap.add_argument("--id-type", default="utf8", choices=["utf8", "int64", "uint64"])
+    ap.add_argument("--embedding", type=int, default=0, help="a float32[N] column 'e'")
     args = ap.parse_args()
     os.makedirs(args.dir, exist_ok=True)
     per = (args.rows + args.files - 1) // args.files
@@ -59,6 +62,15 @@ def main() -> None:
         for f in range(args.floats):
             cols[f"f{f}"] = pa.array(
                 [float(r % 1000) + f for r in range(lo, hi)], pa.float32()
+            )
+        if args.embedding:
+            n = args.embedding
+            cols["e"] = pa.array(
+                [
+                    None if r % 10 == 9 else [r + k / n for k in range(n)]
+                    for r in range(lo, hi)
+                ],
+                pa.list_(pa.float32(), n),
             )
         table = pa.table(cols)
         path = os.path.join(args.dir, f"part-{i:05d}.parquet")

@@ -44,6 +44,12 @@ struct ArrowIpcContents {
 };
 Result<ArrowIpcContents> ReadArrowIpcStreamContents(const Buffer& input);
 
+// The top-level FixedSizeList fields of an encapsulated Schema message (the form pyarrow
+// stores, base64-encoded, as a Parquet file's "ARROW:schema" metadata): (name, list size)
+// pairs. Other fields, whatever their type, are ignored; malformed bytes are InvalidArgument.
+Result<std::vector<std::pair<std::string, int32_t>>> ArrowSchemaFixedListSizes(
+    std::string_view message);
+
 // Decodes messages one at a time, for transports that frame messages themselves (Arrow Flight's
 // FlightData carries the flatbuffer Message as data_header and the body as data_body).
 class IpcStreamDecoder {

@@ -35,7 +35,8 @@ std::string ArrowTypeName(fb::Type t) {
 
 std::string SupportedTypes() {
   return "supported: " + ScalarTypeNames(", ") +
-         " (as Arrow types), and FixedSizeList of an integer or float type";
+         " (as Arrow types), FixedSizeList of an integer or float type, and List of any of "
+         "those scalar types";
 }
 
 // The scalar type id whose Arrow description (TypeInfo) matches; nullopt when none does.
@@ -58,6 +59,7 @@ std::optional<TypeId> FindScalar(ArrowKind kind, int bits, bool is_signed, TimeU
       case ArrowKind::kBinary:
       case ArrowKind::kDate:
       case ArrowKind::kFixedSizeList:
+      case ArrowKind::kList:
         return static_cast<TypeId>(i);
     }
   }
@@ -141,7 +143,7 @@ Result<TypeId> ConvertScalar(const fb::Field& field, const std::string& name,
     case fb::Type::Decimal:
     case fb::Type::Time:
     case fb::Type::Interval:
-    case fb::Type::List:
+    case fb::Type::List:  // only at the top level (ConvertType), not as an item
     case fb::Type::Struct_:
     case fb::Type::Union:
     case fb::Type::FixedSizeBinary:
@@ -195,6 +197,21 @@ Status ConvertType(const fb::Field& f, Field* field) {
     field->type = DataType::FixedSizeList(item, static_cast<uint32_t>(t->listSize()));
     return Status::OK();
   }
+  if (f.type_type() == fb::Type::List) {
+    if (NumChildren(f) != 1) {
+      return Status::InvalidArgument("field " + Quote(name) + " is a List with " +
+                                     std::to_string(NumChildren(f)) +
+                                     " child fields; it must have one");
+    }
+    const fb::Field* child = f.children()->Get(0);
+    if (child->dictionary() != nullptr || NumChildren(*child) != 0) {
+      return Unsupported(name, "List of a nested or dictionary-encoded type");
+    }
+    // A list of timestamps keeps its items' timezone on the field.
+    MURR_ASSIGN_OR_RETURN(TypeId item, ConvertScalar(*child, name + ".item", &field->timezone));
+    field->type = DataType::List(item);
+    return Status::OK();
+  }
   MURR_ASSIGN_OR_RETURN(TypeId id, ConvertScalar(f, name, &field->timezone));
   if (NumChildren(f) != 0) {
     return Status::InvalidArgument("field " + Quote(name) + " of type " + DataTypeName(id) +
@@ -229,13 +246,16 @@ Result<std::vector<Field>> DecodeSchema(const fb::Schema& schema) {
 }
 
 // Number of body buffers a field of `type` takes: validity + values (+ data for utf8 and
-// binary; a fixed-size list: its validity, then the child's validity and values).
+// binary; a fixed-size list: its validity, then the child's validity and values; a list: its
+// validity and offsets, then the child's buffers).
 size_t BuffersFor(DataType type) {
   switch (type.storage()) {
     case Storage::kVarBytes:
       return 3;
     case Storage::kFixedList:
       return 3;
+    case Storage::kList:
+      return 2 + BuffersFor(type.item_type());
     case Storage::kFixed:
     case Storage::kBit:
       return 2;
@@ -243,9 +263,18 @@ size_t BuffersFor(DataType type) {
   return 2;
 }
 
-// Number of field nodes: one, and one more for a fixed-size list's child.
+// Number of field nodes: one, and one more for a list's child.
 size_t NodesFor(DataType type) {
-  return type.storage() == Storage::kFixedList ? 2 : 1;
+  switch (type.storage()) {
+    case Storage::kFixedList:
+    case Storage::kList:
+      return 2;
+    case Storage::kFixed:
+    case Storage::kBit:
+    case Storage::kVarBytes:
+      return 1;
+  }
+  return 1;
 }
 
 // The body buffer described by `meta`, bounds-checked against `body`. Borrowed from the body
@@ -274,6 +303,122 @@ Status TooShort(const std::string& field, const char* role, size_t have, uint64_
   return Status::InvalidArgument("field " + Quote(field) + ": " + role + " buffer has " +
                                  std::to_string(have) + " bytes, " + std::to_string(need) +
                                  " needed for " + std::to_string(rows) + " rows");
+}
+
+// The column of one field node (and, for a list, its child's) from the next buffers. Only the
+// buffer sizes are checked here; the caller validates the whole column.
+Status DecodeColumn(const Buffer& body, const fb::RecordBatch& rb, size_t* ni, size_t* bi,
+                    const std::string& name, DataType type, const fb::FieldNode& node,
+                    Column* out) {
+  const int64_t length = node.length();
+  Column& c = *out;
+  c.type = type;
+  c.length = length;
+  c.null_count = node.null_count();
+  const auto* metas = rb.buffers();
+  auto next = [&]() { return metas->Get(static_cast<flatbuffers::uoffset_t>((*bi)++)); };
+
+  MURR_ASSIGN_OR_RETURN(Buffer validity, BodyBuffer(body, *next(), 1, name, "validity"));
+  if (c.null_count > 0) {
+    uint64_t need = SafeBitmapBytes(length);
+    if (validity.size() < need) return TooShort(name, "validity", validity.size(), need, length);
+    c.validity = validity;
+  }
+  // With null_count 0 the bitmap (if any) is ignored, as the spec allows.
+
+  switch (type.storage()) {
+    case Storage::kBit: {
+      MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 1, name, "values"));
+      uint64_t need = SafeBitmapBytes(length);
+      if (c.values.size() < need) return TooShort(name, "values", c.values.size(), need, length);
+      break;
+    }
+    case Storage::kVarBytes: {
+      MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 4, name, "offsets"));
+      MURR_ASSIGN_OR_RETURN(c.data, BodyBuffer(body, *next(), 1, name, "data"));
+      if (length == 0 && c.values.size() < 4) {
+        // Writers may leave the offsets of an empty array out entirely.
+        static const int32_t kZeroOffset[4] = {0, 0, 0, 0};
+        c.values = Buffer(reinterpret_cast<const uint8_t*>(kZeroOffset), 4, nullptr);
+      }
+      uint64_t need = (static_cast<uint64_t>(length) + 1) * 4;
+      if (c.values.size() < need) return TooShort(name, "offsets", c.values.size(), need, length);
+      break;
+    }
+    case Storage::kFixed: {
+      size_t width = static_cast<size_t>(FixedWidth(type));
+      MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, name, "values"));
+      uint64_t need = static_cast<uint64_t>(length) * width;
+      if (c.values.size() < need) return TooShort(name, "values", c.values.size(), need, length);
+      break;
+    }
+    case Storage::kList: {
+      MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 4, name, "offsets"));
+      if (length == 0 && c.values.size() < 4) {
+        static const int32_t kZeroOffset[4] = {0, 0, 0, 0};
+        c.values = Buffer(reinterpret_cast<const uint8_t*>(kZeroOffset), 4, nullptr);
+      }
+      uint64_t need = (static_cast<uint64_t>(length) + 1) * 4;
+      if (c.values.size() < need) return TooShort(name, "offsets", c.values.size(), need, length);
+      const fb::FieldNode* child = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>((*ni)++));
+      // Every item takes at least one bit of the body: a longer child is a lie, and rejecting
+      // it keeps the size arithmetic below far from overflow.
+      if (child->length() < 0 || SafeBitmapBytes(child->length()) > body.size()) {
+        return Status::InvalidArgument("field " + Quote(name) + ": list items claim " +
+                                       std::to_string(child->length()) +
+                                       " values, more than the message body can hold");
+      }
+      if (child->null_count() < 0 || child->null_count() > child->length()) {
+        return Status::InvalidArgument("field " + Quote(name) + ": list items have null count " +
+                                       std::to_string(child->null_count()) + " for " +
+                                       std::to_string(child->length()) + " values");
+      }
+      c.children.emplace_back();
+      // Offsets against the items' length, and the items themselves, are checked by
+      // Column::Validate (Batch::Validate below).
+      return DecodeColumn(body, rb, ni, bi, name + ".item", type.item_type(), *child,
+                          &c.children.back());
+    }
+    case Storage::kFixedList: {
+      const fb::FieldNode* child = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>((*ni)++));
+      const uint64_t items = static_cast<uint64_t>(length) * type.size;
+      if (child->length() < 0 || static_cast<uint64_t>(child->length()) != items) {
+        return Status::InvalidArgument(
+            "field " + Quote(name) + ": a fixed-size list of " + std::to_string(type.size) +
+            " values per row has " + std::to_string(child->length()) + " child values for " +
+            std::to_string(length) + " rows (expected " + std::to_string(items) + ")");
+      }
+      MURR_ASSIGN_OR_RETURN(Buffer child_validity,
+                            BodyBuffer(body, *next(), 1, name, "item validity"));
+      if (child->null_count() != 0) {
+        // Murr's null is a whole null vector: null items may sit only inside null rows (where
+        // writers such as pyarrow put them), never inside a valid vector.
+        if (child->null_count() < 0 || child_validity.size() < SafeBitmapBytes(items)) {
+          return TooShort(name, "item validity", child_validity.size(), SafeBitmapBytes(items),
+                          length);
+        }
+        for (int64_t r = 0; r < length; ++r) {
+          if (c.null_count > 0 && !GetBit(c.validity.data(), r)) continue;
+          for (uint32_t k = 0; k < type.size; ++k) {
+            if (!GetBit(child_validity.data(), r * type.size + k)) {
+              return Status::InvalidArgument(
+                  "field " + Quote(name) + " row " + std::to_string(r) +
+                  " holds a null item inside a valid vector; Murr stores a null as a whole "
+                  "null vector");
+            }
+          }
+        }
+      }
+      size_t width = static_cast<size_t>(Info(type.item).width);
+      MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, name, "values"));
+      uint64_t need = items * width;
+      if (c.values.size() < need) {
+        return TooShort(name, "values", c.values.size(), need, length);
+      }
+      break;
+    }
+  }
+  return Status::OK();
 }
 
 Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::RecordBatch& rb,
@@ -340,90 +485,7 @@ Result<Batch> DecodeRecordBatch(const std::vector<Field>& fields, const fb::Reco
                                      std::to_string(node->null_count()) + " nulls");
     }
     Column c;
-    c.type = field.type;
-    c.length = length;
-    c.null_count = node->null_count();
-    const auto* metas = rb.buffers();
-    auto next = [&]() { return metas->Get(static_cast<flatbuffers::uoffset_t>(bi++)); };
-
-    MURR_ASSIGN_OR_RETURN(Buffer validity, BodyBuffer(body, *next(), 1, field.name, "validity"));
-    if (c.null_count > 0) {
-      uint64_t need = SafeBitmapBytes(length);
-      if (validity.size() < need)
-        return TooShort(field.name, "validity", validity.size(), need, length);
-      c.validity = validity;
-    }
-    // With null_count 0 the bitmap (if any) is ignored, as the spec allows.
-
-    switch (field.type.storage()) {
-      case Storage::kBit: {
-        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 1, field.name, "values"));
-        uint64_t need = SafeBitmapBytes(length);
-        if (c.values.size() < need)
-          return TooShort(field.name, "values", c.values.size(), need, length);
-        break;
-      }
-      case Storage::kVarBytes: {
-        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), 4, field.name, "offsets"));
-        MURR_ASSIGN_OR_RETURN(c.data, BodyBuffer(body, *next(), 1, field.name, "data"));
-        if (length == 0 && c.values.size() < 4) {
-          // Writers may leave the offsets of an empty array out entirely.
-          static const int32_t kZeroOffset[4] = {0, 0, 0, 0};
-          c.values = Buffer(reinterpret_cast<const uint8_t*>(kZeroOffset), 4, nullptr);
-        }
-        uint64_t need = (static_cast<uint64_t>(length) + 1) * 4;
-        if (c.values.size() < need)
-          return TooShort(field.name, "offsets", c.values.size(), need, length);
-        break;
-      }
-      case Storage::kFixed: {
-        size_t width = static_cast<size_t>(FixedWidth(field.type));
-        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, field.name, "values"));
-        uint64_t need = static_cast<uint64_t>(length) * width;
-        if (c.values.size() < need)
-          return TooShort(field.name, "values", c.values.size(), need, length);
-        break;
-      }
-      case Storage::kFixedList: {
-        const fb::FieldNode* child = rb.nodes()->Get(static_cast<flatbuffers::uoffset_t>(ni++));
-        const uint64_t items = static_cast<uint64_t>(length) * field.type.size;
-        if (child->length() < 0 || static_cast<uint64_t>(child->length()) != items) {
-          return Status::InvalidArgument("field " + Quote(field.name) + ": a fixed-size list of " +
-                                         std::to_string(field.type.size) + " values per row has " +
-                                         std::to_string(child->length()) + " child values for " +
-                                         std::to_string(length) + " rows (expected " +
-                                         std::to_string(items) + ")");
-        }
-        MURR_ASSIGN_OR_RETURN(Buffer child_validity,
-                              BodyBuffer(body, *next(), 1, field.name, "item validity"));
-        if (child->null_count() != 0) {
-          // Murr's null is a whole null vector: null items may sit only inside null rows (where
-          // writers such as pyarrow put them), never inside a valid vector.
-          if (child->null_count() < 0 || child_validity.size() < SafeBitmapBytes(items)) {
-            return TooShort(field.name, "item validity", child_validity.size(),
-                            SafeBitmapBytes(items), length);
-          }
-          for (int64_t r = 0; r < length; ++r) {
-            if (c.null_count > 0 && !GetBit(c.validity.data(), r)) continue;
-            for (uint32_t k = 0; k < field.type.size; ++k) {
-              if (!GetBit(child_validity.data(), r * field.type.size + k)) {
-                return Status::InvalidArgument(
-                    "field " + Quote(field.name) + " row " + std::to_string(r) +
-                    " holds a null item inside a valid vector; Murr stores a null as a whole "
-                    "null vector");
-              }
-            }
-          }
-        }
-        size_t width = static_cast<size_t>(Info(field.type.item).width);
-        MURR_ASSIGN_OR_RETURN(c.values, BodyBuffer(body, *next(), width, field.name, "values"));
-        uint64_t need = items * width;
-        if (c.values.size() < need) {
-          return TooShort(field.name, "values", c.values.size(), need, length);
-        }
-        break;
-      }
-    }
+    MURR_RETURN_IF_ERROR(DecodeColumn(body, rb, &ni, &bi, field.name, field.type, *node, &c));
     batch.columns.push_back(std::move(c));
   }
   MURR_RETURN_IF_ERROR(batch.Validate());
@@ -517,6 +579,35 @@ uint32_t LoadU32(const uint8_t* p) {
 }
 
 }  // namespace
+
+Result<std::vector<std::pair<std::string, int32_t>>> ArrowSchemaFixedListSizes(
+    std::string_view message) {
+  const uint8_t* d = reinterpret_cast<const uint8_t*>(message.data());
+  size_t size = message.size();
+  // The encapsulated framing: an optional continuation marker, then the metadata length.
+  size_t pos = 0;
+  if (size >= 4 && std::memcmp(d, "\xff\xff\xff\xff", 4) == 0) pos = 4;
+  if (size - pos < 4) return Status::InvalidArgument("Arrow schema message truncated");
+  int32_t len;
+  std::memcpy(&len, d + pos, 4);
+  pos += 4;
+  if (len < 0 || static_cast<size_t>(len) > size - pos) {
+    return Status::InvalidArgument("Arrow schema message length exceeds its bytes");
+  }
+  MURR_ASSIGN_OR_RETURN(ParsedMessage parsed, ParseMessage(d + pos, static_cast<size_t>(len)));
+  const fb::Schema* schema = parsed.message->header_as_Schema();
+  if (schema == nullptr) return Status::InvalidArgument("Arrow message is not a Schema");
+  std::vector<std::pair<std::string, int32_t>> out;
+  if (schema->fields() == nullptr) return out;
+  for (const fb::Field* f : *schema->fields()) {
+    if (f == nullptr || f->name() == nullptr) continue;
+    if (f->type_type() != fb::Type::FixedSizeList) continue;
+    const fb::FixedSizeList* t = f->type_as_FixedSizeList();
+    if (t == nullptr) continue;
+    out.emplace_back(f->name()->str(), t->listSize());
+  }
+  return out;
+}
 
 Status IpcStreamDecoder::Consume(std::string_view metadata, const Buffer& body,
                                  std::optional<Batch>* batch) {

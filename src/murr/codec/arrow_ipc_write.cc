@@ -64,6 +64,7 @@ void EncodeScalarType(flatbuffers::FlatBufferBuilder& fbb, TypeId id, const std:
       return;
     }
     case ArrowKind::kFixedSizeList:
+    case ArrowKind::kList:
       break;  // not a scalar: EncodeField handles it
   }
   *type_type = fb::Type::NONE;
@@ -75,19 +76,33 @@ flatbuffers::Offset<fb::Field> EncodeField(flatbuffers::FlatBufferBuilder& fbb, 
   fb::Type type_type;
   flatbuffers::Offset<void> type;
   std::vector<flatbuffers::Offset<fb::Field>> child_fields;
-  if (f.type.id == TypeId::kFixedSizeList) {
-    // The child is named "item" and nullable, as pyarrow and Arrow C++ name it.
-    fb::Type item_type_type;
-    flatbuffers::Offset<void> item_type;
-    EncodeScalarType(fbb, f.type.item, std::string(), &item_type_type, &item_type);
-    auto item_name = fbb.CreateString("item");
-    auto no_children = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Field>>{});
-    child_fields.push_back(fb::CreateField(fbb, item_name, true, item_type_type, item_type,
-                                           /*dictionary=*/0, no_children));
-    type_type = fb::Type::FixedSizeList;
-    type = fb::CreateFixedSizeList(fbb, static_cast<int32_t>(f.type.size)).Union();
-  } else {
-    EncodeScalarType(fbb, f.type.id, f.timezone, &type_type, &type);
+  switch (f.type.storage()) {
+    case Storage::kFixedList:
+    case Storage::kList: {
+      // The child is named "item" and nullable, as pyarrow and Arrow C++ name it. A list of
+      // timestamps carries the field's timezone on its items.
+      fb::Type item_type_type;
+      flatbuffers::Offset<void> item_type;
+      EncodeScalarType(fbb, f.type.item, f.type.id == TypeId::kList ? f.timezone : std::string(),
+                       &item_type_type, &item_type);
+      auto item_name = fbb.CreateString("item");
+      auto no_children = fbb.CreateVector(std::vector<flatbuffers::Offset<fb::Field>>{});
+      child_fields.push_back(fb::CreateField(fbb, item_name, true, item_type_type, item_type,
+                                             /*dictionary=*/0, no_children));
+      if (f.type.id == TypeId::kList) {
+        type_type = fb::Type::List;
+        type = fb::CreateList(fbb).Union();
+      } else {
+        type_type = fb::Type::FixedSizeList;
+        type = fb::CreateFixedSizeList(fbb, static_cast<int32_t>(f.type.size)).Union();
+      }
+      break;
+    }
+    case Storage::kFixed:
+    case Storage::kBit:
+    case Storage::kVarBytes:
+      EncodeScalarType(fbb, f.type.id, f.timezone, &type_type, &type);
+      break;
   }
   // An empty children vector rather than none: some readers expect it to be present.
   auto children = fbb.CreateVector(child_fields);
@@ -138,6 +153,31 @@ class BodyBuilder {
   int64_t offset_ = 0;
 };
 
+// O(1) size checks (per level of nesting), so that a malformed column can never make us send
+// memory past its end.
+bool ShapeOk(const Column& c) {
+  if (c.length < 0) return false;
+  if (!c.validity.empty() && c.validity.size() < BitmapBytes(c.length)) return false;
+  switch (c.type.storage()) {
+    case Storage::kVarBytes:
+      return c.values.size() >= static_cast<size_t>(c.length + 1) * 4;
+    case Storage::kBit:
+      return c.values.size() >= BitmapBytes(c.length);
+    case Storage::kFixed:
+    case Storage::kFixedList:
+      return c.values.size() >= static_cast<size_t>(c.length) * FixedWidth(c.type);
+    case Storage::kList: {
+      if (c.values.size() < static_cast<size_t>(c.length + 1) * 4 || c.children.size() != 1 ||
+          c.items().type != c.type.item_type() || !ShapeOk(c.items())) {
+        return false;
+      }
+      const int32_t* o = c.offsets();
+      return o[0] >= 0 && o[0] <= o[c.length] && o[c.length] <= c.items().length;
+    }
+  }
+  return false;
+}
+
 Status CheckBatchShape(const Batch& batch) {
   if (batch.fields.size() != batch.columns.size()) {
     return Status::InvalidArgument("batch has " + std::to_string(batch.fields.size()) +
@@ -150,22 +190,7 @@ Status CheckBatchShape(const Batch& batch) {
       return Status::InvalidArgument("column '" + batch.fields[i].name +
                                      "' does not match its field or the batch length");
     }
-    // O(1) size checks, so that a malformed column can never make us send memory past its end.
-    size_t need = 0;
-    switch (c.type.storage()) {
-      case Storage::kVarBytes:
-        need = static_cast<size_t>(c.length + 1) * 4;
-        break;
-      case Storage::kBit:
-        need = BitmapBytes(c.length);
-        break;
-      case Storage::kFixed:
-      case Storage::kFixedList:
-        need = static_cast<size_t>(c.length) * FixedWidth(c.type);
-        break;
-    }
-    if (c.values.size() < need ||
-        (!c.validity.empty() && c.validity.size() < BitmapBytes(c.length))) {
+    if (!ShapeOk(c)) {
       return Status::InvalidArgument("column '" + batch.fields[i].name +
                                      "' has buffers too short for its length");
     }
@@ -175,28 +200,109 @@ Status CheckBatchShape(const Batch& batch) {
 
 // An upper bound of the body bytes for rows [offset, offset + length) (exact except that a
 // validity bitmap is counted even when the range holds no null).
-size_t BodySizeBound(const Batch& batch, int64_t offset, int64_t length) {
-  size_t total = 0;
+size_t ColumnBodyBound(const Column& c, int64_t offset, int64_t length) {
   size_t bitmap = Pad(BitmapBytes(length));
-  for (const Column& c : batch.columns) {
-    if (!c.validity.empty()) total += bitmap;
-    switch (c.type.storage()) {
-      case Storage::kBit:
-        total += bitmap;
-        break;
-      case Storage::kVarBytes: {
-        const int32_t* o = c.offsets();
-        total += Pad(static_cast<size_t>(length + 1) * 4);
-        total += Pad(static_cast<size_t>(o[offset + length] - o[offset]));
-        break;
-      }
-      case Storage::kFixed:
-      case Storage::kFixedList:
-        total += Pad(static_cast<size_t>(length) * FixedWidth(c.type));
-        break;
+  size_t total = c.validity.empty() ? 0 : bitmap;
+  switch (c.type.storage()) {
+    case Storage::kBit:
+      total += bitmap;
+      break;
+    case Storage::kVarBytes: {
+      const int32_t* o = c.offsets();
+      total += Pad(static_cast<size_t>(length + 1) * 4);
+      total += Pad(static_cast<size_t>(o[offset + length] - o[offset]));
+      break;
+    }
+    case Storage::kFixed:
+    case Storage::kFixedList:
+      total += Pad(static_cast<size_t>(length) * FixedWidth(c.type));
+      break;
+    case Storage::kList: {
+      const int32_t* o = c.offsets();
+      total += Pad(static_cast<size_t>(length + 1) * 4);
+      total += ColumnBodyBound(c.items(), o[offset], o[offset + length] - o[offset]);
+      break;
     }
   }
   return total;
+}
+
+size_t BodySizeBound(const Batch& batch, int64_t offset, int64_t length) {
+  size_t total = 0;
+  for (const Column& c : batch.columns) total += ColumnBodyBound(c, offset, length);
+  return total;
+}
+
+// Rows [offset, offset + length) of `c` as field nodes and body buffers (a list: its node and
+// buffers, then its items' over the range its offsets span). Offsets are rebased to start at 0.
+Status EncodeColumn(const Column& c, int64_t offset, int64_t length, BodyBuilder* body,
+                    std::vector<fb::FieldNode>* nodes) {
+  const bool whole = offset == 0 && length == c.length;
+  int64_t null_count = 0;
+  Buffer validity;
+  if (!c.validity.empty() && c.null_count > 0 && length > 0) {
+    validity = SliceBits(c.validity, offset, length);
+    null_count = whole ? c.null_count : length - CountSetBits(validity.data(), length);
+    if (null_count == 0) validity = Buffer();
+  }
+  nodes->emplace_back(length, null_count);
+  body->Add(std::move(validity));
+  auto add_offsets = [&](int32_t start) {
+    const int32_t* o = c.offsets();
+    size_t offsets_bytes = static_cast<size_t>(length + 1) * 4;
+    if (start == 0) {
+      body->Add(c.values.Slice(static_cast<size_t>(offset) * 4, offsets_bytes));
+    } else {
+      Buffer rebased = Buffer::Allocate(offsets_bytes);
+      int32_t* r = reinterpret_cast<int32_t*>(rebased.mutable_data());
+      for (int64_t i = 0; i <= length; ++i) r[i] = o[offset + i] - start;
+      body->Add(std::move(rebased));
+    }
+  };
+  switch (c.type.storage()) {
+    case Storage::kBit:
+      body->Add(SliceBits(c.values, offset, length));
+      break;
+    case Storage::kVarBytes: {
+      const int32_t* o = c.offsets();
+      int32_t start = o[offset];
+      int32_t end = o[offset + length];
+      if (start < 0 || end < start || static_cast<size_t>(end) > c.data.size()) {
+        return Status::InvalidArgument(DataTypeName(c.type) +
+                                       " column has offsets outside its data");
+      }
+      add_offsets(start);
+      body->Add(c.data.Slice(static_cast<size_t>(start), static_cast<size_t>(end - start)));
+      break;
+    }
+    case Storage::kFixed: {
+      size_t width = static_cast<size_t>(FixedWidth(c.type));
+      body->Add(
+          c.values.Slice(static_cast<size_t>(offset) * width, static_cast<size_t>(length) * width));
+      break;
+    }
+    case Storage::kFixedList: {
+      // The child array: `length * size` items without nulls (a null row's items are zeros).
+      size_t width = static_cast<size_t>(FixedWidth(c.type));
+      nodes->emplace_back(length * static_cast<int64_t>(c.type.size), 0);
+      body->Add(Buffer());
+      body->Add(
+          c.values.Slice(static_cast<size_t>(offset) * width, static_cast<size_t>(length) * width));
+      break;
+    }
+    case Storage::kList: {
+      const int32_t* o = c.offsets();
+      int32_t start = o[offset];
+      int32_t end = o[offset + length];
+      if (start < 0 || end < start || end > c.items().length) {
+        return Status::InvalidArgument(DataTypeName(c.type) +
+                                       " column has offsets outside its items");
+      }
+      add_offsets(start);
+      return EncodeColumn(c.items(), start, end - start, body, nodes);
+    }
+  }
+  return Status::OK();
 }
 
 }  // namespace
@@ -293,60 +399,11 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
                                    ") is outside the batch of " + std::to_string(batch.num_rows) +
                                    " rows");
   }
-  const bool whole = offset == 0 && length == batch.num_rows;
   BodyBuilder body;
   std::vector<fb::FieldNode> nodes;
   nodes.reserve(batch.columns.size());
   for (const Column& c : batch.columns) {
-    int64_t null_count = 0;
-    Buffer validity;
-    if (!c.validity.empty() && c.null_count > 0 && length > 0) {
-      validity = SliceBits(c.validity, offset, length);
-      null_count = whole ? c.null_count : length - CountSetBits(validity.data(), length);
-      if (null_count == 0) validity = Buffer();
-    }
-    nodes.emplace_back(length, null_count);
-    body.Add(std::move(validity));
-    switch (c.type.storage()) {
-      case Storage::kBit:
-        body.Add(SliceBits(c.values, offset, length));
-        break;
-      case Storage::kVarBytes: {
-        const int32_t* o = c.offsets();
-        int32_t start = o[offset];
-        int32_t end = o[offset + length];
-        if (start < 0 || end < start || static_cast<size_t>(end) > c.data.size()) {
-          return Status::InvalidArgument(DataTypeName(c.type) +
-                                         " column has offsets outside its data");
-        }
-        size_t offsets_bytes = static_cast<size_t>(length + 1) * 4;
-        if (start == 0) {
-          body.Add(c.values.Slice(static_cast<size_t>(offset) * 4, offsets_bytes));
-        } else {
-          Buffer rebased = Buffer::Allocate(offsets_bytes);
-          int32_t* r = reinterpret_cast<int32_t*>(rebased.mutable_data());
-          for (int64_t i = 0; i <= length; ++i) r[i] = o[offset + i] - start;
-          body.Add(std::move(rebased));
-        }
-        body.Add(c.data.Slice(static_cast<size_t>(start), static_cast<size_t>(end - start)));
-        break;
-      }
-      case Storage::kFixed: {
-        size_t width = static_cast<size_t>(FixedWidth(c.type));
-        body.Add(c.values.Slice(static_cast<size_t>(offset) * width,
-                                static_cast<size_t>(length) * width));
-        break;
-      }
-      case Storage::kFixedList: {
-        // The child array: `length * size` items without nulls (a null row's items are zeros).
-        size_t width = static_cast<size_t>(FixedWidth(c.type));
-        nodes.emplace_back(length * static_cast<int64_t>(c.type.size), 0);
-        body.Add(Buffer());
-        body.Add(c.values.Slice(static_cast<size_t>(offset) * width,
-                                static_cast<size_t>(length) * width));
-        break;
-      }
-    }
+    MURR_RETURN_IF_ERROR(EncodeColumn(c, offset, length, &body, &nodes));
   }
   flatbuffers::FlatBufferBuilder fbb(256 + 16 * nodes.size() + 16 * body.metas().size());
   auto rb = fb::CreateRecordBatch(fbb, length, fbb.CreateVectorOfStructs(nodes),

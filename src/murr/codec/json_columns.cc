@@ -294,6 +294,32 @@ Status ParseFixedScalar(od::value& v, od::json_type jt, const Position& pos, Typ
 }
 
 Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuilder* builder,
+                   std::vector<uint8_t>* scratch);
+
+// A list row: a JSON array of the item's form, where an item may be null.
+Status AppendList(od::value& v, od::json_type jt, const Position& pos, DataType type,
+                  ColumnBuilder* builder, std::vector<uint8_t>* scratch) {
+  if (jt != od::json_type::array) {
+    return ValueError(pos, fmt::format("expected an array of {} values (or null), got {}",
+                                       DataTypeName(type.item), JsonTypeName(jt)));
+  }
+  od::array items;
+  if (auto err = v.get_array().get(items)) return InvalidJsonAt(pos, err);
+  const DataType item_type = type.item_type();
+  int64_t k = 0;
+  for (auto element : items) {
+    od::value item;
+    if (auto err = std::move(element).get(item)) return InvalidJsonAt(pos, err);
+    Status st = AppendValue(item, pos, item_type, &builder->items(), scratch);
+    if (!st.ok()) return Status(st.code(), fmt::format("{} (item {})", st.message(), k));
+    ++k;
+  }
+  Status st = builder->AppendListEnd();
+  if (!st.ok()) return st.WithContext(fmt::format("column '{}' row {}", pos.column, pos.row));
+  return Status::OK();
+}
+
+Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuilder* builder,
                    std::vector<uint8_t>* scratch) {
   od::json_type jt;
   if (auto err = v.type().get(jt)) return InvalidJsonAt(pos, err);
@@ -343,6 +369,7 @@ Status AppendValue(od::value& v, const Position& pos, DataType type, ColumnBuild
       return Status::OK();
     }
     case JsonForm::kArray: {
+      if (type.id == TypeId::kList) return AppendList(v, jt, pos, type, builder, scratch);
       if (jt != od::json_type::array) {
         return ValueError(pos, fmt::format("expected an array of {} {} values, got {}", type.size,
                                            DataTypeName(type.item), JsonTypeName(jt)));
@@ -668,6 +695,55 @@ void AppendScalarText(TypeId id, const Field& field, const uint8_t* src, std::st
   out->append(buf, static_cast<size_t>(p - buf));
 }
 
+// Item j of a list's item column `items` in its JSON form.
+void AppendItemText(const Field& field, const Column& items, int64_t j, std::string* out) {
+  if (items.IsNull(j)) {
+    out->append("null");
+    return;
+  }
+  switch (items.type.info().json) {
+    case JsonForm::kString:
+      AppendJsonString(out, items.StringValue(j));
+      return;
+    case JsonForm::kBase64:
+      out->push_back('"');
+      AppendBase64(items.StringValue(j), out);
+      out->push_back('"');
+      return;
+    case JsonForm::kBool:
+      out->append(items.BoolValue(j) ? "true" : "false");
+      return;
+    case JsonForm::kFloat:
+    case JsonForm::kHalfFloat:
+    case JsonForm::kSigned:
+    case JsonForm::kUnsigned:
+    case JsonForm::kDate:
+    case JsonForm::kTimestamp: {
+      const size_t w = static_cast<size_t>(FixedWidth(items.type));
+      AppendScalarText(items.type.id, field, items.values.data() + static_cast<size_t>(j) * w, out);
+      return;
+    }
+    case JsonForm::kArray:
+      return;  // items are scalars (DataType::List)
+  }
+}
+
+void AppendLists(const Field& field, const Column& c, std::string* out) {
+  for (int64_t i = 0; i < c.length; ++i) {
+    if (i > 0) out->push_back(',');
+    if (c.IsNull(i)) {
+      out->append("null");
+      continue;
+    }
+    out->push_back('[');
+    for (int64_t j = c.ListBegin(i), e = c.ListEnd(i); j < e; ++j) {
+      if (j > c.ListBegin(i)) out->push_back(',');
+      AppendItemText(field, c.items(), j, out);
+    }
+    out->push_back(']');
+  }
+}
+
 void AppendColumnValues(const Field& field, const Column& c, std::string* out) {
   switch (c.type.info().json) {
     case JsonForm::kString:
@@ -689,6 +765,10 @@ void AppendColumnValues(const Field& field, const Column& c, std::string* out) {
       AppendFixedWidth<bool>(c, out);
       return;
     case JsonForm::kArray: {
+      if (c.type.id == TypeId::kList) {
+        AppendLists(field, c, out);
+        return;
+      }
       const size_t w = static_cast<size_t>(Info(c.type.item).width);
       const size_t row = static_cast<size_t>(FixedWidth(c.type));
       for (int64_t i = 0; i < c.length; ++i) {

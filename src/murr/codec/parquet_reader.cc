@@ -4,11 +4,14 @@
 #include <atomic>
 #include <cstring>
 #include <limits>
+#include <optional>
 #include <string_view>
 #include <thread>
 
+#include "murr/codec/arrow_ipc.h"
 #include "murr/codec/parquet/column_reader.h"
 #include "murr/codec/parquet/metadata.h"
+#include "murr/core/value_text.h"
 
 namespace murr {
 namespace {
@@ -238,6 +241,121 @@ Status MapLeafType(const SchemaElement& e, LeafColumn* leaf) {
   }
 }
 
+bool IsListGroup(const SchemaElement& e) {
+  return e.num_children >= 0 && e.type < 0 &&
+         (e.logical.kind == parquet::kLtList || e.converted_type == parquet::kCtList);
+}
+bool IsMapGroup(const SchemaElement& e) {
+  return e.logical.kind == parquet::kLtMap || e.converted_type == parquet::kCtMap ||
+         e.converted_type == parquet::kCtMapKeyValue;
+}
+bool IsGroup(const SchemaElement& e) {
+  return e.num_children > 0 || e.type < 0;
+}
+
+// `element`: the list's item; a repeated field as the item of a 3-level list is a list too.
+Status NotAListOfPrimitives(const std::string& column, const SchemaElement& element,
+                            bool repeated_is_list = true) {
+  std::string kind =
+      IsListGroup(element) || (repeated_is_list && element.repetition == parquet::kRepeated)
+          ? "a nested list (a list of lists)"
+      : IsMapGroup(element) ? "a list of maps"
+                            : "a list of structs (groups)";
+  return Status::Unimplemented("column '" + column + "' is " + kind +
+                               "; Murr reads lists of primitive values only");
+}
+
+// A top-level LIST (or legacy repeated field) schema[top]: finds its element (the backward-
+// compatibility rules of parquet-format's LogicalTypes.md) and sets the leaf's item type and
+// levels. The subtree has been checked to lie inside the schema.
+Status AnalyzeList(const std::vector<SchemaElement>& schema, size_t top, LeafColumn* leaf) {
+  const SchemaElement& e = schema[top];
+  const SchemaElement* element = nullptr;
+  bool list_optional = false;
+  if (!IsGroup(e)) {
+    // A repeated primitive field: a required list of required items.
+    element = &e;
+  } else {
+    if (e.repetition == parquet::kRepeated) {
+      return Status::Unimplemented("column '" + e.name +
+                                   "' is a repeated group (a list of structs); Murr reads lists "
+                                   "of primitive values only");
+    }
+    if (e.repetition != parquet::kRequired && e.repetition != parquet::kOptional) {
+      return Invalid("column '" + e.name + "' has repetition " + std::to_string(e.repetition));
+    }
+    list_optional = e.repetition == parquet::kOptional;
+    if (e.num_children != 1) {
+      return Invalid("LIST column '" + e.name + "' has " + std::to_string(e.num_children) +
+                     " fields, not one repeated field");
+    }
+    const SchemaElement& repeated = schema[top + 1];
+    if (repeated.repetition != parquet::kRepeated) {
+      return Invalid("LIST column '" + e.name + "' has a field '" + repeated.name +
+                     "' that is not REPEATED");
+    }
+    if (!IsGroup(repeated)) {
+      element = &repeated;  // 2-level: the repeated field is the (required) item
+    } else if (repeated.num_children != 1) {
+      return Status::Unimplemented("column '" + e.name + "' is a list of structs (group '" +
+                                   repeated.name + "' has " +
+                                   std::to_string(repeated.num_children) +
+                                   " fields); Murr reads lists of primitive values only");
+    } else if (repeated.name == "array" || repeated.name == e.name + "_tuple") {
+      // Legacy 2-level: the repeated group is itself the item, a one-field struct or a list.
+      return NotAListOfPrimitives(e.name, repeated, false);
+    } else {
+      element = &schema[top + 2];  // 3-level
+      if (IsGroup(*element)) return NotAListOfPrimitives(e.name, *element);
+      if (element->repetition == parquet::kRepeated) return NotAListOfPrimitives(e.name, *element);
+    }
+  }
+  if (IsGroup(*element)) return NotAListOfPrimitives(e.name, *element);
+  const bool item_optional = element != &e && element->repetition == parquet::kOptional;
+  if (element != &e && element->repetition != parquet::kOptional &&
+      element->repetition != parquet::kRequired && element->repetition != parquet::kRepeated) {
+    return Invalid("column '" + e.name + "' has an item of repetition " +
+                   std::to_string(element->repetition));
+  }
+  SchemaElement item = *element;
+  item.name = e.name;  // messages name the column
+  MURR_RETURN_IF_ERROR(MapLeafType(item, leaf));
+  leaf->optional = list_optional;
+  leaf->item_optional = item_optional;
+  leaf->max_rep = 1;
+  leaf->list_def = list_optional ? 1 : 0;
+  leaf->max_def = leaf->list_def + 1 + (item_optional ? 1 : 0);
+  return Status::OK();
+}
+
+// Chooses how a LIST column is read: as the fixed-size list `target` names (the table's type),
+// else as the fixed-size list the file's Arrow schema recorded (`arrow_size`, 0 for none), else
+// as a variable-length list `<item>[]`.
+Status ChooseListType(const std::optional<DataType>& target, uint32_t arrow_size,
+                      LeafColumn* leaf) {
+  const std::string item = DataTypeName(leaf->type);
+  if (target && target->id == TypeId::kFixedSizeList) {
+    if (target->item != leaf->type.id || !IsNumericItem(target->item) || target->size == 0 ||
+        target->size > kMaxListSize) {
+      return Status::InvalidArgument("column '" + leaf->name + "' holds lists of " + item +
+                                     " in the Parquet file, but its type is " +
+                                     DataTypeName(*target));
+    }
+    leaf->fixed_size = target->size;
+    return Status::OK();
+  }
+  if (target && target->id == TypeId::kList && target->item != leaf->type.id) {
+    return Status::InvalidArgument("column '" + leaf->name + "' holds lists of " + item +
+                                   " in the Parquet file, but its type is " +
+                                   DataTypeName(*target));
+  }
+  if (!(target && target->id == TypeId::kList) && arrow_size > 0 && arrow_size <= kMaxListSize &&
+      IsNumericItem(leaf->type.id)) {
+    leaf->fixed_size = arrow_size;
+  }
+  return Status::OK();
+}
+
 // Counts the leaves of the subtree rooted at schema[*index] and moves *index past it.
 Status SkipSubtree(const std::vector<SchemaElement>& schema, size_t* index, int depth,
                    int* leaves) {
@@ -258,7 +376,22 @@ Status SkipSubtree(const std::vector<SchemaElement>& schema, size_t* index, int 
   return Status::OK();
 }
 
-Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& options) {
+// pyarrow records the Arrow schema (base64 of an IPC Schema message) under "ARROW:schema": the
+// sizes of its top-level FixedSizeList fields, which Parquet's LIST alone does not carry.
+std::vector<std::pair<std::string, int32_t>> ArrowFixedListSizes(const FileMetaData& meta) {
+  for (const parquet::KeyValue& kv : meta.key_value_metadata) {
+    if (kv.key != "ARROW:schema") continue;
+    std::string message;
+    if (!DecodeBase64(kv.value, &message)) return {};
+    Result<std::vector<std::pair<std::string, int32_t>>> sizes = ArrowSchemaFixedListSizes(message);
+    // The metadata is a hint: when it cannot be read, lists are read as Parquet describes them.
+    if (sizes.ok()) return std::move(sizes).value();
+  }
+  return {};
+}
+
+Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& options,
+                             const std::vector<ColumnSchema>& target) {
   const uint8_t* d = file.data();
   const size_t size = file.size();
   if (size < kMagicSize + kTailSize) {
@@ -288,6 +421,8 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
   if (root.num_children < 0) return Invalid("schema root is not a group");
   size_t index = 1;
   int leaves = 0;
+  std::vector<std::pair<std::string, int32_t>> arrow_sizes;
+  bool arrow_sizes_read = false;
   for (int32_t c = 0; c < root.num_children; ++c) {
     if (index >= schema.size()) return Invalid("schema root claims more columns than it holds");
     const SchemaElement& e = schema[index];
@@ -296,8 +431,29 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
     LeafColumn leaf;
     leaf.name = e.name;
     leaf.leaf_index = leaves;
+    const size_t top = index;
     MURR_RETURN_IF_ERROR(SkipSubtree(schema, &index, 1, &leaves));
-    if (e.num_children > 0 || e.type < 0) {
+    if (IsListGroup(e) || (!IsGroup(e) && e.repetition == parquet::kRepeated)) {
+      info.physical_type = IsGroup(e) ? "group" : parquet::PhysicalTypeName(e.type);
+      info.supported = AnalyzeList(schema, top, &leaf);
+      if (info.supported.ok()) {
+        info.list_item = leaf.type;
+        std::optional<DataType> wanted;
+        for (const ColumnSchema& t : target) {
+          if (t.name == e.name) wanted = t.type;
+        }
+        if (!arrow_sizes_read) {
+          arrow_sizes = ArrowFixedListSizes(pf.meta);
+          arrow_sizes_read = true;
+        }
+        uint32_t arrow_size = 0;
+        for (const auto& [name, size] : arrow_sizes) {
+          if (name == e.name && size > 0) arrow_size = static_cast<uint32_t>(size);
+        }
+        info.supported = ChooseListType(wanted, arrow_size, &leaf);
+        info.field = Field{e.name, leaf.column_type(), leaf.optional, leaf.timezone};
+      }
+    } else if (IsGroup(e)) {
       info.physical_type = "group";
       std::string kind = e.logical.kind == parquet::kLtList || e.converted_type == parquet::kCtList
                              ? "a list"
@@ -308,14 +464,12 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
                                              "; Murr reads flat columns only");
     } else {
       info.physical_type = parquet::PhysicalTypeName(e.type);
-      if (e.repetition == parquet::kRepeated) {
-        info.supported = Status::Unimplemented(
-            "column '" + e.name + "' is REPEATED (a list); Murr reads flat columns only");
-      } else if (e.repetition != parquet::kRequired && e.repetition != parquet::kOptional) {
+      if (e.repetition != parquet::kRequired && e.repetition != parquet::kOptional) {
         info.supported =
             Invalid("column '" + e.name + "' has repetition " + std::to_string(e.repetition));
       } else {
         leaf.optional = e.repetition == parquet::kOptional;
+        leaf.max_def = leaf.optional ? 1 : 0;
         info.supported = MapLeafType(e, &leaf);
         info.field = Field{e.name, leaf.type, leaf.optional, leaf.timezone};
       }
@@ -340,7 +494,13 @@ Result<ParsedFile> ParseFile(const Buffer& file, const ParquetReadOptions& optio
 // Decodes one column over all row groups.
 Result<Column> ReadColumn(const Buffer& file, const ParsedFile& pf, const LeafColumn& leaf,
                           int64_t reserve_rows, const ParquetReadOptions& options) {
-  ColumnChunkDecoder decoder(leaf, reserve_rows, options.max_page_bytes);
+  parquet::DecoderLimits limits;
+  limits.max_page_bytes = options.max_page_bytes;
+  // A LIST's items: int32 offsets, and the output limit.
+  limits.max_items =
+      std::min<int64_t>(std::numeric_limits<int32_t>::max(),
+                        options.max_output_bytes / std::max(1, FixedWidth(leaf.type)));
+  ColumnChunkDecoder decoder(leaf, reserve_rows, limits);
   if (leaf.type.storage() == Storage::kVarBytes) {
     // PLAIN strings take at most the chunks' uncompressed bytes: reserving them saves the copies
     // of a doubling buffer. A claim, so capped like the row reservation.
@@ -389,7 +549,8 @@ Result<Column> ReadColumn(const Buffer& file, const ParsedFile& pf, const LeafCo
                      std::to_string(m.total_compressed_size) + ") lies outside the file's data");
     }
     const uint8_t* begin = file.data() + start;
-    Status st = decoder.ReadChunk(begin, begin + m.total_compressed_size, m.codec, rg.num_rows);
+    Status st = decoder.ReadChunk(begin, begin + m.total_compressed_size, m.codec, rg.num_rows,
+                                  m.num_values);
     if (!st.ok()) return st.WithContext(where);
   }
   return decoder.Finish();
@@ -398,7 +559,7 @@ Result<Column> ReadColumn(const Buffer& file, const ParsedFile& pf, const LeafCo
 }  // namespace
 
 Result<ParquetFileInfo> InspectParquet(const Buffer& file) {
-  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, ParquetReadOptions()));
+  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, ParquetReadOptions(), {}));
   ParquetFileInfo info;
   info.num_rows = pf.meta.num_rows;
   info.num_row_groups = static_cast<int64_t>(pf.meta.row_groups.size());
@@ -408,7 +569,7 @@ Result<ParquetFileInfo> InspectParquet(const Buffer& file) {
 }
 
 Result<std::vector<Field>> ReadParquetSchema(const Buffer& file) {
-  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, ParquetReadOptions()));
+  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, ParquetReadOptions(), {}));
   std::vector<Field> fields;
   for (const auto& c : pf.columns) {
     MURR_RETURN_IF_ERROR(c.supported);
@@ -423,7 +584,13 @@ Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& co
 
 Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns,
                           const ParquetReadOptions& options) {
-  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, options));
+  return ReadParquet(file, columns, options, {});
+}
+
+Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns,
+                          const ParquetReadOptions& options,
+                          const std::vector<ColumnSchema>& target) {
+  MURR_ASSIGN_OR_RETURN(ParsedFile pf, ParseFile(file, options, target));
 
   // Which top-level columns, in which order.
   std::vector<size_t> selected;
@@ -452,7 +619,7 @@ Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& co
   }
   int64_t bytes_per_row = 0;
   for (size_t i : selected) {
-    int w = FixedWidth(pf.leaves[i].type);
+    int w = FixedWidth(pf.leaves[i].column_type());
     bytes_per_row += w > 0 ? w : 4;  // utf8 offsets; bools are counted generously
   }
   if (bytes_per_row > 0 && total_rows > options.max_output_bytes / bytes_per_row) {

@@ -1,12 +1,15 @@
 // Parquet file reader: a whole Parquet file in memory -> one murr::Batch (no I/O here).
 //
-// Supported: flat schemas (top-level primitive columns, REQUIRED or OPTIONAL), physical types
+// Supported: top-level primitive columns (REQUIRED or OPTIONAL) and LISTs of a primitive (the
+// 3-level form and the legacy 2-level forms of LogicalTypes.md), physical types
 // BOOLEAN, INT32, INT64, FLOAT, DOUBLE, BYTE_ARRAY, FIXED_LEN_BYTE_ARRAY; encodings PLAIN,
 // PLAIN_DICTIONARY, RLE_DICTIONARY, RLE, BIT_PACKED (levels), DELTA_BINARY_PACKED,
 // DELTA_LENGTH_BYTE_ARRAY, DELTA_BYTE_ARRAY, BYTE_STREAM_SPLIT; data pages v1 and v2; codecs
 // UNCOMPRESSED, SNAPPY, GZIP, ZSTD, LZ4_RAW, LZ4 (Hadoop framing or raw block), BROTLI.
-// Type mapping and limits: docs/decisions/ (parquet-reader). Nested columns, INT96, DECIMAL,
-// dates, times, timestamps and other annotations are Unimplemented errors naming the column.
+// Type mapping and limits: docs/decisions/ (0004, 0018, 0023). A LIST becomes a fixed-size list
+// (`float32[768]`) when the target schema or the file's ARROW:schema metadata says so. Nested
+// lists, structs, maps, DECIMAL, TIME and other annotations are Unimplemented errors naming the
+// column.
 //
 // The bytes are untrusted: every offset and size is checked, claims in the footer and page
 // headers are capped (ParquetReadOptions), and bad input gives InvalidArgument (or
@@ -15,11 +18,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "murr/columnar/buffer.h"
 #include "murr/columnar/column.h"
+#include "murr/core/schema.h"
 #include "murr/core/status.h"
 
 namespace murr {
@@ -42,10 +47,17 @@ struct ParquetReadOptions {
 
 // Reads the named columns (all when empty; an unknown name is InvalidArgument naming it) of all
 // row groups into one Batch, in the order requested (file order when empty).
-// Field.nullable is true for OPTIONAL columns.
+// Field.nullable is true for OPTIONAL columns (for a LIST: an OPTIONAL list).
 Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns = {});
 Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns,
                           const ParquetReadOptions& options);
+// `target`: the columns of the table the batch is for (any subset; empty for none). A Parquet
+// LIST column whose target type is a fixed-size list `<item>[<n>]` is read as one: the file's
+// item type must be the item, and every non-null list must hold exactly n non-null items (else
+// InvalidArgument naming the column and row). Other target types do not change the reading.
+Result<Batch> ReadParquet(const Buffer& file, const std::vector<std::string>& columns,
+                          const ParquetReadOptions& options,
+                          const std::vector<ColumnSchema>& target);
 
 // The fields ReadParquet(file) would return; an error if any top-level column is unsupported.
 Result<std::vector<Field>> ReadParquetSchema(const Buffer& file);
@@ -56,6 +68,9 @@ struct ParquetColumnInfo {
   Field field;       // meaningful when supported.ok()
   Status supported;  // OK, or the Unimplemented/InvalidArgument error reading it would give
   std::string physical_type;  // "INT32", ...; "group" for nested columns
+  // A LIST of a primitive (whether or not Murr can read it as it stands): its item's type. With
+  // a target of `<item>[<n>]` ReadParquet reads it as a fixed-size list.
+  std::optional<DataType> list_item;
 };
 
 struct ParquetFileInfo {

@@ -120,6 +120,8 @@ std::string ArrowCFormat(DataType type) {
       return "tsn:";
     case TypeId::kFixedSizeList:
       return "+w:" + std::to_string(type.size);
+    case TypeId::kList:
+      return "+l";
   }
   return "";
 }
@@ -134,10 +136,12 @@ void ExportSchema(const std::vector<Field>& fields, ArrowSchema* out_schema) {
     child->format = ArrowCFormat(f.type);
     if (f.type.info().arrow == ArrowKind::kTimestamp) child->format += f.timezone;
     child->name = f.name;
-    if (f.type.id == TypeId::kFixedSizeList) {
-      // One child: the items, named "item" as Arrow names them; items may be null.
+    if (f.type.id == TypeId::kFixedSizeList || f.type.id == TypeId::kList) {
+      // One child: the items, named "item" as Arrow names them; items may be null. A list of
+      // timestamps has the field's timezone on its items.
       auto* item = new SchemaHolder();
-      item->format = ArrowCFormat(DataType(f.type.item));
+      item->format = ArrowCFormat(f.type.item_type());
+      if (f.type.item_type().info().arrow == ArrowKind::kTimestamp) item->format += f.timezone;
       item->name = "item";
       child->child_structs.resize(1);
       FillSchema(&child->child_structs[0], item, ARROW_FLAG_NULLABLE);
@@ -149,37 +153,52 @@ void ExportSchema(const std::vector<Field>& fields, ArrowSchema* out_schema) {
   FillSchema(out_schema, root, 0);
 }
 
+namespace {
+
+// Fills *out with column `c` of `batch` (a list: and its item column as the one child).
+void ExportColumn(const std::shared_ptr<const Batch>& batch, const Column& c, ArrowArray* out) {
+  auto* holder = new ArrayHolder();
+  holder->batch = batch;
+  holder->buffers.push_back(c.null_count > 0 ? c.validity.data() : nullptr);
+  switch (c.type.storage()) {
+    case Storage::kFixed:
+    case Storage::kBit:
+      holder->buffers.push_back(BufferPointer(c.values));
+      break;
+    case Storage::kVarBytes:
+      holder->buffers.push_back(BufferPointer(c.values));
+      holder->buffers.push_back(BufferPointer(c.data));
+      break;
+    case Storage::kFixedList: {
+      // The list has only its validity; its one child holds length * size items (those of a
+      // null row are unspecified, as Arrow allows), all valid.
+      auto* items = new ArrayHolder();
+      items->batch = batch;
+      items->buffers = {nullptr, BufferPointer(c.values)};
+      holder->child_structs.resize(1);
+      FillArray(&holder->child_structs[0], items, c.length * c.type.size, 0);
+      holder->child_pointers.push_back(&holder->child_structs[0]);
+      break;
+    }
+    case Storage::kList:
+      // Validity and offsets (which need not start at 0); the items are the child.
+      holder->buffers.push_back(BufferPointer(c.values));
+      holder->child_structs.resize(1);
+      ExportColumn(batch, c.items(), &holder->child_structs[0]);
+      holder->child_pointers.push_back(&holder->child_structs[0]);
+      break;
+  }
+  FillArray(out, holder, c.length, c.null_count);
+}
+
+}  // namespace
+
 void ExportBatch(std::shared_ptr<const Batch> batch, ArrowArray* out_array) {
   auto* root = new ArrayHolder();
   root->buffers = {nullptr};  // a struct array's validity: none (no row is null)
   root->child_structs.resize(batch->columns.size());
   for (size_t i = 0; i < batch->columns.size(); ++i) {
-    const Column& c = batch->columns[i];
-    auto* child = new ArrayHolder();
-    child->batch = batch;
-    child->buffers.push_back(c.null_count > 0 ? c.validity.data() : nullptr);
-    switch (c.type.storage()) {
-      case Storage::kFixed:
-      case Storage::kBit:
-        child->buffers.push_back(BufferPointer(c.values));
-        break;
-      case Storage::kVarBytes:
-        child->buffers.push_back(BufferPointer(c.values));
-        child->buffers.push_back(BufferPointer(c.data));
-        break;
-      case Storage::kFixedList: {
-        // The list has only its validity; its one child holds length * size items (those of a
-        // null row are unspecified, as Arrow allows), all valid.
-        auto* items = new ArrayHolder();
-        items->batch = batch;
-        items->buffers = {nullptr, BufferPointer(c.values)};
-        child->child_structs.resize(1);
-        FillArray(&child->child_structs[0], items, c.length * c.type.size, 0);
-        child->child_pointers.push_back(&child->child_structs[0]);
-        break;
-      }
-    }
-    FillArray(&root->child_structs[i], child, c.length, c.null_count);
+    ExportColumn(batch, batch->columns[i], &root->child_structs[i]);
     root->child_pointers.push_back(&root->child_structs[i]);
   }
   root->batch = std::move(batch);

@@ -3,6 +3,34 @@
 #include <limits>
 
 namespace murr {
+namespace {
+
+// `length + 1` aligned int32 offsets in `values`, from >= 0, non-decreasing, ending <= limit.
+Status ValidateOffsets(const Column& c, const char* target, size_t limit) {
+  const std::string name = DataTypeName(c.type);
+  if (c.values.size() < static_cast<size_t>(c.length + 1) * sizeof(int32_t)) {
+    return Status::InvalidArgument(name + " offsets buffer too short for " +
+                                   std::to_string(c.length) + " rows");
+  }
+  if (reinterpret_cast<uintptr_t>(c.values.data()) % alignof(int32_t) != 0) {
+    return Status::InvalidArgument(name + " offsets buffer is not 4-byte aligned");
+  }
+  const int32_t* o = c.offsets();
+  if (o[0] < 0) return Status::InvalidArgument(name + " offset 0 is negative");
+  for (int64_t i = 0; i < c.length; ++i) {
+    if (o[i + 1] < o[i]) {
+      return Status::InvalidArgument(name + " offsets decrease at row " + std::to_string(i));
+    }
+  }
+  if (static_cast<size_t>(o[c.length]) > limit) {
+    return Status::InvalidArgument(name + " offsets point past the end of the " + target + " (" +
+                                   std::to_string(o[c.length]) + " > " + std::to_string(limit) +
+                                   ")");
+  }
+  return Status::OK();
+}
+
+}  // namespace
 
 Status Column::Validate() const {
   if (length < 0) return Status::InvalidArgument("negative column length");
@@ -27,36 +55,39 @@ Status Column::Validate() const {
   }
   switch (type.storage()) {
     case Storage::kBit:
+      if (!children.empty()) return Status::InvalidArgument("bool column has children");
       if (values.size() < BitmapBytes(length)) {
         return Status::InvalidArgument("bool values buffer too short for " +
                                        std::to_string(length) + " rows");
       }
       return Status::OK();
     case Storage::kVarBytes: {
-      if (values.size() < static_cast<size_t>(length + 1) * sizeof(int32_t)) {
-        return Status::InvalidArgument(DataTypeName(type) + " offsets buffer too short for " +
-                                       std::to_string(length) + " rows");
+      MURR_RETURN_IF_ERROR(ValidateOffsets(*this, "data buffer", data.size()));
+      if (!children.empty()) return Status::InvalidArgument(DataTypeName(type) + " has children");
+      return Status::OK();
+    }
+    case Storage::kList: {
+      if (children.size() != 1) {
+        return Status::InvalidArgument(DataTypeName(type) + " column has " +
+                                       std::to_string(children.size()) +
+                                       " item columns, expected 1");
       }
-      if (reinterpret_cast<uintptr_t>(values.data()) % alignof(int32_t) != 0) {
-        return Status::InvalidArgument("utf8 offsets buffer is not 4-byte aligned");
+      const Column& child = children[0];
+      // A segment's absent list column (every row null) has no offsets and no items (segment.h).
+      if (null_count == length && values.empty() && child.length == 0) return Status::OK();
+      if (child.type != type.item_type()) {
+        return Status::InvalidArgument(DataTypeName(type) + " column has items of type " +
+                                       DataTypeName(child.type));
       }
-      const int32_t* o = offsets();
-      if (o[0] < 0) return Status::InvalidArgument("utf8 offset 0 is negative");
-      for (int64_t i = 0; i < length; ++i) {
-        if (o[i + 1] < o[i]) {
-          return Status::InvalidArgument("utf8 offsets decrease at row " + std::to_string(i));
-        }
-      }
-      if (static_cast<size_t>(o[length]) > data.size()) {
-        return Status::InvalidArgument("utf8 offsets point past the end of the data buffer (" +
-                                       std::to_string(o[length]) + " > " +
-                                       std::to_string(data.size()) + ")");
-      }
+      MURR_RETURN_IF_ERROR(ValidateOffsets(*this, "item column", child.length));
+      Status st = child.Validate();
+      if (!st.ok()) return st.WithContext("list items");
       return Status::OK();
     }
     case Storage::kFixed:
     case Storage::kFixedList: {
       // A segment's absent fixed-size list (every row null) has no values (segment.h).
+      if (!children.empty()) return Status::InvalidArgument(DataTypeName(type) + " has children");
       if (type.storage() == Storage::kFixedList && null_count == length && values.empty()) {
         return Status::OK();
       }
@@ -102,6 +133,25 @@ Status Batch::Validate() const {
   return Status::OK();
 }
 
+ColumnBuilder::ColumnBuilder(DataType type) : type_(type) {
+  if (type_.storage() == Storage::kList)
+    items_ = std::make_unique<ColumnBuilder>(DataType(type_.item));
+  StartOffsets();
+}
+
+void ColumnBuilder::StartOffsets() {
+  switch (type_.storage()) {
+    case Storage::kVarBytes:
+    case Storage::kList:
+      values_.AppendValue<int32_t>(0);
+      break;
+    case Storage::kFixed:
+    case Storage::kBit:
+    case Storage::kFixedList:
+      break;
+  }
+}
+
 void ColumnBuilder::Reserve(int64_t rows, int64_t string_bytes) {
   int64_t total = length_ + rows;
   switch (type_.storage()) {
@@ -111,6 +161,9 @@ void ColumnBuilder::Reserve(int64_t rows, int64_t string_bytes) {
     case Storage::kVarBytes:
       values_.Reserve(static_cast<size_t>(total + 1) * 4);
       data_.Reserve(data_.size() + static_cast<size_t>(string_bytes));
+      break;
+    case Storage::kList:
+      values_.Reserve(static_cast<size_t>(total + 1) * 4);
       break;
     case Storage::kFixed:
     case Storage::kFixedList:
@@ -139,7 +192,8 @@ void ColumnBuilder::AppendNull() {
     case Storage::kBit:
       values_.Resize(BitmapBytes(length_ + 1));
       break;
-    case Storage::kVarBytes: {
+    case Storage::kVarBytes:
+    case Storage::kList: {
       int32_t last;
       std::memcpy(&last, values_.data() + values_.size() - 4, 4);
       values_.AppendValue<int32_t>(last);
@@ -166,6 +220,16 @@ void ColumnBuilder::AppendBool(bool v) {
   ++length_;
 }
 
+Status ColumnBuilder::AppendListEnd() {
+  if (items_->length() > static_cast<int64_t>(std::numeric_limits<int32_t>::max())) {
+    return Status::ResourceExhausted(DataTypeName(type_) + " column exceeds 2^31 - 1 items");
+  }
+  MarkValid();
+  values_.AppendValue<int32_t>(static_cast<int32_t>(items_->length()));
+  ++length_;
+  return Status::OK();
+}
+
 Status ColumnBuilder::AppendString(std::string_view s) {
   if (data_.size() + s.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     return Status::ResourceExhausted(DataTypeName(type_) + " column exceeds 2 GiB of data");
@@ -189,13 +253,35 @@ Column ColumnBuilder::Finish() {
   if (type_.storage() == Storage::kBit) values_.Resize(BitmapBytes(length_));
   c.values = values_.Finish();
   if (type_.storage() == Storage::kVarBytes) c.data = data_.Finish();
-  // Reset for reuse.
+  if (items_) c.children.push_back(items_->Finish());
+  // Reset for reuse (items_ reset itself).
   length_ = 0;
   null_count_ = 0;
   validity_ = BufferBuilder();
   values_ = BufferBuilder();
   data_ = BufferBuilder();
-  if (type_.storage() == Storage::kVarBytes) values_.AppendValue<int32_t>(0);
+  StartOffsets();
+  return c;
+}
+
+Column EmptyColumn(DataType type) {
+  return ColumnBuilder(type).Finish();
+}
+
+Result<Column> MakeListColumn(int64_t length, Buffer offsets, Column items, Buffer validity,
+                              int64_t null_count) {
+  Column c;
+  c.type = DataType::List(items.type.id);
+  c.length = length;
+  c.null_count = null_count;
+  c.validity = std::move(validity);
+  c.values = std::move(offsets);
+  if (!IsScalar(items.type.id)) {
+    return Status::InvalidArgument("list items must be of a scalar type, not " +
+                                   DataTypeName(items.type));
+  }
+  c.children.push_back(std::move(items));
+  MURR_RETURN_IF_ERROR(c.Validate());
   return c;
 }
 

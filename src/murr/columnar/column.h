@@ -2,11 +2,15 @@
 //   validity: LSB-first bitmap, one bit per row (1 = valid); empty when the column has no nulls.
 //   values:   fixed width: `length` values (a fixed-size list: `length * size` items; a null row's
 //             items are unspecified); bool: a bitmap; utf8, binary: `length + 1` int32 offsets.
+//             list: `length + 1` int32 offsets into children[0].
 //   data:     utf8/binary bytes addressed by the offsets (offsets[0] need not be 0).
+//   children: list: one Column of the item type (with its own validity: items may be null, as
+//             in Arrow), of length >= the last offset; row i is items [offsets[i], offsets[i+1]).
 // Immutable once built; safe to share between threads. ColumnBuilder is single-threaded.
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -24,6 +28,7 @@ struct Column {
   Buffer validity;
   Buffer values;
   Buffer data;
+  std::vector<Column> children;
 
   bool IsValid(int64_t i) const { return validity.empty() || GetBit(validity.data(), i); }
   bool IsNull(int64_t i) const { return !IsValid(i); }
@@ -48,10 +53,25 @@ struct Column {
     return std::string_view(reinterpret_cast<const char*>(values.data()) + i * 8, 8);
   }
 
-  // Checks that buffer sizes fit `length`, utf8 offsets are monotonic and inside `data`, and
-  // null_count matches the bitmap. Run on every column built from untrusted bytes.
+  // list: the item column and row i's first item and one past its last.
+  const Column& items() const { return children[0]; }
+  int64_t ListBegin(int64_t i) const { return offsets()[i]; }
+  int64_t ListEnd(int64_t i) const { return offsets()[i + 1]; }
+
+  // Checks that buffer sizes fit `length`, utf8 and list offsets are monotonic and inside `data`
+  // (the item column), null_count matches the bitmap, and a list's item column is valid and of
+  // the item type. Run on every column built from untrusted bytes.
   Status Validate() const;
 };
+
+// A valid column of `type` with no rows (offsets {0} for utf8/binary/list, an empty item column
+// for a list).
+Column EmptyColumn(DataType type);
+
+// A list column of `length` rows from `length + 1` int32 offsets into `items` (a column of a
+// scalar type) and an optional validity bitmap. Validates the result.
+Result<Column> MakeListColumn(int64_t length, Buffer offsets, Column items, Buffer validity = {},
+                              int64_t null_count = 0);
 
 // A named, typed column slot in a batch.
 struct Field {
@@ -76,11 +96,12 @@ struct Batch {
 };
 
 // Builds a Column value by value. Typical use: Reserve, Append*, Finish.
+// A list: append a row's items to items(), then AppendListEnd() (or AppendNull()).
 class ColumnBuilder {
  public:
-  explicit ColumnBuilder(DataType type) : type_(type) {
-    if (type_.storage() == Storage::kVarBytes) values_.AppendValue<int32_t>(0);
-  }
+  explicit ColumnBuilder(DataType type);
+  ColumnBuilder(ColumnBuilder&&) noexcept = default;
+  ColumnBuilder& operator=(ColumnBuilder&&) noexcept = default;
 
   DataType type() const { return type_; }
   int64_t length() const { return length_; }
@@ -98,6 +119,11 @@ class ColumnBuilder {
   void AppendFixed(const void* p);
   // Fails only when the column would exceed 2 GiB of string bytes (int32 offsets).
   Status AppendString(std::string_view s);
+  // list: the builder of the items (of type item_type()).
+  ColumnBuilder& items() { return *items_; }
+  // list: ends a valid row holding the items appended since the previous row. Fails only when
+  // the column would exceed 2^31 - 1 items (int32 offsets).
+  Status AppendListEnd();
 
   Column Finish();
 
@@ -106,6 +132,7 @@ class ColumnBuilder {
     if (null_count_ > 0) SetValidBit(length_);
   }
   void SetValidBit(int64_t i);
+  void StartOffsets();
   void MaterializeValidity();
 
   DataType type_;
@@ -114,6 +141,7 @@ class ColumnBuilder {
   BufferBuilder validity_;
   BufferBuilder values_;
   BufferBuilder data_;
+  std::unique_ptr<ColumnBuilder> items_;  // list only
 };
 
 }  // namespace murr

@@ -108,6 +108,126 @@ void GatherBool(const std::vector<const Column*>& sources, const RowRef* refs, i
   }
 }
 
+// Copies bits [from, from + n) of `src` to bits [to, to + n) of `dst` (dst zeroed beforehand).
+void CopyBits(const uint8_t* src, int64_t from, uint8_t* dst, int64_t to, int64_t n) {
+  for (int64_t k = 0; k < n; ++k) {
+    if (GetBit(src, from + k)) SetBit(dst, to + k);
+  }
+}
+
+// Gathers whole lists: each valid row's items [begin, end) of its source's item column are
+// copied as one run (plus a run of bytes for utf8/binary items, and their validity bits).
+Column GatherLists(DataType type, const std::vector<const Column*>& sources, const RowRef* refs,
+                   int64_t n, ValidityWriter* vw) {
+  const DataType item = type.item_type();
+  Buffer offsets = Buffer::Allocate(static_cast<size_t>(n + 1) * sizeof(int32_t));
+  int32_t* o = reinterpret_cast<int32_t*>(offsets.mutable_data());
+  // Pass 1: validity, output offsets, and the sizes of the item buffers.
+  int64_t items = 0;
+  size_t item_bytes = 0;
+  bool item_nulls = false;
+  o[0] = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const RowRef& r = refs[i];
+    const Column* c = r.source == kMissingSource ? nullptr : sources[r.source];
+    const bool valid = c != nullptr && c->IsValid(r.row);
+    vw->Set(i, valid);
+    if (valid) {
+      const int64_t b = c->ListBegin(r.row), e = c->ListEnd(r.row);
+      items += e - b;
+      const Column& ic = c->items();
+      item_nulls |= ic.null_count > 0;
+      if (item.storage() == Storage::kVarBytes && e > b) {
+        item_bytes += static_cast<size_t>(ic.offsets()[e] - ic.offsets()[b]);
+      }
+    }
+    // Table writes refuse more than 2^31 - 1 items per segment, so this never wraps there.
+    o[i + 1] = static_cast<int32_t>(items);
+  }
+  Column out_items;
+  out_items.type = item;
+  out_items.length = items;
+  Buffer item_validity = Buffer::Allocate(item_nulls ? BitmapBytes(items) : 0);
+  int32_t* io = nullptr;
+  uint8_t* id = nullptr;
+  size_t w = 0;
+  switch (item.storage()) {
+    case Storage::kBit:
+      out_items.values = Buffer::Allocate(BitmapBytes(items));
+      break;
+    case Storage::kVarBytes:
+      out_items.values = Buffer::Allocate(static_cast<size_t>(items + 1) * sizeof(int32_t));
+      out_items.data = Buffer::Allocate(item_bytes);
+      io = reinterpret_cast<int32_t*>(out_items.values.mutable_data());
+      id = out_items.data.mutable_data();
+      io[0] = 0;
+      break;
+    case Storage::kFixed:
+    case Storage::kFixedList:
+    case Storage::kList:  // not an item type (DataType::List); handled as fixed to stay total
+      w = static_cast<size_t>(FixedWidth(item));
+      out_items.values = Buffer::Allocate(static_cast<size_t>(items) * w);
+      break;
+  }
+  uint8_t* ov = out_items.values.mutable_data();
+  // Pass 2: one run per list.
+  int64_t at = 0;
+  size_t byte_at = 0;
+  int64_t item_null_count = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const int64_t len = o[i + 1] - o[i];
+    if (len == 0) continue;
+    const RowRef& r = refs[i];
+    const Column* c = sources[r.source];
+    const Column& ic = c->items();
+    const int64_t b = c->ListBegin(r.row);
+    switch (item.storage()) {
+      case Storage::kBit:
+        CopyBits(ic.values.data(), b, ov, at, len);
+        break;
+      case Storage::kVarBytes: {
+        const int32_t* so = ic.offsets();
+        const int32_t base = so[b];
+        const size_t nbytes = static_cast<size_t>(so[b + len] - base);
+        if (nbytes) std::memcpy(id + byte_at, ic.data.data() + base, nbytes);
+        const int32_t shift = static_cast<int32_t>(byte_at) - base;
+        for (int64_t k = 1; k <= len; ++k) io[at + k] = so[b + k] + shift;
+        byte_at += nbytes;
+        break;
+      }
+      case Storage::kFixed:
+      case Storage::kFixedList:
+      case Storage::kList:
+        std::memcpy(ov + static_cast<size_t>(at) * w, ic.values.data() + static_cast<size_t>(b) * w,
+                    static_cast<size_t>(len) * w);
+        break;
+    }
+    if (item_nulls) {
+      uint8_t* dst = item_validity.mutable_data();
+      if (ic.null_count > 0) {
+        for (int64_t k = 0; k < len; ++k) {
+          if (GetBit(ic.validity.data(), b + k)) {
+            SetBit(dst, at + k);
+          } else {
+            ++item_null_count;
+          }
+        }
+      } else {
+        for (int64_t k = 0; k < len; ++k) SetBit(dst, at + k);
+      }
+    }
+    at += len;
+  }
+  out_items.null_count = item_null_count;
+  if (item_null_count > 0) out_items.validity = std::move(item_validity);
+  Column out;
+  out.type = type;
+  out.length = n;
+  out.values = std::move(offsets);
+  out.children.push_back(std::move(out_items));
+  return out;
+}
+
 }  // namespace
 
 Column GatherColumn(DataType type, const std::vector<const Column*>& sources, const RowRef* refs,
@@ -178,6 +298,12 @@ Column GatherColumn(DataType type, const std::vector<const Column*>& sources, co
           GatherWide(sources, refs, n, w, ov, &vw);
           break;
       }
+      break;
+    }
+    case Storage::kList: {
+      Column lists = GatherLists(type, sources, refs, n, &vw);
+      out.values = std::move(lists.values);
+      out.children = std::move(lists.children);
       break;
     }
   }

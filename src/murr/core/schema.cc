@@ -33,7 +33,9 @@ Result<TableSchema> TableSchema::Make(std::string key, std::vector<ColumnSchema>
       return Status::InvalidArgument("column '" + columns[i].name + "' is declared twice");
     }
     if (columns[i].name == key) s.key_index_ = static_cast<int>(i);
-    if (!columns[i].timezone.empty() && columns[i].type.info().arrow != ArrowKind::kTimestamp) {
+    // A list of timestamps carries its items' timezone.
+    if (!columns[i].timezone.empty() &&
+        columns[i].type.item_type().info().arrow != ArrowKind::kTimestamp) {
       return Status::InvalidArgument("column '" + columns[i].name +
                                      "': a timezone is allowed only on timestamp columns, not " +
                                      DataTypeName(columns[i].type));
@@ -106,7 +108,8 @@ Result<TableSchema> TableSchema::FromJson(std::string_view json) {
               return Status::InvalidArgument(
                   "column '" + c.name + "': unknown dtype '" + std::string(d) +
                   "' (expected one of " + ScalarTypeNames(", ") +
-                  ", or <integer or float type>[<1..65536>] for a fixed-size list)");
+                  ", <integer or float type>[<1..65536>] for a fixed-size list, or "
+                  "<type>[] for a list)");
             }
             c.type = *t;
             have_dtype = true;

@@ -38,6 +38,7 @@ constexpr std::array<TypeInfo, kNumTypeIds> kInfo = {{
     {"timestamp_ns", S::kFixed, 8, A::kTimestamp, 64, true, TimeUnit::kNano, J::kTimestamp,
      P::kTimestamp},
     {"", S::kFixedList, 0, A::kFixedSizeList, 0, false, kNoUnit, J::kArray, P::kFixedList},
+    {"", S::kList, 0, A::kList, 0, false, kNoUnit, J::kArray, P::kList},
 }};
 
 constexpr bool NamesInOrder() {
@@ -45,7 +46,8 @@ constexpr bool NamesInOrder() {
   return kInfo[static_cast<int>(TypeId::kUtf8)].name == "utf8" &&
          kInfo[static_cast<int>(TypeId::kFloat64)].name == "float64" &&
          kInfo[static_cast<int>(TypeId::kTimestampNs)].name == "timestamp_ns" &&
-         kInfo[static_cast<int>(TypeId::kFixedSizeList)].storage == S::kFixedList;
+         kInfo[static_cast<int>(TypeId::kFixedSizeList)].storage == S::kFixedList &&
+         kInfo[static_cast<int>(TypeId::kList)].storage == S::kList;
 }
 static_assert(NamesInOrder(), "kInfo rows must follow the TypeId order");
 
@@ -66,6 +68,7 @@ std::string DataTypeName(DataType type) {
   if (type.id == TypeId::kFixedSizeList) {
     return std::string(Info(type.item).name) + "[" + std::to_string(type.size) + "]";
   }
+  if (type.id == TypeId::kList) return std::string(Info(type.item).name) + "[]";
   return std::string(Info(type.id).name);
 }
 
@@ -74,6 +77,10 @@ std::optional<DataType> ParseDataType(std::string_view name) {
     size_t open = name.find('[');
     if (open == std::string_view::npos) return std::nullopt;
     auto item = ParseScalar(name.substr(0, open));
+    if (open + 2 == name.size()) {  // "<item>[]"
+      if (!item) return std::nullopt;
+      return DataType::List(*item);
+    }
     std::string_view digits = name.substr(open + 1, name.size() - open - 2);
     if (!item || !IsNumericItem(*item) || digits.empty() || digits[0] == '0') return std::nullopt;
     uint32_t n = 0;
@@ -108,6 +115,7 @@ int FixedWidth(DataType type) {
       return Info(type.item).width * static_cast<int>(type.size);
     case S::kBit:
     case S::kVarBytes:
+    case S::kList:
       return 0;
   }
   return 0;
@@ -116,6 +124,19 @@ int FixedWidth(DataType type) {
 bool IsNumericItem(TypeId id) {
   const TypeInfo& info = Info(id);
   return info.arrow == A::kInt || info.arrow == A::kFloatingPoint;
+}
+
+bool IsScalar(TypeId id) {
+  switch (Info(id).storage) {
+    case S::kFixed:
+    case S::kBit:
+    case S::kVarBytes:
+      return true;
+    case S::kFixedList:
+    case S::kList:
+      return false;
+  }
+  return false;
 }
 
 bool IsInteger(DataType t) {

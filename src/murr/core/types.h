@@ -3,7 +3,8 @@
 // values are stored (Storage), its width, its Arrow type, its JSON value form and its Parquet
 // mapping. Layers switch on Storage, ArrowKind or JsonForm (exhaustively, no `default:`), not on
 // the TypeId, so that adding a scalar type is a new TypeId and a new row.
-// DataType is a TypeId plus its parameters (the item type and size of a fixed-size list).
+// DataType is a TypeId plus its parameters (the item type and size of a fixed-size list, the
+// item type of a variable-length list).
 // Plain values and pure functions; thread-safe.
 #pragma once
 
@@ -29,15 +30,16 @@ enum class TypeId : uint8_t {
   kFloat32,
   kFloat64,
   kFloat16,
-  kDate32,        // days since 1970-01-01, int32
-  kBinary,        // bytes, Arrow Binary (int32 offsets)
-  kTimestampS,    // int64 since the epoch, in seconds
-  kTimestampMs,   // ... milliseconds
-  kTimestampUs,   // ... microseconds
-  kTimestampNs,   // ... nanoseconds
-  kFixedSizeList  // `size` values of the fixed-width numeric `item` type per row
+  kDate32,         // days since 1970-01-01, int32
+  kBinary,         // bytes, Arrow Binary (int32 offsets)
+  kTimestampS,     // int64 since the epoch, in seconds
+  kTimestampMs,    // ... milliseconds
+  kTimestampUs,    // ... microseconds
+  kTimestampNs,    // ... nanoseconds
+  kFixedSizeList,  // `size` values of the fixed-width numeric `item` type per row
+  kList,           // a variable number of values of the scalar `item` type per row
 };
-inline constexpr int kNumTypeIds = 20;
+inline constexpr int kNumTypeIds = 21;
 
 // How a column's values are laid out in memory (Arrow layout) and in a segment.
 enum class Storage : uint8_t {
@@ -45,6 +47,8 @@ enum class Storage : uint8_t {
   kBit,        // bit-packed values (bool); one byte in the record block
   kVarBytes,   // int32 offsets (`length + 1`) in `values`, bytes in `data` (utf8, binary)
   kFixedList,  // `size * item width` bytes per row in `values`; stored columnar in a segment
+  kList,       // int32 offsets (`length + 1`) in `values` into the item Column `children[0]`;
+               // stored columnar in a segment
 };
 
 // The Arrow type class (Schema.fbs's Type union member).
@@ -56,7 +60,8 @@ enum class ArrowKind : uint8_t {
   kBinary,
   kDate,
   kTimestamp,
-  kFixedSizeList
+  kFixedSizeList,
+  kList,  // Arrow List (int32 offsets) with one child field
 };
 
 // Arrow's TimeUnit numbering.
@@ -88,10 +93,11 @@ enum class ParquetForm : uint8_t {
   kDate,       // INT32 annotated DATE
   kTimestamp,  // INT64 annotated TIMESTAMP(unit) (or TIMESTAMP_MILLIS/MICROS), or INT96 (ns)
   kFixedList,  // a LIST of the item (every list of the column of length `size`)
+  kList,       // a LIST of the item (3-level or legacy 2-level form)
 };
 
 struct TypeInfo {
-  std::string_view name;  // the JSON schema's dtype ("float32"; lists: the item's name + "[n]")
+  std::string_view name;  // the JSON schema's dtype ("float32"; lists: "" - see DataTypeName)
   Storage storage;
   int width;  // bytes per value for kFixed (per item for kFixedList's items); 0 otherwise
   ArrowKind arrow;
@@ -104,10 +110,11 @@ struct TypeInfo {
 
 const TypeInfo& Info(TypeId id);
 
-// A column's type: an id, and for a fixed-size list its item type and size.
+// A column's type: an id, and for a fixed-size list its item type and size, for a list its item
+// type (any scalar: numeric, bool, utf8, binary, date32, timestamps; never a list).
 struct DataType {
   TypeId id = TypeId::kUtf8;
-  TypeId item = TypeId::kUtf8;  // kFixedSizeList only
+  TypeId item = TypeId::kUtf8;  // kFixedSizeList and kList only
   uint32_t size = 0;            // kFixedSizeList only: values per row, 1..kMaxListSize
 
   constexpr DataType() = default;
@@ -117,6 +124,15 @@ struct DataType {
     t.item = item;
     t.size = size;
     return t;
+  }
+  static constexpr DataType List(TypeId item) {
+    DataType t(TypeId::kList);
+    t.item = item;
+    return t;
+  }
+  // The type of a list's items (kFixedSizeList, kList); the type itself otherwise.
+  constexpr DataType item_type() const {
+    return id == TypeId::kFixedSizeList || id == TypeId::kList ? DataType(item) : *this;
   }
   constexpr bool operator==(const DataType&) const = default;
 
@@ -150,10 +166,10 @@ inline constexpr DataType DataType::kTimestampNs{TypeId::kTimestampNs};
 
 inline constexpr uint32_t kMaxListSize = 65536;
 
-// "utf8", "float32", "float32[768]": the names used by the JSON schema.
+// "utf8", "float32", "float32[768]", "int64[]": the names used by the JSON schema.
 std::string DataTypeName(DataType type);
 // Parses a name; also "<item>[<n>]" for a fixed-size list of a fixed-width numeric item,
-// n in 1..kMaxListSize.
+// n in 1..kMaxListSize, and "<item>[]" for a list of any scalar item.
 std::optional<DataType> ParseDataType(std::string_view name);
 // Every scalar dtype name, in TypeId order ("utf8, bool, ..."), for messages and OpenAPI.
 std::string ScalarTypeNames(std::string_view separator);
@@ -163,6 +179,8 @@ int FixedWidth(DataType type);
 
 // An integer or float scalar: the items a fixed-size list may hold.
 bool IsNumericItem(TypeId id);
+// A scalar type (not a list of either kind): the items a list may hold.
+bool IsScalar(TypeId id);
 bool IsInteger(DataType t);
 bool IsSignedInteger(DataType t);
 bool IsFloat(DataType t);

@@ -56,7 +56,8 @@ class RecordLayout {
 };
 
 // Scalars of fixed width (1, 2, 4 or 8 bytes) and bools live in the record block; variable-length
-// columns and fixed-size lists (wide values, decision 0017) are stored columnar.
+// columns, fixed-size lists (wide values, decision 0017) and lists (decision 0021) are stored
+// columnar.
 inline bool InRecordBlock(DataType t) {
   switch (t.storage()) {
     case Storage::kFixed:
@@ -64,6 +65,7 @@ inline bool InRecordBlock(DataType t) {
       return true;
     case Storage::kVarBytes:
     case Storage::kFixedList:
+    case Storage::kList:
       return false;
   }
   return false;

@@ -148,6 +148,39 @@ bool IsAbsent(const Column& c, const ColumnSchema& cs) {
   return cs.nullable && c.length > 0 && c.null_count == c.length;
 }
 
+// The payloads of a columnar column `c` (or of a list's item column): validity (when it has
+// nulls), values (offsets for utf8/binary/list) and data (utf8/binary bytes). A list's items are
+// added by the caller. Offsets must start at 0 (the table rebases slices before writing).
+Status AddPayloads(const Column& c, PayloadLayout* payload, std::vector<ConstSlice>* slices,
+                   Extent* validity, Extent* values, Extent* data) {
+  if (c.null_count > 0) *validity = payload->Add(c.validity.data(), BitmapBytes(c.length), slices);
+  switch (c.type.storage()) {
+    case Storage::kBit:
+      *values = payload->Add(c.values.data(), BitmapBytes(c.length), slices);
+      break;
+    case Storage::kVarBytes:
+    case Storage::kList: {
+      const int32_t* o = c.offsets();
+      if (o[0] != 0) return Status::Internal("segment write: offsets must start at 0");
+      *values = payload->Add(o, static_cast<size_t>(c.length + 1) * 4, slices);
+      if (c.type.storage() == Storage::kVarBytes) {
+        *data = payload->Add(c.data.data(), static_cast<size_t>(o[c.length]), slices);
+      } else if (c.items().length != o[c.length]) {
+        return Status::Internal("segment write: list items must end at the last offset");
+      }
+      break;
+    }
+    case Storage::kFixed:
+    case Storage::kFixedList:
+      // A fixed-size list's rows are contiguous runs of FixedWidth bytes: a read of n rows
+      // copies n runs.
+      *values =
+          payload->Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type), slices);
+      break;
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Status Segment::Write(const std::string& path, const TableSchema& schema, const Batch& batch,
@@ -195,43 +228,30 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
     footer.Put<uint8_t>(cols[i].nullable ? 1 : 0);
     footer.Put<uint64_t>(static_cast<uint64_t>(c.null_count));
     if (layout.InRecord(static_cast<int>(i)) || absent[i]) {
-      // Stored in the record block below, or not at all: no payload of its own.
-      footer.PutExtent(Extent{});
-      footer.PutExtent(Extent{});
-      footer.PutExtent(Extent{});
+      // Stored in the record block below, or not at all (absent): no payload of its own.
+      for (int k = 0; k < 3; ++k) footer.PutExtent(Extent{});
+      if (c.type.storage() == Storage::kList) {
+        footer.Put<uint64_t>(0);  // an absent list: its items' null count and extents
+        for (int k = 0; k < 3; ++k) footer.PutExtent(Extent{});
+      }
       continue;
     }
-    Extent validity;
-    if (c.null_count > 0) {
-      validity = payload.Add(c.validity.data(), BitmapBytes(c.length), &slices);
-    }
-    Extent values, data;
-    switch (c.type.storage()) {
-      case Storage::kBit:
-        values = payload.Add(c.values.data(), BitmapBytes(c.length), &slices);
-        break;
-      case Storage::kVarBytes: {
-        // Offsets are stored rebased to 0 when the column is a slice; the common case is a
-        // copy-free write of the builder's buffers.
-        const int32_t* o = c.offsets();
-        if (o[0] != 0) {
-          return Status::Internal("segment write: offsets must start at 0");
-        }
-        values = payload.Add(o, static_cast<size_t>(c.length + 1) * 4, &slices);
-        data = payload.Add(c.data.data(), static_cast<size_t>(o[c.length]), &slices);
-        break;
-      }
-      case Storage::kFixed:
-      case Storage::kFixedList:
-        // A fixed-size list's rows are contiguous runs of FixedWidth bytes: a read of n rows
-        // copies n runs.
-        values = payload.Add(c.values.data(), static_cast<size_t>(c.length) * FixedWidth(c.type),
-                             &slices);
-        break;
-    }
+    Extent validity, values, data;
+    MURR_RETURN_IF_ERROR(AddPayloads(c, &payload, &slices, &validity, &values, &data));
     footer.PutExtent(validity);
     footer.PutExtent(values);
     footer.PutExtent(data);
+    if (c.type.storage() == Storage::kList) {
+      // The item column follows its list: its null count and payloads. A list of n rows reads
+      // as n contiguous runs of items.
+      const Column& items = c.items();
+      Extent iv, ivals, idata;
+      MURR_RETURN_IF_ERROR(AddPayloads(items, &payload, &slices, &iv, &ivals, &idata));
+      footer.Put<uint64_t>(static_cast<uint64_t>(items.null_count));
+      footer.PutExtent(iv);
+      footer.PutExtent(ivals);
+      footer.PutExtent(idata);
+    }
   }
   Buffer records = BuildRecords(schema, layout, batch);
   Extent rec = payload.Add(records.data(), records.size(), &slices);
@@ -355,6 +375,36 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
     return Status::OK();
   };
 
+  // The payloads of a columnar column (or a list's items) whose type, length and null count are
+  // set: validity, values / offsets, data.
+  auto load = [&](Column* c, const Extent& ev, const Extent& evals, const Extent& edata,
+                  const std::string& what) -> Status {
+    const uint64_t n = static_cast<uint64_t>(c->length);
+    MURR_RETURN_IF_ERROR(check_extent(ev, c->null_count > 0 ? BitmapBytes(c->length) : 0,
+                                      what + " validity", &c->validity));
+    switch (c->type.storage()) {
+      case Storage::kBit:
+        return check_extent(evals, BitmapBytes(c->length), what + " values", &c->values);
+      case Storage::kVarBytes:
+      case Storage::kList: {
+        MURR_RETURN_IF_ERROR(check_extent(evals, (n + 1) * 4, what + " offsets", &c->values));
+        // Data length is known only from the last offset; check it and then the extent.
+        int32_t first, last;
+        std::memcpy(&first, c->values.data(), 4);
+        std::memcpy(&last, c->values.data() + n * 4, 4);
+        if (first != 0 || last < 0) return corrupt(what + ": bad first/last offset");
+        const bool bytes = c->type.storage() == Storage::kVarBytes;
+        return check_extent(edata, bytes ? static_cast<uint64_t>(last) : 0, what + " data",
+                            &c->data);
+      }
+      case Storage::kFixed:
+      case Storage::kFixedList:
+        return check_extent(evals, n * static_cast<uint64_t>(FixedWidth(c->type)), what + " values",
+                            &c->values);
+    }
+    return Status::OK();
+  };
+
   for (uint32_t i = 0; i < ncols; ++i) {
     uint16_t name_len;
     std::string_view name;
@@ -377,26 +427,39 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
                      DataTypeName(want) + ")");
     }
     if (null_count > rows) return corrupt("column '" + cols[i].name + "': null count > rows");
+    // A list's entry goes on with its item column: null count and three extents.
+    uint64_t item_nulls = 0;
+    Extent eiv, eivals, eidata;
+    if (want.storage() == Storage::kList && (!r.Get(&item_nulls) || !r.GetExtent(&eiv) ||
+                                             !r.GetExtent(&eivals) || !r.GetExtent(&eidata))) {
+      return corrupt("footer truncated in column " + std::to_string(i));
+    }
     Column c;
     c.type = cols[i].type;
     c.length = static_cast<int64_t>(rows);
     c.null_count = static_cast<int64_t>(null_count);
     const std::string what = "column '" + cols[i].name + "'";
-    const bool no_payload = ev.length == 0 && evals.length == 0 && edata.length == 0;
+    const bool no_payload = ev.length == 0 && evals.length == 0 && edata.length == 0 &&
+                            eiv.length == 0 && eivals.length == 0 && eidata.length == 0;
     if (null_count > 0 && !cols[i].nullable)
       return corrupt(what + " is not nullable but has nulls");
     // Absent (sparse) columns: null in every row and stored as no bytes. Version 4 stores every
-    // such column so; version 3 only fixed-size lists (its record columns keep their place).
+    // such column so; version 3 only (fixed-size) lists: its record columns keep their place.
     const bool all_null = rows > 0 && null_count == rows;
-    if (all_null && (version >= kSegmentVersion || (version == kSegmentVersionFixedLists &&
-                                                    c.type.storage() == Storage::kFixedList))) {
+    const bool listlike =
+        c.type.storage() == Storage::kFixedList || c.type.storage() == Storage::kList;
+    if (all_null &&
+        (version >= kSegmentVersion || (version == kSegmentVersionFixedLists && listlike))) {
       if (!no_payload) return corrupt(what + " is null in every row but has payloads");
+      if (item_nulls != 0) return corrupt(what + " is absent but its items have nulls");
       absent[i] = true;
+      // In memory: an all-zero bitmap (and zero offsets, an empty item column) for the gather.
       c.validity = Buffer::Allocate(BitmapBytes(c.length));
-      if (c.type.storage() == Storage::kVarBytes) {
+      if (c.type.storage() == Storage::kVarBytes || c.type.storage() == Storage::kList) {
         c.values = Buffer::Allocate(static_cast<size_t>(rows + 1) * 4);
-        c.data = Buffer::Allocate(0);
       }
+      if (c.type.storage() == Storage::kVarBytes) c.data = Buffer::Allocate(0);
+      if (c.type.storage() == Storage::kList) c.children.push_back(EmptyColumn(c.type.item_type()));
       seg->columns_.push_back(std::move(c));
       continue;
     }
@@ -405,29 +468,17 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
       seg->columns_.push_back(std::move(c));
       continue;
     }
-    MURR_RETURN_IF_ERROR(check_extent(ev, null_count > 0 ? BitmapBytes(c.length) : 0,
-                                      what + " validity", &c.validity));
-    switch (c.type.storage()) {
-      case Storage::kBit:
-        MURR_RETURN_IF_ERROR(
-            check_extent(evals, BitmapBytes(c.length), what + " values", &c.values));
-        break;
-      case Storage::kVarBytes: {
-        MURR_RETURN_IF_ERROR(check_extent(evals, (rows + 1) * 4, what + " offsets", &c.values));
-        // Data length is known only from the last offset; check it and then the extent.
-        int32_t first, last;
-        std::memcpy(&first, c.values.data(), 4);
-        std::memcpy(&last, c.values.data() + rows * 4, 4);
-        if (first != 0 || last < 0) return corrupt(what + ": bad first/last offset");
-        MURR_RETURN_IF_ERROR(
-            check_extent(edata, static_cast<uint64_t>(last), what + " data", &c.data));
-        break;
+    MURR_RETURN_IF_ERROR(load(&c, ev, evals, edata, what));
+    if (c.type.storage() == Storage::kList) {
+      Column items;
+      items.type = c.type.item_type();
+      items.length = c.offsets()[c.length];  // load checked: >= 0
+      if (item_nulls > static_cast<uint64_t>(items.length)) {
+        return corrupt(what + " items: null count > items");
       }
-      case Storage::kFixed:
-      case Storage::kFixedList:
-        MURR_RETURN_IF_ERROR(check_extent(evals, rows * static_cast<uint64_t>(FixedWidth(c.type)),
-                                          what + " values", &c.values));
-        break;
+      items.null_count = static_cast<int64_t>(item_nulls);
+      MURR_RETURN_IF_ERROR(load(&items, eiv, eivals, eidata, what + " items"));
+      c.children.push_back(std::move(items));
     }
     Status st = c.Validate();
     if (!st.ok()) return corrupt(what + ": " + st.message());
@@ -490,14 +541,16 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
   // the inline copy, key fetches and compaction: it is left cold.
   file->Advise(seg->records_, static_cast<size_t>(rows) * stride, MappedFile::Residency::kHot);
   file->Advise(idx.data(), idx.size(), MappedFile::Residency::kHot);
-  for (size_t i = 0; i < seg->columns_.size(); ++i) {
-    if (static_cast<int>(i) == seg->key_index_) continue;
-    for (const Buffer* b :
-         {&seg->columns_[i].validity, &seg->columns_[i].values, &seg->columns_[i].data}) {
+  auto populate = [&](const Column& c, auto& self) -> void {
+    for (const Buffer* b : {&c.validity, &c.values, &c.data}) {
       if (b->owner() == owner && !b->empty()) {
         file->Advise(b->data(), b->size(), MappedFile::Residency::kHot);
       }
     }
+    for (const Column& child : c.children) self(child, self);  // a list's items
+  };
+  for (size_t i = 0; i < seg->columns_.size(); ++i) {
+    if (static_cast<int>(i) != seg->key_index_) populate(seg->columns_[i], populate);
   }
   if (seg->layout_.key_width() < kMaxInlineKey) {
     const Column& keys = seg->columns_[seg->key_index_];

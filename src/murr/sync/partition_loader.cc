@@ -82,7 +82,8 @@ Result<int64_t> LoadOne(ObjectStore& store, const ObjectMeta& meta, size_t index
     return Status::InvalidArgument("it has none of the table's columns (key '" + schema.key() +
                                    "')");
   }
-  MURR_ASSIGN_OR_RETURN(Batch batch, ReadParquet(*bytes, wanted, options.parquet));
+  MURR_ASSIGN_OR_RETURN(Batch batch,
+                        ReadParquet(*bytes, wanted, options.parquet, schema.columns()));
   bytes.reset();  // the raw bytes go before the segment is built
   return replacement.Add(index, {batch});
 }

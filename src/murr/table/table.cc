@@ -132,8 +132,30 @@ Column NullColumn(DataType type, int64_t n) {
     case Storage::kFixedList:
       c.values = Buffer::Allocate(static_cast<size_t>(n) * FixedWidth(type));
       break;
+    case Storage::kList:
+      c.values = Buffer::Allocate(static_cast<size_t>(n + 1) * 4);
+      c.children.push_back(NullColumn(type.item_type(), 0));
+      break;
   }
   return c;
+}
+
+// True when a utf8/binary column's offsets, or a list's offsets or its utf8/binary items'
+// offsets, do not start at 0.
+bool NeedsRebase(const Column& c) {
+  switch (c.type.storage()) {
+    case Storage::kVarBytes:
+      return c.length > 0 && c.offsets()[0] != 0;
+    case Storage::kList:
+      return c.length > 0 && !c.values.empty() &&
+             (c.offsets()[0] != 0 || NeedsRebase(c.items()) ||
+              c.items().length != c.offsets()[c.length]);
+    case Storage::kFixed:
+    case Storage::kBit:
+    case Storage::kFixedList:
+      return false;
+  }
+  return false;
 }
 
 // Number of keys of `seg` that none of `older` holds.
@@ -564,9 +586,10 @@ Status PrepareSegment(const TableSchema& schema, const std::string& name,
       merged.columns.push_back(GatherColumn(cols[ci].type, sources, refs.data(), total));
     }
   }
-  // Utf8 columns borrowed from a batch may be slices whose offsets do not start at 0.
+  // Utf8 and list columns borrowed from a batch may be slices whose offsets do not start at 0
+  // (or whose utf8 items do not); segments store them rebased.
   for (auto& c : merged.columns) {
-    if (c.type.storage() == Storage::kVarBytes && c.length > 0 && c.offsets()[0] != 0) {
+    if (NeedsRebase(c)) {
       std::vector<RowRef> refs(static_cast<size_t>(c.length));
       for (int64_t r = 0; r < c.length; ++r) refs[r] = {0, static_cast<uint32_t>(r)};
       c = GatherColumn(c.type, {&c}, refs.data(), c.length);

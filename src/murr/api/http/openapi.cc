@@ -279,7 +279,8 @@ constexpr std::string_view kDocument = R"JSON({
 )JSON";
 
 // The DataType schema, from the type descriptions (core/types.h): the scalar names, or a
-// fixed-size list "<integer or float type>[<n>]" (n 1..65536, checked by the server).
+// fixed-size list "<integer or float type>[<n>]" (n 1..65536, checked by the server), or a list
+// "<scalar type>[]".
 std::string DataTypeSchema() {
   std::string names = "\"" + ScalarTypeNames("\", \"") + "\"";
   std::string items;
@@ -291,7 +292,10 @@ std::string DataTypeSchema() {
   return "{\"anyOf\": [{\"type\": \"string\", \"enum\": [" + names +
          "]}, {\"type\": \"string\", \"pattern\": \"^(" + items +
          ")\\\\[[1-9][0-9]{0,4}\\\\]$\", \"description\": \"a fixed-size list (Arrow "
-         "FixedSizeList) of 1..65536 values\"}]}";
+         "FixedSizeList) of 1..65536 values\"}, {\"type\": \"string\", \"pattern\": \"^(" +
+         ScalarTypeNames("|") +
+         ")\\\\[\\\\]$\", \"description\": \"a list (Arrow List) of any number of values "
+         "of a scalar type; items may be null\"}]}";
 }
 
 std::string BuildDocument() {

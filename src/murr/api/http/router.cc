@@ -338,7 +338,10 @@ HttpResponse Router::Write(const std::string& name, const HttpRequest& request) 
     ParquetReadOptions parquet;
     parquet.max_output_bytes = static_cast<int64_t>(
         std::min<uint64_t>(options_.max_decoded_bytes, std::numeric_limits<int64_t>::max()));
-    Result<Batch> batch = ReadParquet(request.body, {}, parquet);
+    // The table's types say how a LIST column is read (a fixed-size list such as float32[768]).
+    Result<TableSchema> schema = service_->GetSchema(name);
+    if (!schema.ok()) return StatusResponse(schema.status());
+    Result<Batch> batch = ReadParquet(request.body, {}, parquet, schema->columns());
     if (!batch.ok()) {
       return ErrorResponse(HttpStatusFor(batch.status()),
                            "invalid Parquet file: " + batch.status().message());

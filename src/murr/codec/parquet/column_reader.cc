@@ -109,8 +109,8 @@ bool IsDictionaryEncoding(int32_t e) {
 }  // namespace
 
 ColumnChunkDecoder::ColumnChunkDecoder(const LeafColumn& leaf, int64_t reserve_rows,
-                                       int64_t max_page_bytes)
-    : leaf_(leaf), max_page_bytes_(max_page_bytes) {
+                                       const DecoderLimits& limits)
+    : leaf_(leaf), limits_(limits) {
   switch (leaf_.physical) {
     case kBoolean:
       phys_width_ = 0;
@@ -134,7 +134,14 @@ ColumnChunkDecoder::ColumnChunkDecoder(const LeafColumn& leaf, int64_t reserve_r
       break;
   }
   out_width_ = FixedWidth(leaf_.type);
-  if (leaf_.optional) validity_.Reserve(BitmapBytes(reserve_rows));
+  if (leaf_.is_list()) {
+    list_offsets_.Reserve(static_cast<size_t>(reserve_rows + 1) * 4);
+    if (leaf_.optional) list_validity_.Reserve(BitmapBytes(reserve_rows));
+    // Items: a fixed-size list has size items per row; a variable one at least one, say.
+    reserve_rows = std::min<int64_t>(reserve_rows * std::max<int64_t>(1, leaf_.fixed_size),
+                                     std::max<int64_t>(reserve_rows, 1 << 20));
+  }
+  if (leaf_.optional || leaf_.is_list()) validity_.Reserve(BitmapBytes(reserve_rows));
   switch (leaf_.type.storage()) {
     case Storage::kBit:
       values_.Reserve(BitmapBytes(reserve_rows));
@@ -147,6 +154,8 @@ ColumnChunkDecoder::ColumnChunkDecoder(const LeafColumn& leaf, int64_t reserve_r
     case Storage::kFixedList:
       values_.Reserve(static_cast<size_t>(reserve_rows) * out_width_);
       break;
+    case Storage::kList:  // leaves are scalars (a list's item); never a list itself
+      break;
   }
 }
 
@@ -156,10 +165,10 @@ Status ColumnChunkDecoder::Error(const std::string& what) const {
 
 Status ColumnChunkDecoder::Inflate(const uint8_t* data, size_t size, size_t out_size,
                                    const uint8_t** out) {
-  if (static_cast<int64_t>(out_size) > max_page_bytes_) {
+  if (static_cast<int64_t>(out_size) > limits_.max_page_bytes) {
     return Status::ResourceExhausted("Parquet page of " + std::to_string(out_size) +
                                      " bytes exceeds the limit of " +
-                                     std::to_string(max_page_bytes_));
+                                     std::to_string(limits_.max_page_bytes));
   }
   if (codec_ == kUncompressed) {
     if (size != out_size) {
@@ -185,14 +194,24 @@ Status ColumnChunkDecoder::Inflate(const uint8_t* data, size_t size, size_t out_
 }
 
 Status ColumnChunkDecoder::ReadChunk(const uint8_t* begin, const uint8_t* end, int32_t codec,
-                                     int64_t rows) {
+                                     int64_t rows, int64_t num_values) {
   codec_ = codec;
   has_dict_ = false;
   dict_count_ = 0;
+  row_open_ = false;
+  row_has_items_ = false;
   bool seen_data = false;
   int64_t done = 0;
+  const bool list = leaf_.is_list();
+  if (list && num_values < rows) {
+    return Error("column chunk claims " + std::to_string(num_values) + " values for " +
+                 std::to_string(rows) + " rows");
+  }
+  int64_t values_done = 0;
   const uint8_t* p = begin;
-  while (done < rows) {
+  // A LIST chunk ends with its level count (its last row may span v1 pages); a flat one with
+  // its rows.
+  while (list ? values_done < num_values : done < rows) {
     if (p >= end) {
       return Error("column chunk ends after " + std::to_string(done) + " of " +
                    std::to_string(rows) + " rows");
@@ -218,14 +237,29 @@ Status ColumnChunkDecoder::ReadChunk(const uint8_t* begin, const uint8_t* end, i
       case kDataPage:
       case kDataPageV2: {
         seen_data = true;
-        int64_t before = length_;
-        MURR_RETURN_IF_ERROR(ReadDataPage(h, page, page_size, rows - done));
-        done += length_ - before;
+        if (list) {
+          int64_t before = rows_;
+          MURR_RETURN_IF_ERROR(ReadDataPage(h, page, page_size, rows - done));
+          done += rows_ - before;
+          values_done += page_values_;
+          if (values_done > num_values) {
+            return Error("data pages hold more than the column chunk's " +
+                         std::to_string(num_values) + " values");
+          }
+        } else {
+          int64_t before = length_;
+          MURR_RETURN_IF_ERROR(ReadDataPage(h, page, page_size, rows - done));
+          done += length_ - before;
+        }
         break;
       }
       default:
         break;  // index pages and unknown page types are skipped
     }
+  }
+  if (done != rows) {
+    return Error("column chunk holds " + std::to_string(done) + " rows, its row group " +
+                 std::to_string(rows));
   }
   return Status::OK();
 }
@@ -290,6 +324,8 @@ Status ColumnChunkDecoder::ReadDictionaryPage(const PageHeader& h, const uint8_t
       }
       break;
     }
+    case Storage::kList:
+      return Error("a leaf of list type (leaves are scalars)");
   }
   has_dict_ = true;
   dict_count_ = n;
@@ -303,6 +339,8 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
   const uint8_t* levels = nullptr;
   size_t levels_size = 0;
   int32_t level_encoding = kRle;
+  const uint8_t* rep_levels = nullptr;
+  size_t rep_size = 0;
   const uint8_t* values;
   size_t values_size;
   size_t usize = static_cast<size_t>(h.uncompressed_page_size);
@@ -310,14 +348,39 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
     if (!h.has_data_page) return Error("data page without a data page header");
     n = h.data_page.num_values;
     encoding = h.data_page.encoding;
-    if (n < 0 || n > rows_left) {
+    if (n < 0 || (!leaf_.is_list() && n > rows_left)) {
       return Error("data page of " + std::to_string(n) + " values where " +
                    std::to_string(rows_left) + " rows are left in the row group");
     }
     const uint8_t* page;
     MURR_RETURN_IF_ERROR(Inflate(data, size, usize, &page));
     size_t pos = 0;
-    if (leaf_.optional) {
+    if (leaf_.is_list()) {
+      // Repetition levels, then definition levels, each RLE with a 4-byte length.
+      const uint8_t* parts[2];
+      size_t part_sizes[2];
+      int32_t encodings[2] = {h.data_page.repetition_level_encoding,
+                              h.data_page.definition_level_encoding};
+      for (int k = 0; k < 2; ++k) {
+        const char* what = k == 0 ? "repetition" : "definition";
+        if (encodings[k] != kRle) {
+          return Status::Unimplemented(std::string(what) + " levels of a list in encoding " +
+                                       EncodingName(encodings[k]));
+        }
+        if (usize - pos < 4) return Error(std::string(what) + " levels truncated");
+        uint32_t len = LoadLE32(page + pos);
+        if (len > usize - pos - 4) {
+          return Error(std::string(what) + " levels run past the end of the page");
+        }
+        parts[k] = page + pos + 4;
+        part_sizes[k] = len;
+        pos += 4 + static_cast<size_t>(len);
+      }
+      rep_levels = parts[0];
+      rep_size = part_sizes[0];
+      levels = parts[1];
+      levels_size = part_sizes[1];
+    } else if (leaf_.optional) {
       level_encoding = h.data_page.definition_level_encoding;
       if (level_encoding == kRle) {
         if (usize < 4) return Error("definition levels truncated");
@@ -343,7 +406,7 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
     const DataPageHeaderV2& d = h.data_page_v2;
     n = d.num_values;
     encoding = d.encoding;
-    if (n < 0 || n > rows_left) {
+    if (n < 0 || (!leaf_.is_list() && n > rows_left)) {
       return Error("data page of " + std::to_string(n) + " values where " +
                    std::to_string(rows_left) + " rows are left in the row group");
     }
@@ -355,6 +418,8 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
     if (rep + def > size || rep + def > usize) {
       return Error("data page v2 levels run past the end of the page");
     }
+    rep_levels = data;
+    rep_size = rep;
     levels = data + rep;
     levels_size = def;
     const uint8_t* body = data + rep + def;
@@ -372,9 +437,22 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
   // Levels into the validity bitmap first: then the values the page must hold are known, and
   // for encodings with a fixed minimum size per value the bytes are checked before the output
   // grows by n rows (a page header's count alone does not allocate).
-  int64_t new_len = length_ + n;
+  page_values_ = n;
   int64_t valid = n;
-  if (leaf_.optional) {
+  if (leaf_.is_list()) {
+    int64_t started = 0;
+    int64_t items = 0;
+    MURR_RETURN_IF_ERROR(DecodeListLevels(rep_levels, rep_size, levels, levels_size, n,
+                                          h.type == kDataPageV2, rows_left, &started, &items,
+                                          &valid));
+    if (h.type == kDataPageV2 && h.data_page_v2.num_rows != started) {
+      return Error("data page v2 header says " + std::to_string(h.data_page_v2.num_rows) +
+                   " rows, its repetition levels start " + std::to_string(started));
+    }
+    n = items;  // from here on the page's values are its items
+  }
+  int64_t new_len = length_ + n;
+  if (leaf_.optional && !leaf_.is_list()) {
     validity_.Resize(BitmapBytes(new_len));
     if (h.type == kDataPageV2 && levels_size == 0 && n > 0) {
       return Error("data page v2 of an OPTIONAL column has no definition levels");
@@ -394,10 +472,96 @@ Status ColumnChunkDecoder::ReadDataPage(const PageHeader& h, const uint8_t* data
     case Storage::kFixedList:
       values_.Resize(static_cast<size_t>(new_len) * out_width_);
       break;
+    case Storage::kList:
+      return Error("a leaf of list type (leaves are scalars)");
   }
   MURR_RETURN_IF_ERROR(DecodeRows(encoding, values, values_size, n, valid));
   length_ = new_len;
   null_count_ += n - valid;
+  return Status::OK();
+}
+
+Status ColumnChunkDecoder::DecodeListLevels(const uint8_t* rep, size_t rep_size, const uint8_t* def,
+                                            size_t def_size, int64_t n, bool v2, int64_t rows_left,
+                                            int64_t* rows_started, int64_t* items, int64_t* valid) {
+  const uint32_t max_rep = static_cast<uint32_t>(leaf_.max_rep);
+  const uint32_t max_def = static_cast<uint32_t>(leaf_.max_def);
+  const uint32_t list_def = static_cast<uint32_t>(leaf_.list_def);
+  const uint32_t item_def = list_def + 1;  // at least one item
+  int def_width = 0;
+  while ((max_def >> def_width) != 0) ++def_width;
+  RleBitPackedDecoder rep_dec(rep, rep_size, 1);
+  RleBitPackedDecoder def_dec(def, def_size, def_width);
+  constexpr int64_t kBatch = 1024;
+  rep_buf_.resize(kBatch);
+  def_buf_.resize(kBatch);
+  int64_t started = 0;
+  int64_t n_items = 0;
+  int64_t n_valid = 0;
+  for (int64_t i0 = 0; i0 < n; i0 += kBatch) {
+    const int64_t c = std::min(kBatch, n - i0);
+    Status st = rep_dec.Decode(rep_buf_.data(), c);
+    if (!st.ok()) return st.WithContext("repetition levels");
+    st = def_dec.Decode(def_buf_.data(), c);
+    if (!st.ok()) return st.WithContext("definition levels");
+    if (length_ + n_items + c > limits_.max_items) {
+      return Status::ResourceExhausted("list column '" + leaf_.name + "' holds more than " +
+                                       std::to_string(limits_.max_items) + " items");
+    }
+    validity_.Resize(BitmapBytes(length_ + n_items + c));
+    uint8_t* item_bits = validity_.data();
+    for (int64_t i = 0; i < c; ++i) {
+      const uint32_t r = rep_buf_[i];
+      const uint32_t d = def_buf_[i];
+      if (r > max_rep || d > max_def) {
+        return Error("level " + std::to_string(i0 + i) + " of the page: repetition level " +
+                     std::to_string(r) + " / definition level " + std::to_string(d) +
+                     " exceed the column's maximum " + std::to_string(max_rep) + " / " +
+                     std::to_string(max_def));
+      }
+      if (r == 0) {
+        if (started == rows_left) {
+          return Error("data page starts more rows than the " + std::to_string(rows_left) +
+                       " left in the row group");
+        }
+        ++started;
+        const int64_t row = rows_ + started - 1;
+        list_offsets_.AppendValue<int32_t>(static_cast<int32_t>(length_ + n_items));
+        if (leaf_.optional) {
+          list_validity_.Resize(BitmapBytes(row + 1));
+          if (d >= list_def) SetBit(list_validity_.data(), row);
+        }
+        if (d < list_def) ++null_rows_;
+        row_open_ = true;
+        row_has_items_ = d >= item_def;
+        row_def_ = d;
+        if (!row_has_items_) continue;
+      } else {
+        if (!row_open_ || (v2 && started == 0)) {
+          return Error(std::string(v2 ? "data page v2" : "column chunk") +
+                       " starts inside a list (its first repetition level is " + std::to_string(r) +
+                       ", not 0)");
+        }
+        // DuckDB (2.0) writes a null ARRAY (FLOAT[n]) as n levels of the null list: a level
+        // that repeats the row's null or empty state defines nothing and is skipped.
+        if (!row_has_items_ && d == row_def_) continue;
+        if (!row_has_items_ || d < item_def) {
+          return Error("level " + std::to_string(i0 + i) +
+                       " of the page adds an item to a null or empty list (definition level " +
+                       std::to_string(d) + ")");
+        }
+      }
+      if (d == max_def) {
+        SetBit(item_bits, length_ + n_items);
+        ++n_valid;
+      }
+      ++n_items;
+    }
+  }
+  rows_ += started;
+  *rows_started = started;
+  *items = n_items;
+  *valid = n_valid;
   return Status::OK();
 }
 
@@ -446,6 +610,8 @@ Status ColumnChunkDecoder::DecodeRows(int32_t encoding, const uint8_t* data, siz
       if (valid < n) SpreadFixed(dst, n, valid);
       return Status::OK();
     }
+    case Storage::kList:
+      return Error("a leaf of list type (leaves are scalars)");
   }
   return Status::OK();
 }
@@ -830,6 +996,71 @@ Result<Column> ColumnChunkDecoder::Finish() {
     c.validity = validity_.Finish();
   }
   c.values = values_.Finish();
+  Status st = c.Validate();
+  if (!st.ok()) return st.WithContext("column '" + leaf_.name + "'");
+  if (leaf_.is_list()) return FinishList(std::move(c));
+  return c;
+}
+
+Result<Column> ColumnChunkDecoder::FinishList(Column items) {
+  const DataType type = leaf_.column_type();
+  list_offsets_.AppendValue<int32_t>(static_cast<int32_t>(length_));
+  if (leaf_.fixed_size == 0) {
+    Buffer validity;
+    if (null_rows_ > 0) {
+      list_validity_.Resize(BitmapBytes(rows_));
+      validity = list_validity_.Finish();
+    }
+    Result<Column> list = MakeListColumn(rows_, list_offsets_.Finish(), std::move(items),
+                                         std::move(validity), null_rows_);
+    if (!list.ok()) return list.status().WithContext("column '" + leaf_.name + "'");
+    return list;
+  }
+  const int64_t size = leaf_.fixed_size;
+  const int32_t* off = reinterpret_cast<const int32_t*>(list_offsets_.data());
+  const uint8_t* row_bits = leaf_.optional ? list_validity_.data() : nullptr;
+  auto where = [&](int64_t row) {
+    return "column '" + leaf_.name + "' (" + DataTypeName(type) + ") row " + std::to_string(row);
+  };
+  for (int64_t r = 0; r < rows_; ++r) {
+    const int64_t len = off[r + 1] - off[r];
+    const bool valid = row_bits == nullptr || GetBit(row_bits, r);
+    if (valid && len != size) {
+      return Status::InvalidArgument(where(r) + " holds a list of " + std::to_string(len) +
+                                     " items; a fixed-size list needs exactly " +
+                                     std::to_string(size));
+    }
+  }
+  if (items.null_count > 0) {
+    int64_t k = 0;
+    while (items.IsValid(k)) ++k;
+    int64_t row = std::upper_bound(off, off + rows_ + 1, static_cast<int32_t>(k)) - off - 1;
+    return Status::InvalidArgument(where(row) + " has a null item (item " +
+                                   std::to_string(k - off[row]) +
+                                   "); a fixed-size list has no null items");
+  }
+  Column c;
+  c.type = type;
+  c.length = rows_;
+  c.null_count = null_rows_;
+  if (null_rows_ == 0) {
+    c.values = std::move(items.values);
+  } else {
+    // Null lists hold no items in Parquet; in the column they are whole zeroed vectors.
+    const size_t run = static_cast<size_t>(size) * static_cast<size_t>(out_width_);
+    BufferBuilder values;
+    values.Resize(run * static_cast<size_t>(rows_));
+    const uint8_t* src = items.values.data();
+    for (int64_t r = 0; r < rows_; ++r) {
+      if (GetBit(row_bits, r)) {
+        std::memcpy(values.data() + run * static_cast<size_t>(r),
+                    src + static_cast<size_t>(off[r]) * out_width_, run);
+      }
+    }
+    c.values = values.Finish();
+    list_validity_.Resize(BitmapBytes(rows_));
+    c.validity = list_validity_.Finish();
+  }
   Status st = c.Validate();
   if (!st.ok()) return st.WithContext("column '" + leaf_.name + "'");
   return c;

@@ -353,6 +353,23 @@ Status DecodeFileMetaData(const uint8_t* data, size_t size, FileMetaData* out) {
         }
         return Status::OK();
       }
+      case 5: {
+        ThriftListHeader lh;
+        MURR_RETURN_IF_ERROR(r.ExpectList(h, ThriftType::kStruct, &lh));
+        for (uint32_t i = 0; i < lh.size; ++i) {
+          out->key_value_metadata.emplace_back();
+          KeyValue* kv = &out->key_value_metadata.back();
+          MURR_RETURN_IF_ERROR(
+              ReadStruct(r, [&](const ThriftFieldHeader& f, bool* known) -> Status {
+                if (f.id == 1 || f.id == 2) {
+                  *known = true;
+                  return r.ReadStringField(f, f.id == 1 ? &kv->key : &kv->value);
+                }
+                return Status::OK();
+              }));
+        }
+        return Status::OK();
+      }
       case 6:
         return r.ReadStringField(h, &out->created_by);
       default:

@@ -139,11 +139,17 @@ struct RowGroup {
   int64_t num_rows = 0;
 };
 
+struct KeyValue {
+  std::string key;
+  std::string value;
+};
+
 struct FileMetaData {
   int32_t version = 0;
   std::vector<SchemaElement> schema;
   int64_t num_rows = 0;
   std::vector<RowGroup> row_groups;
+  std::vector<KeyValue> key_value_metadata;  // e.g. pyarrow's "ARROW:schema"
   std::string created_by;
 };
 
