@@ -785,3 +785,72 @@ TEST_F(HttpApiTest, OpenApiDocumentsEveryRoute) {
 
 }  // namespace
 }  // namespace murr
+
+namespace murr {
+namespace {
+
+// Lists over HTTP: created from schema JSON, written as JSON and as Arrow, fetched as both, and
+// the OpenAPI document's dtype pattern names them.
+TEST_F(HttpApiTest, ListsThroughJsonAndArrow) {
+  HttpClient c(port());
+  c.Send("DELETE", "/api/v1/table/lists");
+  ASSERT_EQ(c.Json("PUT", "/api/v1/table/lists",
+                   R"({"key":"id","columns":{"id":{"dtype":"utf8","nullable":false},)"
+                   R"("clicks":{"dtype":"int64[]"},"tags":{"dtype":"utf8[]"}}})")
+                .status,
+            201);
+  HttpReply s = c.Send("GET", "/api/v1/table/lists/schema");
+  ASSERT_EQ(s.status, 200);
+  EXPECT_NE(s.body.find(R"("clicks":{"dtype":"int64[]")"), std::string::npos) << s.body;
+  HttpReply w = c.Json("PUT", "/api/v1/table/lists/write",
+                       R"({"columns":{"id":["a","b","c"],"clicks":[[1,2],null,[]],)"
+                       R"("tags":[["x",null],[],null]}})");
+  ASSERT_EQ(w.status, 200) << w.body;
+  // Arrow write of one more row, built as a list column.
+  ColumnBuilder ids(DataType::kUtf8), clicks(DataType::List(TypeId::kInt64));
+  ASSERT_TRUE(ids.AppendString("d").ok());
+  clicks.items().Append<int64_t>(-7);
+  clicks.items().AppendNull();
+  ASSERT_TRUE(clicks.AppendListEnd().ok());
+  Batch batch;
+  batch.num_rows = 1;
+  batch.fields = {{"id", DataType::kUtf8, false}, {"clicks", clicks.type(), true}};
+  batch.columns = {ids.Finish(), clicks.Finish()};
+  w = c.Send("PUT", "/api/v1/table/lists/write", WriteArrowIpcStream(batch),
+             {{"Content-Type", kArrow}});
+  ASSERT_EQ(w.status, 200) << w.body;
+
+  const char* fetch = R"({"keys":["d","c","zz","a","b"],"columns":["clicks","tags"]})";
+  HttpReply r = c.Json("POST", "/api/v1/table/lists/fetch", fetch);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_EQ(r.body, R"({"columns":{"clicks":[[-7,null],[],null,[1,2],null],)"
+                    R"("tags":[null,null,null,["x",null],[]]}})");
+  r = c.Send("POST", "/api/v1/table/lists/fetch", fetch,
+             {{"Content-Type", "application/json"}, {"Accept", kArrow}});
+  ASSERT_EQ(r.status, 200);
+  auto read = ReadArrowIpcStream(Buffer::Copy(r.body.data(), r.body.size()));
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  const Batch& got = (*read)[0];
+  EXPECT_EQ(got.fields[0].type, DataType::List(TypeId::kInt64));
+  EXPECT_EQ(got.fields[1].type, DataType::List(TypeId::kUtf8));
+  EXPECT_EQ(got.columns[0].ListEnd(3) - got.columns[0].ListBegin(3), 2);
+  EXPECT_EQ(got.columns[0].items().Value<int64_t>(got.columns[0].ListBegin(0)), -7);
+
+  // A wrong item is a 400 naming the column, row and item.
+  w = c.Json("PUT", "/api/v1/table/lists/write",
+             R"({"columns":{"id":["e"],"clicks":[[1,"two"]]}})");
+  EXPECT_EQ(w.status, 400);
+  EXPECT_NE(w.body.find("column 'clicks' row 0"), std::string::npos) << w.body;
+  EXPECT_NE(w.body.find("item 1"), std::string::npos) << w.body;
+  // Nested lists are not a dtype.
+  EXPECT_EQ(c.Json("PUT", "/api/v1/table/nested",
+                   R"({"key":"id","columns":{"id":{"dtype":"utf8","nullable":false},)"
+                   R"("x":{"dtype":"int64[][]"}}})")
+                .status,
+            400);
+  HttpReply doc = c.Send("GET", "/openapi.json");
+  EXPECT_NE(doc.body.find(R"(a list (Arrow List))"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace murr

@@ -141,7 +141,7 @@ Column GatherLists(DataType type, const std::vector<const Column*>& sources, con
         item_bytes += static_cast<size_t>(ic.offsets()[e] - ic.offsets()[b]);
       }
     }
-    // Table writes refuse more than 2^31 - 1 items per segment, so this never wraps there.
+    // Callers check GatheredListItems against kMaxListItems first, so this does not wrap.
     o[i + 1] = static_cast<int32_t>(items);
   }
   Column out_items;
@@ -229,6 +229,19 @@ Column GatherLists(DataType type, const std::vector<const Column*>& sources, con
 }
 
 }  // namespace
+
+int64_t GatheredListItems(DataType type, const std::vector<const Column*>& sources,
+                          const RowRef* refs, int64_t n) {
+  if (type.storage() != Storage::kList) return 0;
+  int64_t items = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const RowRef& r = refs[i];
+    if (r.source == kMissingSource) continue;
+    const Column* c = sources[r.source];
+    if (c->IsValid(r.row)) items += c->ListEnd(r.row) - c->ListBegin(r.row);
+  }
+  return items;
+}
 
 Column GatherColumn(DataType type, const std::vector<const Column*>& sources, const RowRef* refs,
                     int64_t n) {

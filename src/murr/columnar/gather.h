@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "murr/columnar/column.h"
@@ -22,6 +23,14 @@ inline constexpr uint32_t kMissingSource = UINT32_MAX;
 // bitmap only if some output row is null.
 Column GatherColumn(DataType type, const std::vector<const Column*>& sources, const RowRef* refs,
                     int64_t n);
+
+// A list column's offsets are int32: a gather may hold at most this many items.
+inline constexpr int64_t kMaxListItems = INT32_MAX;
+
+// The number of items a GatherColumn of list rows `refs` would hold (0 for other types). Callers
+// gathering from several sources check it against kMaxListItems first.
+int64_t GatheredListItems(DataType type, const std::vector<const Column*>& sources,
+                          const RowRef* refs, int64_t n);
 
 }  // namespace murr
 

@@ -158,12 +158,24 @@ bool NeedsRebase(const Column& c) {
   return false;
 }
 
+// A gather of list column `cs` must fit int32 offsets (2^31 - 1 items).
+Status CheckListItems(const ColumnSchema& cs, const std::vector<const Column*>& sources,
+                      const RowRef* refs, int64_t n) {
+  const int64_t items = GatheredListItems(cs.type, sources, refs, n);
+  if (items <= kMaxListItems) return Status::OK();
+  return Status::ResourceExhausted("list column '" + cs.name + "' would hold " +
+                                   std::to_string(items) +
+                                   " items in one column, more than 2^31 - 1 (Arrow List offsets "
+                                   "are int32); ask for fewer keys or write smaller batches");
+}
+
 // Number of keys of `seg` that none of `older` holds.
 // Gathers schema columns `col_idx` of the rows `refs` out of `segs`, in col_idx order: the
 // record columns in one pass over the records, the utf8 columns one by one.
-std::vector<Column> GatherColumns(const TableSchema& schema,
-                                  const std::vector<const Segment*>& segs,
-                                  const std::vector<int>& col_idx, const RowRef* refs, int64_t n) {
+Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
+                                          const std::vector<const Segment*>& segs,
+                                          const std::vector<int>& col_idx, const RowRef* refs,
+                                          int64_t n) {
   std::vector<Column> out(col_idx.size());
   if (segs.empty()) {
     std::vector<RowRef> none(static_cast<size_t>(n), RowRef{kMissingSource, 0});
@@ -206,6 +218,7 @@ std::vector<Column> GatherColumns(const TableSchema& schema,
       continue;
     }
     for (size_t k = 0; k < ns; ++k) sources[k] = &segs[k]->column(ci);
+    MURR_RETURN_IF_ERROR(CheckListItems(schema.columns()[ci], sources, refs, n));
     out[j] = GatherColumn(type, sources, refs, n);
   }
   for (size_t r = 0; r < rec_cols.size(); ++r) rec_cols[r].slots = slots.data() + r * ns;
@@ -583,6 +596,7 @@ Status PrepareSegment(const TableSchema& schema, const std::string& name,
           sources.push_back(&nulls.back());
         }
       }
+      MURR_RETURN_IF_ERROR(CheckListItems(cols[ci], sources, refs.data(), total));
       merged.columns.push_back(GatherColumn(cols[ci].type, sources, refs.data(), total));
     }
   }
@@ -802,7 +816,8 @@ Status Table::Compact(size_t first, size_t last) {
     merged.fields.push_back({cols[ci].name, cols[ci].type, cols[ci].nullable, cols[ci].timezone});
     all[ci] = static_cast<int>(ci);
   }
-  merged.columns = GatherColumns(schema_, segs, all, refs.data(), merged.num_rows);
+  MURR_ASSIGN_OR_RETURN(merged.columns,
+                        GatherColumns(schema_, segs, all, refs.data(), merged.num_rows));
   const SegmentRange range{s->ranges[first].first, s->ranges[last - 1].last};
   const std::string path = SegmentPath(dir_, range);
   MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
@@ -875,7 +890,8 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
   }
   std::vector<const Segment*> segs(nseg);
   for (size_t k = 0; k < nseg; ++k) segs[k] = s->segments[k].get();
-  out.columns = GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows);
+  MURR_ASSIGN_OR_RETURN(out.columns,
+                        GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows));
   return out;
 }
 
