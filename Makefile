@@ -65,12 +65,16 @@ bench-quick: build
 # $(RELEASE_DIR)/upstream/bin/murr next to murr_compare, which finds it there (decision 0025).
 # Without it that backend is skipped with a note. Needs Rust >= 1.85 (edition 2024; Debian
 # bookworm's cargo is older: use rustup) and libclang (clang, scripts/install-deps) for RocksDB's
-# bindings; compiling RocksDB from source takes a long while on 2 cores. Run again: nothing to do.
+# bindings. Compiling RocksDB from source takes a long while on 2 cores (well over an hour when
+# the machine is busy); the compiled crates stay in upstream/target, so an interrupted install
+# resumes from them. Run again when installed: nothing to do.
 UPSTREAM_MURR_VERSION ?= 0.2.1
+UPSTREAM_DIR = $(abspath $(RELEASE_DIR))/upstream
 bench-deps:
 	@command -v cargo >/dev/null 2>&1 || { echo "bench-deps: cargo not found (Rust >= 1.85, e.g. from rustup)"; exit 1; }
-	cargo install --locked --version $(UPSTREAM_MURR_VERSION) --root $(abspath $(RELEASE_DIR))/upstream murr
-	$(RELEASE_DIR)/upstream/bin/murr --version
+	cargo install --locked --version $(UPSTREAM_MURR_VERSION) --root $(UPSTREAM_DIR) \
+	  --target-dir $(UPSTREAM_DIR)/target murr
+	$(UPSTREAM_DIR)/bin/murr --version
 
 # Python end to end (bench/python/py_bench.py): 1,000 random keys x 10 float32 columns out of 10M
 # rows into a pandas DataFrame / NumPy matrix through each Murr face against `murr serve`, redis-py

@@ -1,5 +1,6 @@
 // The report of a murr_compare run: a Markdown file (the summary table, the keys-per-read sweep,
 // the targets of issues 6 and 14, the backends) and a PNG chart of the sweep drawn by gnuplot.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -103,7 +104,9 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
   md << "\nLatency is the time until the client has the whole answer decoded into columns. "
         "Ingestion covers every write until acknowledged plus what the store needs before it "
         "serves reads as designed (PostgreSQL: the primary key and VACUUM ANALYZE). Murr's "
-        "writes are readable when acknowledged; its background merge into one segment then took";
+        "writes are readable when acknowledged; its background work after the load (Murr: the "
+        "merge into one segment; upstream Murr: RocksDB's compactions, until its CPU is idle) "
+        "then took";
   for (const auto& b : report.backends) {
     if (b.measured() && b.settle_seconds > 0.01) {
       md << " " << Fmt("%.1f s", b.settle_seconds) << " (" << b.name << ")";
@@ -184,7 +187,9 @@ Result<std::vector<std::string>> WriteReport(const RunReport& report) {
   // The chart: p50 by keys per read, one line per backend, log-log.
   std::string chart;
   auto gnuplot = FindProgram({"gnuplot", "/usr/bin/gnuplot"});
-  if (gnuplot.ok() && !w.sweep.empty()) {
+  bool any_measured = std::any_of(report.backends.begin(), report.backends.end(),
+                                  [](const BackendReport& b) { return b.measured(); });
+  if (gnuplot.ok() && !w.sweep.empty() && any_measured) {
     std::string dat = (dir / (w.name + ".dat")).string();
     std::string plt = (dir / (w.name + ".gnuplot")).string();
     std::string png = (dir / (w.name + ".png")).string();
