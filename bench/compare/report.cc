@@ -107,9 +107,11 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
         "writes are readable when acknowledged; its background work after the load (Murr: the "
         "merge into one segment; upstream Murr: RocksDB's compactions, until its CPU is idle) "
         "then took";
+  const char* sep = " ";
   for (const auto& b : report.backends) {
     if (b.measured() && b.settle_seconds > 0.01) {
-      md << " " << Fmt("%.1f s", b.settle_seconds) << " (" << b.name << ")";
+      md << sep << Fmt("%.1f s", b.settle_seconds) << " (" << b.name << ")";
+      sep = ", ";
     }
   }
   md << ", and reads were measured after it. Server memory is the "
