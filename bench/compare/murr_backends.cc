@@ -1,6 +1,7 @@
 // Murr's four read paths in the side-by-side benchmark: the engine in process, the `murr` server
 // over HTTP with Arrow or JSON replies, and over Arrow Flight DoGet. The server backends start the
-// real `murr` program and load it over HTTP with Arrow IPC bodies, one write per batch.
+// real `murr` program and load it over HTTP with Arrow IPC bodies, one write per batch. The HTTP
+// load and fetch functions (murr_http.h) serve upstream Murr's backend too.
 #include <grpcpp/create_channel_posix.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
