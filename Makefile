@@ -66,14 +66,16 @@ bench-quick: build
 # Without it that backend is skipped with a note. Needs Rust >= 1.85 (edition 2024; Debian
 # bookworm's cargo is older: use rustup) and libclang (clang, scripts/install-deps) for RocksDB's
 # bindings. Compiling RocksDB from source takes a long while on 2 cores (well over an hour when
-# the machine is busy); the compiled crates stay in upstream/target, so an interrupted install
-# resumes from them. Run again when installed: nothing to do.
+# the machine is busy); the compiled crates stay in upstream/target and, with ccache, the C++
+# objects in ccache's cache, so an interrupted install resumes from them. Run again when
+# installed: nothing to do.
 UPSTREAM_MURR_VERSION ?= 0.2.1
 UPSTREAM_DIR = $(abspath $(RELEASE_DIR))/upstream
+UPSTREAM_CCACHE = $(if $(shell command -v ccache),CC="ccache cc" CXX="ccache c++")
 bench-deps:
 	@command -v cargo >/dev/null 2>&1 || { echo "bench-deps: cargo not found (Rust >= 1.85, e.g. from rustup)"; exit 1; }
-	cargo install --locked --version $(UPSTREAM_MURR_VERSION) --root $(UPSTREAM_DIR) \
-	  --target-dir $(UPSTREAM_DIR)/target murr
+	$(UPSTREAM_CCACHE) cargo install --locked --version $(UPSTREAM_MURR_VERSION) \
+	  --root $(UPSTREAM_DIR) --target-dir $(UPSTREAM_DIR)/target murr
 	$(UPSTREAM_DIR)/bin/murr --version
 
 # Python end to end (bench/python/py_bench.py): 1,000 random keys x 10 float32 columns out of 10M
