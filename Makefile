@@ -11,7 +11,7 @@ FUZZ_TARGETS ?=
 # `make soak` duration in seconds (default 10 minutes).
 SOAK_SECONDS ?= 600
 
-.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick bench-python bench-sync fuzz soak format clean
+.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick bench-deps bench-python bench-sync fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -49,8 +49,9 @@ test-install: build
 run: build
 	$(RELEASE_DIR)/murr serve
 
-# Murr side by side with Redis and PostgreSQL (bench/results/full.md and .png), then the engine's
-# own benchmark and int64 against utf8 keys (key_type_bench). See docs/benchmarks.md.
+# Murr side by side with Redis, PostgreSQL and upstream Murr (skipped with a note until
+# `make bench-deps`) (bench/results/full.md and .png), then the engine's own benchmark and int64
+# against utf8 keys (key_type_bench). See docs/benchmarks.md.
 bench: build
 	$(RELEASE_DIR)/murr_compare --config bench/compare/full.yaml
 	$(RELEASE_DIR)/murr_bench
@@ -59,6 +60,24 @@ bench: build
 # The same comparison on 1M rows (bench/results/quick.md and .png), within 5 minutes.
 bench-quick: build
 	$(RELEASE_DIR)/murr_compare --config bench/compare/quick.yaml
+
+# Upstream Murr (the Rust `murr` crate, pinned to UPSTREAM_MURR_VERSION, with the crate's own
+# Cargo.lock) for murr_compare's optional upstream-murr backend, installed by cargo into
+# $(RELEASE_DIR)/upstream/bin/murr next to murr_compare, which finds it there (decision 0025).
+# Without it that backend is skipped with a note. Needs Rust >= 1.85 (edition 2024; Debian
+# bookworm's cargo is older: use rustup) and libclang (clang, scripts/install-deps) for RocksDB's
+# bindings. Compiling RocksDB from source takes a long while on 2 cores (well over an hour when
+# the machine is busy); the compiled crates stay in upstream/target and, with ccache, the C++
+# objects in ccache's cache, so an interrupted install resumes from them. Run again when
+# installed: nothing to do.
+UPSTREAM_MURR_VERSION ?= 0.2.1
+UPSTREAM_DIR = $(abspath $(RELEASE_DIR))/upstream
+UPSTREAM_CCACHE = $(if $(shell command -v ccache),CC="ccache cc" CXX="ccache c++")
+bench-deps:
+	@command -v cargo >/dev/null 2>&1 || { echo "bench-deps: cargo not found (Rust >= 1.85, e.g. from rustup)"; exit 1; }
+	$(UPSTREAM_CCACHE) cargo install --locked --version $(UPSTREAM_MURR_VERSION) \
+	  --root $(UPSTREAM_DIR) --target-dir $(UPSTREAM_DIR)/target murr
+	$(UPSTREAM_DIR)/bin/murr --version
 
 # Python end to end (bench/python/py_bench.py): 1,000 random keys x 10 float32 columns out of 10M
 # rows into a pandas DataFrame / NumPy matrix through each Murr face against `murr serve`, redis-py

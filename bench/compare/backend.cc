@@ -18,6 +18,7 @@ std::vector<std::unique_ptr<Backend>> AllBackends(const Workload& w) {
   all.push_back(MakeRedisFeastBackend(w));
   all.push_back(MakePostgresBackend(w, /*bytea_layout=*/true));
   all.push_back(MakePostgresBackend(w, /*bytea_layout=*/false));
+  all.push_back(MakeUpstreamMurrBackend(w));
   return all;
 }
 

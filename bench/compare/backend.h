@@ -43,6 +43,12 @@ class Backend {
   virtual std::string name() const = 0;
   // One line on the layout and read path, e.g. "SET key <40 bytes>; one MGET".
   virtual std::string description() const = 0;
+  // An optional backend's program is not installed by scripts/install-deps (upstream Murr comes
+  // from `make bench-deps`): when it is absent the runner skips the backend with a note instead
+  // of failing, and `make test` leaves it out. A required backend whose server is missing fails.
+  virtual bool optional() const { return false; }
+  // Why an optional backend cannot run on this machine and how to fix that; empty when it can.
+  virtual std::string SkipReason() const { return ""; }
   // Starts the server with its data in `dir` (an empty folder the backend owns until Stop), and
   // creates whatever schema the workload needs.
   virtual Status Start(const Workload& w, const std::string& dir) = 0;
@@ -68,12 +74,15 @@ class Backend {
 // Every backend, in the report's order. Each is constructed but not started.
 std::vector<std::unique_ptr<Backend>> AllBackends(const Workload& w);
 
-// Factories, one per store (defined in murr_backends.cc, redis_backends.cc, postgres_backends.cc).
+// Factories, one per store (defined in murr_backends.cc, redis_backends.cc, postgres_backends.cc,
+// upstream_backend.cc).
 std::unique_ptr<Backend> MakeMurrEngineBackend(const Workload& w);
 std::unique_ptr<Backend> MakeMurrHttpBackend(const Workload& w, bool arrow_replies);
 std::unique_ptr<Backend> MakeMurrFlightBackend(const Workload& w);
 std::unique_ptr<Backend> MakeRedisBlobBackend(const Workload& w);
 std::unique_ptr<Backend> MakeRedisFeastBackend(const Workload& w);
 std::unique_ptr<Backend> MakePostgresBackend(const Workload& w, bool bytea_layout);
+// Upstream Murr, the Rust `murr` 0.2.1 from crates.io (upstream_backend.cc, decision 0025).
+std::unique_ptr<Backend> MakeUpstreamMurrBackend(const Workload& w);
 
 }  // namespace murr::compare

@@ -1,6 +1,7 @@
 // Murr's four read paths in the side-by-side benchmark: the engine in process, the `murr` server
 // over HTTP with Arrow or JSON replies, and over Arrow Flight DoGet. The server backends start the
-// real `murr` program and load it over HTTP with Arrow IPC bodies, one write per batch.
+// real `murr` program and load it over HTTP with Arrow IPC bodies, one write per batch. The HTTP
+// load and fetch functions (murr_http.h) serve upstream Murr's backend too.
 #include <grpcpp/create_channel_posix.h>
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 
 #include "bench/compare/backend.h"
 #include "bench/compare/http_client.h"
+#include "bench/compare/murr_http.h"
 #include "bench/compare/process.h"
 #include "murr/api/flight/flight.grpc.pb.h"
 #include "murr/codec/arrow_ipc.h"
@@ -217,22 +219,11 @@ class MurrServer {
     }
     MURR_ASSIGN_OR_RETURN(HttpClient admin, HttpClient::Connect(http_port_));
     admin_.emplace(std::move(admin));
-    MURR_ASSIGN_OR_RETURN(int status,
-                          admin_->Request("PUT", std::string("/api/v1/table/") + kTable,
-                                          "Content-Type: application/json\r\n", SchemaJson(w)));
-    if (status != 201) return Status::IOError("murr create table: " + std::string(admin_->body()));
-    return Status::OK();
+    return CreateFeatureTable(&*admin_, w, "murr");
   }
 
   Status Write(const DataBatch& batch) {
-    Batch b = ToMurrBatch(batch);
-    body_ = WriteArrowIpcStream(b);
-    MURR_ASSIGN_OR_RETURN(
-        int status,
-        admin_->Request("PUT", std::string("/api/v1/table/") + kTable + "/write",
-                        "Content-Type: application/vnd.apache.arrow.stream\r\n", body_));
-    if (status != 200) return Status::IOError("murr write: " + std::string(admin_->body()));
-    return Status::OK();
+    return WriteFeatureBatch(&*admin_, batch, "murr", &body_);
   }
 
   // Waits until the table is one segment, read from /metrics (murr_table_segments).
@@ -411,9 +402,7 @@ class ServerBackend : public Backend {
       MURR_ASSIGN_OR_RETURN(int fd, ConnectLoopback(server_.grpc_port()));
       return std::unique_ptr<Client>(new FlightClient(fd, w_));
     }
-    MURR_ASSIGN_OR_RETURN(HttpClient http, HttpClient::Connect(server_.http_port()));
-    return std::unique_ptr<Client>(
-        new HttpFetchClient(std::move(http), w_, path_ == ReadPath::kHttpArrow));
+    return ConnectFetchClient(server_.http_port(), w_, path_ == ReadPath::kHttpArrow);
   }
   void Stop() override { server_.Stop(); }
 
@@ -424,6 +413,33 @@ class ServerBackend : public Backend {
 };
 
 }  // namespace
+
+Status CreateFeatureTable(HttpClient* admin, const Workload& w, std::string_view server) {
+  MURR_ASSIGN_OR_RETURN(int status,
+                        admin->Request("PUT", std::string("/api/v1/table/") + kTable,
+                                       "Content-Type: application/json\r\n", SchemaJson(w)));
+  if (status != 201) {
+    return Status::IOError(std::string(server) + " create table: " + std::string(admin->body()));
+  }
+  return Status::OK();
+}
+
+Status WriteFeatureBatch(HttpClient* admin, const DataBatch& batch, std::string_view server,
+                         std::string* body) {
+  *body = WriteArrowIpcStream(ToMurrBatch(batch));
+  MURR_ASSIGN_OR_RETURN(
+      int status, admin->Request("PUT", std::string("/api/v1/table/") + kTable + "/write",
+                                 "Content-Type: application/vnd.apache.arrow.stream\r\n", *body));
+  if (status != 200) {
+    return Status::IOError(std::string(server) + " write: " + std::string(admin->body()));
+  }
+  return Status::OK();
+}
+
+Result<std::unique_ptr<Client>> ConnectFetchClient(int port, const Workload& w, bool arrow) {
+  MURR_ASSIGN_OR_RETURN(HttpClient http, HttpClient::Connect(port));
+  return std::unique_ptr<Client>(new HttpFetchClient(std::move(http), w, arrow));
+}
 
 std::unique_ptr<Backend> MakeMurrEngineBackend(const Workload& w) {
   return std::make_unique<EngineBackend>(w);

@@ -20,6 +20,7 @@
 #include <fstream>
 #include <map>
 #include <sstream>
+#include <string_view>
 #include <thread>
 
 extern char** environ;
@@ -43,7 +44,12 @@ std::string ExitText(int status) {
 Result<pid_t> Spawn(const SpawnOptions& options) {
   if (options.argv.empty()) return Status::InvalidArgument("spawn: empty argv");
   std::vector<std::string> envs;
-  for (char** e = environ; e && *e; ++e) envs.emplace_back(*e);
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view var(*e);
+    bool drop = false;
+    for (const auto& prefix : options.drop_env_prefixes) drop |= var.rfind(prefix, 0) == 0;
+    if (!drop) envs.emplace_back(var);
+  }
   for (const auto& e : options.extra_env) envs.push_back(e);
   std::vector<char*> argv, envp;
   std::vector<std::string> argv_s = options.argv;
@@ -256,6 +262,21 @@ uint64_t TreeMemoryBytes(pid_t root) {
     for (auto it = lo; it != hi; ++it) todo.push_back(it->second);
   }
   return total;
+}
+
+double ProcessCpuSeconds(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(in, line)) return -1;
+  size_t close = line.rfind(')');
+  if (close == std::string::npos) return -1;
+  // After the parenthesised name (field 2): state (3) ... cmajflt (13), utime (14), stime (15).
+  std::istringstream rest(line.substr(close + 1));
+  std::string skipped;
+  for (int field = 3; field <= 13; ++field) rest >> skipped;
+  unsigned long long utime = 0, stime = 0;
+  if (!(rest >> utime >> stime)) return -1;
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
 SocketBytes SocketByteCounts(int fd) {

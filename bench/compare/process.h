@@ -20,6 +20,9 @@ struct SpawnOptions {
   std::string log_path;                // stdout and stderr go here (appended)
   std::vector<std::string> extra_env;  // "NAME=value", added to this process's environment
   std::string run_as_user;             // when non-empty and we are root: setuid to this user
+  // Variables of this process's environment whose name starts with one of these are not passed
+  // on (upstream Murr reads every MURR_* variable as configuration and refuses unknown ones).
+  std::vector<std::string> drop_env_prefixes;
 };
 
 // A started program. The destructor kills it (SIGKILL) if it still runs.
@@ -54,6 +57,10 @@ Result<int> ConnectLoopback(int port);
 // Memory held by `root` and all its descendants: the sum of their proportional set sizes
 // (/proc/<pid>/smaps_rollup Pss), so memory shared between them counts once.
 uint64_t TreeMemoryBytes(pid_t root);
+// CPU time (user + system, all threads) that process `pid` has used so far, in seconds; -1 when
+// it cannot be read (/proc/<pid>/stat).
+double ProcessCpuSeconds(pid_t pid);
+
 // Payload bytes sent and received on a TCP socket so far (TCP_INFO bytes_acked / bytes_received).
 struct SocketBytes {
   uint64_t sent = 0;

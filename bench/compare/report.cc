@@ -1,5 +1,6 @@
 // The report of a murr_compare run: a Markdown file (the summary table, the keys-per-read sweep,
-// the targets of issue 6, the backends) and a PNG chart of the sweep drawn by gnuplot.
+// the targets of issues 6 and 14, the backends) and a PNG chart of the sweep drawn by gnuplot.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -49,7 +50,7 @@ std::string Count(int64_t n) {
 
 const BackendReport* Find(const RunReport& r, const std::string& name) {
   for (const auto& b : r.backends) {
-    if (b.name == name && b.error.empty()) return &b;
+    if (b.name == name && b.measured()) return &b;
   }
   return nullptr;
 }
@@ -88,6 +89,10 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
       md << "| " << b.name << " | failed: " << b.error << " | | | | | | | | |\n";
       continue;
     }
+    if (!b.skipped.empty()) {
+      md << "| " << b.name << " | skipped: " << b.skipped << " | | | | | | | | |\n";
+      continue;
+    }
     md << "| " << b.name << " | " << Rate(b.rows_per_second) << " | " << Micros(b.latency.p50_us)
        << " | " << Micros(b.latency.p90_us) << " | " << Micros(b.latency.p99_us) << " | "
        << (ref ? Fmt("%.2f", b.latency.p50_us / ref->latency.p50_us) : std::string("–")) << " | "
@@ -99,10 +104,14 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
   md << "\nLatency is the time until the client has the whole answer decoded into columns. "
         "Ingestion covers every write until acknowledged plus what the store needs before it "
         "serves reads as designed (PostgreSQL: the primary key and VACUUM ANALYZE). Murr's "
-        "writes are readable when acknowledged; its background merge into one segment then took";
+        "writes are readable when acknowledged; its background work after the load (Murr: the "
+        "merge into one segment; upstream Murr: RocksDB's compactions, until its CPU is idle) "
+        "then took";
+  const char* sep = " ";
   for (const auto& b : report.backends) {
-    if (b.error.empty() && b.settle_seconds > 0.01) {
-      md << " " << Fmt("%.1f s", b.settle_seconds) << " (" << b.name << ")";
+    if (b.measured() && b.settle_seconds > 0.01) {
+      md << sep << Fmt("%.1f s", b.settle_seconds) << " (" << b.name << ")";
+      sep = ", ";
     }
   }
   md << ", and reads were measured after it. Server memory is the "
@@ -117,7 +126,7 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
   for (size_t i = 0; i < w.sweep.size(); ++i) md << " ---: |";
   md << "\n";
   for (const auto& b : report.backends) {
-    if (!b.error.empty()) continue;
+    if (!b.measured()) continue;
     md << "| " << b.name << " |";
     for (int n : w.sweep) {
       std::string cell = " – ";
@@ -130,10 +139,11 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
   }
   if (!chart_file.empty()) md << "\n![p50 latency by keys per read](" << chart_file << ")\n";
 
-  // Issue 6's targets, where the backends they compare ran.
+  // Issue 6's and issue 14's targets, where the backends they compare ran.
   const BackendReport* blob = Find(report, "redis-blob");
   const BackendReport* feast = Find(report, "redis-feast");
-  if (ref && (blob || feast)) {
+  const BackendReport* upstream = Find(report, "upstream-murr");
+  if (ref && (blob || feast || upstream)) {
     md << "\n## Targets\n\n";
     if (blob) {
       md << "- Murr HTTP/Arrow p50 vs Redis blob: "
@@ -151,11 +161,18 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
       md << "- Murr server memory vs Redis blob: " << Bytes(m) << " vs " << Bytes(o)
          << (m <= o ? " (target ≤: met)" : " (target ≤: **not met**)") << "\n";
     }
+    if (upstream) {
+      md << "- Murr HTTP/Arrow p50 vs upstream Murr: "
+         << Versus(ref->latency.p50_us, upstream->latency.p50_us, true, 2) << "\n";
+    }
   }
 
   md << "\n## Backends\n\n";
   for (const auto& b : report.backends) {
-    md << "- **" << b.name << "** (" << (b.version.empty() ? "not started" : b.version)
+    md << "- **" << b.name << "** ("
+       << (!b.skipped.empty()  ? std::string("skipped")
+           : b.version.empty() ? std::string("not started")
+                               : b.version)
        << "): " << b.description << "\n";
   }
   return md.str();
@@ -172,7 +189,9 @@ Result<std::vector<std::string>> WriteReport(const RunReport& report) {
   // The chart: p50 by keys per read, one line per backend, log-log.
   std::string chart;
   auto gnuplot = FindProgram({"gnuplot", "/usr/bin/gnuplot"});
-  if (gnuplot.ok() && !w.sweep.empty()) {
+  bool any_measured = std::any_of(report.backends.begin(), report.backends.end(),
+                                  [](const BackendReport& b) { return b.measured(); });
+  if (gnuplot.ok() && !w.sweep.empty() && any_measured) {
     std::string dat = (dir / (w.name + ".dat")).string();
     std::string plt = (dir / (w.name + ".gnuplot")).string();
     std::string png = (dir / (w.name + ".png")).string();
@@ -180,7 +199,7 @@ Result<std::vector<std::string>> WriteReport(const RunReport& report) {
     d << "keys";
     int series = 0;
     for (const auto& b : report.backends) {
-      if (b.error.empty()) {
+      if (b.measured()) {
         d << " " << b.name;
         ++series;
       }
@@ -189,7 +208,7 @@ Result<std::vector<std::string>> WriteReport(const RunReport& report) {
     for (int n : w.sweep) {
       d << n;
       for (const auto& b : report.backends) {
-        if (!b.error.empty()) continue;
+        if (!b.measured()) continue;
         std::string v = "NaN";
         for (const auto& [k, s] : b.sweep) {
           if (k == n) v = Fmt("%.2f", s.p50_us);

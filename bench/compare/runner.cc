@@ -125,6 +125,14 @@ BackendReport RunBackend(Backend* backend, const Workload& w, const std::string&
     return r;
   };
 
+  if (backend->optional()) {
+    r.skipped = backend->SkipReason();
+    if (!r.skipped.empty()) {
+      say("skipped: %s", r.skipped.c_str());
+      return r;
+    }
+  }
+
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
   std::filesystem::create_directories(dir, ec);

@@ -34,6 +34,10 @@ struct BackendReport {
   double reply_bytes = 0;    // TCP payload per read, server to client
   std::vector<std::pair<int, LatencyStats>> sweep;  // keys per read -> latency
   double throughput_reads = 0;  // reads per second with `clients` concurrent clients
+  // Set when an optional backend could not run on this machine: why, and how to fix that.
+  std::string skipped;
+  // Ran every phase: its figures are in the tables and the chart.
+  bool measured() const { return error.empty() && skipped.empty(); }
 };
 
 struct RunReport {
@@ -50,6 +54,7 @@ Status CheckAnswer(const Workload& w, const std::vector<std::string>& keys,
                    const ReadResult& result);
 
 // Runs one backend through every phase, logging progress to `log`. `dir` is created and removed.
+// An optional backend that cannot run here (Backend::SkipReason) is skipped: `skipped` says why.
 BackendReport RunBackend(Backend* backend, const Workload& w, const std::string& dir,
                          std::FILE* log);
 

@@ -103,6 +103,8 @@ Result<Workload> LoadWorkload(const std::string& path) {
       st = Get(v, key, &w.work_dir);
     else if (key == "murr_binary")
       st = Get(v, key, &w.murr_binary);
+    else if (key == "upstream_murr_binary")
+      st = Get(v, key, &w.upstream_murr_binary);
     else if (key == "redis_server")
       st = Get(v, key, &w.redis_server);
     else if (key == "postgres_bin_dir")

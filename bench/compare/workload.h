@@ -32,6 +32,9 @@ struct Workload {
   std::string murr_binary;       // default: `murr` next to the murr_compare executable
   std::string redis_server;      // default: redis-server on PATH, then /usr/bin/redis-server
   std::string postgres_bin_dir;  // default: the newest /usr/lib/postgresql/<version>/bin
+  // Default: upstream/bin/murr next to murr_compare, where `make bench-deps` installs upstream
+  // Murr; when absent, the upstream-murr backend is skipped with a note.
+  std::string upstream_murr_binary;
 };
 
 // Reads a YAML file of the fields above (snake_case, as named here) over the defaults. Unknown
