@@ -453,12 +453,13 @@ Result<std::shared_ptr<Segment>> Segment::Open(const std::string& path, const Ta
       if (!no_payload) return corrupt(what + " is null in every row but has payloads");
       if (item_nulls != 0) return corrupt(what + " is absent but its items have nulls");
       absent[i] = true;
-      // In memory: an all-zero bitmap (and zero offsets, an empty item column) for the gather.
+      // In memory: an all-zero bitmap for the gather (utf8, binary: zero offsets; a list: no
+      // offsets and an empty item column, which the list gather expects of an absent column).
       c.validity = Buffer::Allocate(BitmapBytes(c.length));
-      if (c.type.storage() == Storage::kVarBytes || c.type.storage() == Storage::kList) {
+      if (c.type.storage() == Storage::kVarBytes) {
         c.values = Buffer::Allocate(static_cast<size_t>(rows + 1) * 4);
+        c.data = Buffer::Allocate(0);
       }
-      if (c.type.storage() == Storage::kVarBytes) c.data = Buffer::Allocate(0);
       if (c.type.storage() == Storage::kList) c.children.push_back(EmptyColumn(c.type.item_type()));
       seg->columns_.push_back(std::move(c));
       continue;
