@@ -179,6 +179,22 @@ TEST(SegmentTest, CarriesTheKeyFilterOfItsKeys) {
   EXPECT_GT(rejected, 950);
 }
 
+// The inline key compare: equal runs of every length up to the inline width and beyond, and a
+// difference at every position is seen.
+TEST(KeyIndexTest, SameBytesSeesEveryDifference) {
+  for (size_t n = 0; n <= 40; ++n) {
+    std::vector<uint8_t> a(n);
+    for (size_t i = 0; i < n; ++i) a[i] = static_cast<uint8_t>(i * 37 + n);
+    std::string b(a.begin(), a.end());
+    EXPECT_TRUE(SameBytes(a.data(), b.data(), n)) << n;
+    for (size_t i = 0; i < n; ++i) {
+      std::string c = b;
+      c[i] = static_cast<char>(c[i] ^ 0x01);
+      EXPECT_FALSE(SameBytes(a.data(), c.data(), n)) << n << " " << i;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace murr
 

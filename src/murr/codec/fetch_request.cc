@@ -32,11 +32,11 @@ Status InvalidJson(simdjson::error_code err) {
                                  simdjson::error_message(err));
 }
 
-// Reads an array, calling element(i, value, type) for each element. `field` names the array in
-// messages; `limit` caps the element count.
-template <typename Element>
+// Reads an array, calling reserve(count) once and then element(i, value, type) for each
+// element. `field` names the array in messages; `limit` caps the element count.
+template <typename Reserve, typename Element>
 Status ParseArray(od::value& value, std::string_view field, std::string_view of, size_t limit,
-                  Element&& element) {
+                  Reserve&& reserve, Element&& element) {
   od::json_type jt;
   if (auto err = value.type().get(jt)) return InvalidJson(err);
   if (jt != od::json_type::array) {
@@ -52,6 +52,7 @@ Status ParseArray(od::value& value, std::string_view field, std::string_view of,
     return Status::InvalidArgument(fmt::format(
         "too many {}: the request has {}, the limit is {} per request", field, count, limit));
   }
+  reserve(count);
   size_t i = 0;
   for (auto item : array) {
     od::value v;
@@ -75,7 +76,8 @@ Status GetString(od::value& v, std::string_view field, size_t i, std::string_vie
 template <typename Sink>
 Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
   return ParseArray(
-      value, field, "strings", limit, [&](size_t i, od::value& v, od::json_type jt) -> Status {
+      value, field, "strings", limit, [](size_t) {},
+      [&](size_t i, od::value& v, od::json_type jt) -> Status {
         if (jt != od::json_type::string) {
           if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
           return Status::InvalidArgument(
@@ -235,11 +237,13 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
     *seen = true;
     if (name == "keys") {
       auto& keys = request.keys_;
-      MURR_RETURN_IF_ERROR(ParseArray(value, "keys", "strings or integers", max_keys,
-                                      [&](size_t i, od::value& v, od::json_type jt) {
-                                        keys.emplace_back();
-                                        return ParseKey(v, jt, i, &keys.back());
-                                      }));
+      MURR_RETURN_IF_ERROR(ParseArray(
+          value, "keys", "strings or integers", max_keys,
+          [&](size_t count) { keys.reserve(count); },
+          [&](size_t i, od::value& v, od::json_type jt) {
+            keys.emplace_back();
+            return ParseKey(v, jt, i, &keys.back());
+          }));
     } else if (name == "columns") {
       auto& columns = request.columns_;
       absl::flat_hash_set<std::string_view> requested;

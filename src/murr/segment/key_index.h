@@ -58,6 +58,34 @@ struct InlineKeys {
   uint32_t width = 0;
 };
 
+// a[0, n) == b[0, n) for the short runs of an inline key compare, without a libc call: 8-byte
+// words (the last one overlapping), two overlapping 4-byte words, or three bytes.
+inline bool SameBytes(const uint8_t* a, const char* b, size_t n) {
+  auto word8 = [&](size_t i) {
+    uint64_t x, y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    return x == y;
+  };
+  if (n >= 8) {
+    for (size_t i = 0; i + 8 < n; i += 8) {
+      if (!word8(i)) return false;
+    }
+    return word8(n - 8);
+  }
+  if (n >= 4) {
+    uint32_t x0, y0, x1, y1;
+    std::memcpy(&x0, a, 4);
+    std::memcpy(&y0, b, 4);
+    std::memcpy(&x1, a + n - 4, 4);
+    std::memcpy(&y1, b + n - 4, 4);
+    return x0 == y0 && x1 == y1;
+  }
+  if (n == 0) return true;
+  const uint8_t* ub = reinterpret_cast<const uint8_t*>(b);
+  return a[0] == ub[0] && a[n / 2] == ub[n / 2] && a[n - 1] == ub[n - 1];
+}
+
 class KeyIndexView {
  public:
   KeyIndexView() = default;
@@ -87,7 +115,7 @@ class KeyIndexView {
       const size_t len = key.size() < 255 ? key.size() : 255;
       if (rec[inline_.len_offset] != len) return false;
       const size_t head = key.size() < inline_.width ? key.size() : inline_.width;
-      if (std::memcmp(rec + inline_.len_offset + 1, key.data(), head) != 0) return false;
+      if (!SameBytes(rec + inline_.len_offset + 1, key.data(), head)) return false;
       if (key.size() <= inline_.width) return true;
     }
     return keys_->KeyBytes(row) == key;
