@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/compare/http_client.h"
 #include "bench/compare/process.h"
 #include "bench/float_table.h"
@@ -29,28 +30,15 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using murr::bench::Clock;
+using murr::bench::Die;
 using murr::bench::FloatTableKey;
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return v[i];
-}
-
-double Us(Clock::time_point s) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - s).count();
-}
+using murr::bench::Percentile;
+using murr::bench::Us;
 
 void Report(const char* what, const std::vector<double>& us, size_t bytes) {
   std::printf("  %-26s p50 %7.0f us  p99 %7.0f us  reply %zu bytes\n", what, Percentile(us, 0.5),
               Percentile(us, 0.99), bytes);
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "%s\n", what.c_str());
-  std::exit(1);
 }
 
 // Row i's vector: deterministic, so every backend stores the same bytes.

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_util.h"
 #include "bench/compare/http_client.h"
 #include "murr/api/http/http_server.h"
 #include "murr/codec/fetch_request.h"
@@ -25,23 +26,10 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return v[i];
-}
-
-double Us(Clock::time_point s) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - s).count();
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "%s\n", what.c_str());
-  std::exit(1);
-}
+using murr::bench::Clock;
+using murr::bench::Die;
+using murr::bench::Percentile;
+using murr::bench::Us;
 
 void Report(const char* what, const std::vector<double>& us) {
   std::printf("  %-30s p50 %7.1f us  p99 %7.1f us\n", what, Percentile(us, 0.5),

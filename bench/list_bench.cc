@@ -15,30 +15,18 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "float_table.h"
 #include "murr/codec/arrow_ipc.h"
 #include "murr/service/table_service.h"
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using murr::bench::Clock;
+using murr::bench::Die;
 using murr::bench::FloatTableKey;
-
-double Percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  size_t i = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(i), v.end());
-  return v[i];
-}
-
-double Us(Clock::time_point s) {
-  return std::chrono::duration<double, std::micro>(Clock::now() - s).count();
-}
-
-[[noreturn]] void Die(const std::string& what) {
-  std::fprintf(stderr, "%s\n", what.c_str());
-  std::exit(1);
-}
+using murr::bench::Percentile;
+using murr::bench::Us;
 
 }  // namespace
 
