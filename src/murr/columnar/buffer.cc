@@ -15,15 +15,6 @@ uint8_t* AlignedAlloc(size_t capacity) {
 
 }  // namespace
 
-Buffer Buffer::Allocate(size_t size) {
-  size_t cap = RoundUp64(size);
-  uint8_t* p = AlignedAlloc(cap);
-  std::memset(p, 0, cap == 0 ? kBufferAlignment : cap);
-  return Buffer(p, size, std::shared_ptr<const void>(p, [](const void* q) {
-                  std::free(const_cast<void*>(q));
-                }));
-}
-
 Buffer Buffer::AllocateForOverwrite(size_t size) {
   size_t cap = RoundUp64(size);
   uint8_t* p = AlignedAlloc(cap);
@@ -31,6 +22,12 @@ Buffer Buffer::AllocateForOverwrite(size_t size) {
   return Buffer(p, size, std::shared_ptr<const void>(p, [](const void* q) {
                   std::free(const_cast<void*>(q));
                 }));
+}
+
+Buffer Buffer::Allocate(size_t size) {
+  Buffer b = AllocateForOverwrite(size);  // zeroes the padding
+  if (size) std::memset(b.mutable_data(), 0, size);
+  return b;
 }
 
 Buffer Buffer::Copy(const void* data, size_t size) {
