@@ -3,6 +3,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -189,6 +190,60 @@ TEST(FetchRequestTest, TooManyColumnsIsRefusedEarly) {
   json += "]}";
   EXPECT_EQ(ParseError(json),
             "too many columns: the request has 5000, the limit is 4096 per request");
+}
+
+// Parsing reuses a thread's storage (parser, padded input, key and column vectors) once the
+// request that held it is gone; a live request keeps its own.
+TEST(FetchRequestTest, StorageIsReusedOnlyAfterTheRequestHoldingItIsGone) {
+  std::optional<FetchRequest> first(MustParse(R"({"keys": ["alpha", "beta"], "columns": ["c"]})"));
+  const KeyToken* first_keys = first->keys().data();
+  // While `first` lives, a second request gets storage of its own.
+  FetchRequest second = MustParse(R"({"keys": ["gamma"], "columns": ["d", "e"]})");
+  EXPECT_NE(second.keys().data(), first_keys);
+  EXPECT_THAT(Keys(*first), ElementsAre("alpha", "beta"));
+  EXPECT_THAT(first->columns(), ElementsAre("c"));
+  EXPECT_THAT(Keys(second), ElementsAre("gamma"));
+  first.reset();
+  // The next request takes the storage `first` gave back: same key vector, nothing left over.
+  FetchRequest third = MustParse(R"({"keys": ["delta", "epsilon"], "columns": ["f"]})");
+  EXPECT_EQ(third.keys().data(), first_keys);
+  EXPECT_THAT(Keys(third), ElementsAre("delta", "epsilon"));
+  EXPECT_THAT(third.columns(), ElementsAre("f"));
+  EXPECT_THAT(Keys(second), ElementsAre("gamma"));
+}
+
+TEST(FetchRequestTest, ReusedStorageAfterLargeAndFailedRequests) {
+  // A request far larger than the next ones, then an error, then a small one: each reads only
+  // its own bytes (a shorter body must not see the previous body's tail).
+  std::string big = R"({"columns": ["c"], "keys": [)";
+  for (int i = 0; i < 20000; ++i) big += (i ? ",\"" : "\"") + std::to_string(i) + "\"";
+  big += "]}";
+  EXPECT_EQ(MustParse(big, 20000).keys().size(), 20000u);
+  EXPECT_THAT(ParseError(R"({"keys": ["a"], "columns": ["c"]} {})"),
+              HasSubstr("unexpected content after the top-level object"));
+  EXPECT_THAT(ParseError(R"({"keys": ["a"])"), HasSubstr("not valid JSON"));
+  FetchRequest small = MustParse(R"({"keys": [7], "columns": ["c"]})");
+  ASSERT_EQ(small.keys().size(), 1u);
+  EXPECT_EQ(small.keys()[0].kind, KeyToken::Kind::kInt64);
+  EXPECT_EQ(small.keys()[0].bits, 7u);
+  EXPECT_THAT(small.columns(), ElementsAre("c"));
+}
+
+TEST(FetchRequestTest, RepeatedColumnIsFoundAmongFewAndManyColumns) {
+  EXPECT_EQ(ParseError(R"({"keys": [], "columns": ["a", "b", "a"]})"),
+            "column 'a' is requested twice");
+  // Past the first 16 names the check switches from a scan to a set; both halves are covered.
+  auto columns = [](int n, int repeat_of) {
+    std::string json = R"({"keys": [], "columns": [)";
+    for (int i = 0; i < n; ++i) json += (i ? ",\"c" : "\"c") + std::to_string(i) + "\"";
+    if (repeat_of >= 0) json += ",\"c" + std::to_string(repeat_of) + "\"";
+    return json + "]}";
+  };
+  EXPECT_EQ(MustParse(columns(40, -1)).columns().size(), 40u);
+  EXPECT_EQ(ParseError(columns(40, 3)), "column 'c3' is requested twice");
+  EXPECT_EQ(ParseError(columns(40, 39)), "column 'c39' is requested twice");
+  EXPECT_EQ(ParseError(columns(16, 0)), "column 'c0' is requested twice");
+  EXPECT_EQ(ParseError(columns(17, 16)), "column 'c16' is requested twice");
 }
 
 }  // namespace

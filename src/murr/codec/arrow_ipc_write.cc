@@ -138,6 +138,10 @@ Buffer SliceBits(const Buffer& bits, int64_t offset, int64_t length) {
 
 class BodyBuilder {
  public:
+  void Reserve(size_t buffers) {
+    metas_.reserve(buffers);
+    buffers_.reserve(buffers);
+  }
   void Add(Buffer b) {
     metas_.emplace_back(offset_, static_cast<int64_t>(b.size()));
     offset_ += static_cast<int64_t>(Pad(b.size()));
@@ -400,8 +404,10 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
                                    " rows");
   }
   BodyBuilder body;
+  // A flat column has one node and at most three buffers; lists and fixed-size lists add a level.
+  body.Reserve(3 * batch.columns.size());
   std::vector<fb::FieldNode> nodes;
-  nodes.reserve(batch.columns.size());
+  nodes.reserve(2 * batch.columns.size());
   for (const Column& c : batch.columns) {
     MURR_RETURN_IF_ERROR(EncodeColumn(c, offset, length, &body, &nodes));
   }
@@ -435,12 +441,20 @@ size_t IpcStreamParts::WireSize() const {
 }
 
 std::string IpcStreamParts::Concatenate() const {
-  std::vector<std::array<uint8_t, 8>> prefixes(messages.size());
-  std::vector<ConstSlice> slices;
-  for (size_t i = 0; i < messages.size(); ++i) messages[i].AppendSlices(&prefixes[i], &slices);
   std::string out;
   out.reserve(WireSize());
-  for (const ConstSlice& s : slices) out.append(static_cast<const char*>(s.data), s.size);
+  for (const IpcMessage& m : messages) {
+    const uint32_t continuation = 0xFFFFFFFFu;
+    const int32_t len = static_cast<int32_t>(Pad(m.metadata.size()));
+    out.append(reinterpret_cast<const char*>(&continuation), 4);
+    out.append(reinterpret_cast<const char*>(&len), 4);
+    out.append(m.metadata);
+    out.append(reinterpret_cast<const char*>(kZeros), m.MetadataPadding());
+    for (const Buffer& b : m.body_buffers) {
+      out.append(reinterpret_cast<const char*>(b.data()), b.size());
+      out.append(reinterpret_cast<const char*>(kZeros), Pad(b.size()) - b.size());
+    }
+  }
   out.append(reinterpret_cast<const char*>(kEndOfStream), sizeof(kEndOfStream));
   return out;
 }

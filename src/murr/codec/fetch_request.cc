@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <simdjson.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdint>
 #include <cstring>
@@ -73,20 +74,20 @@ Status GetString(od::value& v, std::string_view field, size_t i, std::string_vie
 }
 
 // Reads an array of strings, calling sink(i, s) with views into the parser's buffer.
-template <typename Sink>
-Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Sink&& sink) {
-  return ParseArray(
-      value, field, "strings", limit, [](size_t) {},
-      [&](size_t i, od::value& v, od::json_type jt) -> Status {
-        if (jt != od::json_type::string) {
-          if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
-          return Status::InvalidArgument(
-              fmt::format("{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
-        }
-        std::string_view s;
-        MURR_RETURN_IF_ERROR(GetString(v, field, i, &s));
-        return sink(i, s);
-      });
+template <typename Reserve, typename Sink>
+Status ParseStringArray(od::value& value, std::string_view field, size_t limit, Reserve&& reserve,
+                        Sink&& sink) {
+  return ParseArray(value, field, "strings", limit, reserve,
+                    [&](size_t i, od::value& v, od::json_type jt) -> Status {
+                      if (jt != od::json_type::string) {
+                        if (auto err = CheckAnnouncedScalar(v, jt)) return InvalidJson(err);
+                        return Status::InvalidArgument(fmt::format(
+                            "{}[{}] must be a string, got {}", field, i, JsonTypeName(jt)));
+                      }
+                      std::string_view s;
+                      MURR_RETURN_IF_ERROR(GetString(v, field, i, &s));
+                      return sink(i, s);
+                    });
 }
 
 // Eight ASCII digits (little-endian load) to their value, or false when one is not a digit.
@@ -190,22 +191,76 @@ Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
 }  // namespace
 
 struct FetchRequest::Storage {
-  simdjson::padded_string input;
+  // A copy of the body with simdjson's padding after it; grows, never shrinks while kept.
+  std::unique_ptr<char[]> input;
+  size_t input_capacity = 0;
   od::parser parser;
+  std::vector<KeyToken> keys;
+  std::vector<std::string> columns;
 };
+
+namespace {
+
+// A request of up to this many body bytes leaves its storage for the thread's next request;
+// a larger one frees it, so that one huge request does not pin its parser's memory for good.
+constexpr size_t kKeptInputBytes = size_t{1} << 20;
+
+}  // namespace
+
+std::unique_ptr<FetchRequest::Storage>& FetchRequest::ThreadSpare() {
+  thread_local std::unique_ptr<Storage> spare;
+  return spare;
+}
+
+std::unique_ptr<FetchRequest::Storage> FetchRequest::TakeStorage() {
+  if (ThreadSpare()) return std::move(ThreadSpare());
+  return std::make_unique<Storage>();
+}
+
+void FetchRequest::ReturnStorage(std::unique_ptr<Storage> storage) {
+  if (storage->input_capacity > kKeptInputBytes + simdjson::SIMDJSON_PADDING) return;
+  storage->keys.clear();
+  storage->columns.clear();
+  ThreadSpare() = std::move(storage);
+}
 
 FetchRequest::FetchRequest() = default;
 FetchRequest::FetchRequest(FetchRequest&&) noexcept = default;
-FetchRequest& FetchRequest::operator=(FetchRequest&&) noexcept = default;
-FetchRequest::~FetchRequest() = default;
+FetchRequest& FetchRequest::operator=(FetchRequest&& o) noexcept {
+  if (this != &o) {
+    if (storage_) ReturnStorage(std::move(storage_));
+    storage_ = std::move(o.storage_);
+    table_ = std::move(o.table_);
+  }
+  return *this;
+}
+FetchRequest::~FetchRequest() {
+  if (storage_) ReturnStorage(std::move(storage_));
+}
+
+const std::vector<KeyToken>& FetchRequest::keys() const {
+  return storage_->keys;
+}
+const std::vector<std::string>& FetchRequest::columns() const {
+  return storage_->columns;
+}
 
 Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys) {
   FetchRequest request;
-  request.storage_ = std::make_unique<Storage>();
+  request.storage_ = TakeStorage();
   Storage& storage = *request.storage_;
-  storage.input = simdjson::padded_string(json);
+  const size_t padded = json.size() + simdjson::SIMDJSON_PADDING;
+  if (storage.input_capacity < padded) {
+    storage.input.reset(new char[padded]);
+    storage.input_capacity = padded;
+  }
+  if (!json.empty()) std::memcpy(storage.input.get(), json.data(), json.size());
+  std::memset(storage.input.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
   od::document doc;
-  if (auto err = storage.parser.iterate(storage.input).get(doc)) return InvalidJson(err);
+  if (auto err = storage.parser.iterate(storage.input.get(), json.size(), storage.input_capacity)
+                     .get(doc)) {
+    return InvalidJson(err);
+  }
   od::json_type root_type;
   if (auto err = doc.type().get(root_type)) return InvalidJson(err);
   if (root_type != od::json_type::object) {
@@ -236,7 +291,7 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
     }
     *seen = true;
     if (name == "keys") {
-      auto& keys = request.keys_;
+      auto& keys = storage.keys;
       MURR_RETURN_IF_ERROR(ParseArray(
           value, "keys", "strings or integers", max_keys,
           [&](size_t count) { keys.reserve(count); },
@@ -245,13 +300,23 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
             return ParseKey(v, jt, i, &keys.back());
           }));
     } else if (name == "columns") {
-      auto& columns = request.columns_;
+      auto& columns = storage.columns;
+      // Duplicates: a linear scan over the few columns of a typical request, a set past them.
+      constexpr size_t kScanned = 16;
       absl::flat_hash_set<std::string_view> requested;
       // A table has at most kMaxColumns columns and a column may be named once, so the limit
       // only refuses requests that could never succeed.
-      MURR_RETURN_IF_ERROR(
-          ParseStringArray(value, "columns", kMaxColumns, [&](size_t, std::string_view s) {
-            if (!requested.insert(s).second) {
+      MURR_RETURN_IF_ERROR(ParseStringArray(
+          value, "columns", kMaxColumns, [&](size_t count) { columns.reserve(count); },
+          [&](size_t i, std::string_view s) {
+            bool repeated = false;
+            if (i < kScanned) {
+              repeated = std::find(columns.begin(), columns.end(), s) != columns.end();
+            } else {
+              if (i == kScanned) requested.insert(columns.begin(), columns.end());
+              repeated = !requested.insert(s).second;
+            }
+            if (repeated) {
               return Status::InvalidArgument(
                   fmt::format("column '{}' is requested twice", Quote(s)));
             }

@@ -16,12 +16,16 @@ uint8_t* AlignedAlloc(size_t capacity) {
 }  // namespace
 
 Buffer Buffer::AllocateForOverwrite(size_t size) {
-  size_t cap = RoundUp64(size);
-  uint8_t* p = AlignedAlloc(cap);
+  // One allocation holds the shared_ptr's control block and the bytes (64 more, to align them):
+  // a read's reply buffers are allocated per request, and a separate control block was a
+  // second malloc and free for each.
+  const size_t cap = RoundUp64(size);
+  std::shared_ptr<uint8_t[]> block =
+      std::make_shared_for_overwrite<uint8_t[]>(cap + kBufferAlignment);
+  uint8_t* p = block.get();
+  p += (kBufferAlignment - reinterpret_cast<uintptr_t>(p) % kBufferAlignment) % kBufferAlignment;
   if (cap > size) std::memset(p + size, 0, cap - size);
-  return Buffer(p, size, std::shared_ptr<const void>(p, [](const void* q) {
-                  std::free(const_cast<void*>(q));
-                }));
+  return Buffer(p, size, std::shared_ptr<const void>(std::move(block), p));
 }
 
 Buffer Buffer::Allocate(size_t size) {

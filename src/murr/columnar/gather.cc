@@ -386,40 +386,45 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int
 
 }  // namespace
 
-std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
-                                  const std::vector<uint32_t>& strides,
-                                  const std::vector<RecordColumn>& columns, const RowRef* refs,
+std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
+                                  absl::Span<const uint32_t> strides,
+                                  absl::Span<const RecordColumn> columns, const RowRef* refs,
                                   int64_t n) {
   const size_t nc = columns.size();
   std::vector<Column> out(nc);
-  std::vector<uint8_t*> values(nc), validity(nc);
-  std::vector<int64_t> nulls(nc, 0);
-  std::vector<Buffer> validity_buffers(nc);
-  // One zeroed allocation for every output buffer (values and validity of each column), each
-  // slice starting on a 64-byte boundary.
-  std::vector<size_t> value_bytes(nc);
+  // Per output column: where its values and validity go, and its null count so far.
+  struct Target {
+    uint8_t* values;
+    uint8_t* validity;
+    int64_t nulls;
+    Buffer validity_buffer;
+  };
+  std::vector<Target> targets(nc);
+  // One allocation for every output buffer (values and validity of each column), each slice
+  // starting on a 64-byte boundary. Bool is one byte in a record and one bit in the output.
+  auto value_bytes = [&](size_t c) {
+    return columns[c].type.storage() == Storage::kBit
+               ? BitmapBytes(n)
+               : static_cast<size_t>(n) * FixedWidth(columns[c].type);
+  };
   size_t total = 0;
-  for (size_t c = 0; c < nc; ++c) {
-    // Bool is one byte in a record and one bit in the output.
-    value_bytes[c] = columns[c].type.storage() == Storage::kBit
-                         ? BitmapBytes(n)
-                         : static_cast<size_t>(n) * FixedWidth(columns[c].type);
-    total += RoundUp64(value_bytes[c]) + RoundUp64(BitmapBytes(n));
-  }
+  for (size_t c = 0; c < nc; ++c) total += RoundUp64(value_bytes(c)) + RoundUp64(BitmapBytes(n));
   // Every value slot and validity byte is written below (nulls as zeros); only the padding
   // between the slices is zeroed here, not the whole arena.
   Buffer arena = Buffer::AllocateForOverwrite(total);
   uint8_t* base = arena.mutable_data();
   size_t at = 0;
   for (size_t c = 0; c < nc; ++c) {
+    const size_t vb = value_bytes(c);
     out[c].type = columns[c].type;
     out[c].length = n;
-    out[c].values = arena.Slice(at, value_bytes[c]);
-    values[c] = base + at;
-    std::memset(base + at + value_bytes[c], 0, RoundUp64(value_bytes[c]) - value_bytes[c]);
-    at += RoundUp64(value_bytes[c]);
-    validity_buffers[c] = arena.Slice(at, BitmapBytes(n));
-    validity[c] = base + at;
+    out[c].values = arena.Slice(at, vb);
+    targets[c].values = base + at;
+    targets[c].nulls = 0;
+    std::memset(base + at + vb, 0, RoundUp64(vb) - vb);
+    at += RoundUp64(vb);
+    targets[c].validity_buffer = arena.Slice(at, BitmapBytes(n));
+    targets[c].validity = base + at;
     std::memset(base + at + BitmapBytes(n), 0, RoundUp64(BitmapBytes(n)) - BitmapBytes(n));
     at += RoundUp64(BitmapBytes(n));
   }
@@ -447,22 +452,23 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
     }
     for (size_t c = 0; c < nc; ++c) {
       const RecordColumn& rc = columns[c];
+      Target& t = targets[c];
       // Record members are bool (width 0 here) or scalars of 1, 2, 4 or 8 bytes (RecordLayout).
       switch (rc.type.storage() == Storage::kBit ? 0 : FixedWidth(rc.type)) {
         case 0:
-          nulls[c] += GatherRecordColumn<0>(recs, srcs, g, end, rc, values[c], validity[c]);
+          t.nulls += GatherRecordColumn<0>(recs, srcs, g, end, rc, t.values, t.validity);
           break;
         case 1:
-          nulls[c] += GatherRecordColumn<1>(recs, srcs, g, end, rc, values[c], validity[c]);
+          t.nulls += GatherRecordColumn<1>(recs, srcs, g, end, rc, t.values, t.validity);
           break;
         case 2:
-          nulls[c] += GatherRecordColumn<2>(recs, srcs, g, end, rc, values[c], validity[c]);
+          t.nulls += GatherRecordColumn<2>(recs, srcs, g, end, rc, t.values, t.validity);
           break;
         case 4:
-          nulls[c] += GatherRecordColumn<4>(recs, srcs, g, end, rc, values[c], validity[c]);
+          t.nulls += GatherRecordColumn<4>(recs, srcs, g, end, rc, t.values, t.validity);
           break;
         case 8:
-          nulls[c] += GatherRecordColumn<8>(recs, srcs, g, end, rc, values[c], validity[c]);
+          t.nulls += GatherRecordColumn<8>(recs, srcs, g, end, rc, t.values, t.validity);
           break;
         default:
           __builtin_trap();  // RecordLayout never places another width in a record
@@ -470,8 +476,8 @@ std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
     }
   }
   for (size_t c = 0; c < nc; ++c) {
-    out[c].null_count = nulls[c];
-    if (nulls[c] > 0) out[c].validity = std::move(validity_buffers[c]);
+    out[c].null_count = targets[c].nulls;
+    if (targets[c].nulls > 0) out[c].validity = std::move(targets[c].validity_buffer);
   }
   return out;
 }

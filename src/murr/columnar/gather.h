@@ -7,6 +7,8 @@
 #include <limits>
 #include <vector>
 
+#include <absl/types/span.h>
+
 #include "murr/columnar/column.h"
 
 namespace murr {
@@ -59,9 +61,9 @@ struct RecordColumn {
 
 // Gathers `n` rows of several record columns in one pass (one record fetch per row serves
 // every column). `bases` and `strides` give each source's record block and record size.
-std::vector<Column> GatherRecords(const std::vector<const uint8_t*>& bases,
-                                  const std::vector<uint32_t>& strides,
-                                  const std::vector<RecordColumn>& columns, const RowRef* refs,
+std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
+                                  absl::Span<const uint32_t> strides,
+                                  absl::Span<const RecordColumn> columns, const RowRef* refs,
                                   int64_t n);
 
 }  // namespace murr

@@ -78,14 +78,23 @@ namespace {
 
 // Runs `f`, turning an exception (an allocation failure, a std::filesystem error) into a Status:
 // nothing thrown below the service crosses it.
-template <class F>
-auto Guarded(std::string_view what, F&& f) -> decltype(f()) {
+// `what` is the text, or a callable that makes it (so that the read path builds no message
+// unless something was thrown).
+template <class W, class F>
+auto Guarded(W&& what, F&& f) -> decltype(f()) {
+  auto text = [&]() -> std::string {
+    if constexpr (std::is_invocable_v<W>) {
+      return what();
+    } else {
+      return std::string(what);
+    }
+  };
   try {
     return f();
   } catch (const std::bad_alloc&) {
-    return Status::ResourceExhausted(std::string(what) + ": out of memory");
+    return Status::ResourceExhausted(text() + ": out of memory");
   } catch (const std::exception& e) {
-    return Status::Internal(std::string(what) + ": " + e.what());
+    return Status::Internal(text() + ": " + e.what());
   }
 }
 
@@ -441,7 +450,8 @@ Result<Batch> TableService::Read(const std::string& name, const ReadKeys& keys,
   std::vector<uint64_t> ints;
   MURR_RETURN_IF_ERROR(
       keys.ToKeyBytes(schema.columns()[schema.key_index()].type, name, &key_bytes, &ints));
-  return Guarded("read table '" + name + "'", [&] { return table->Read(key_bytes, columns); });
+  return Guarded([&] { return "read table '" + name + "'"; },
+                 [&] { return table->Read(key_bytes, columns); });
 }
 
 std::string TableStatusJson(const TableStatus& status) {

@@ -15,6 +15,7 @@
 
 #include <unistd.h>
 
+#include <absl/container/inlined_vector.h>
 #include <spdlog/spdlog.h>
 
 #include <simdjson.h>
@@ -54,6 +55,12 @@ bool ParseNewSegmentFileName(std::string_view name, SegmentRange* r) {
 }
 
 namespace {
+
+// Reads of up to this many keys, columns and segments keep their scratch on the stack.
+constexpr size_t kInlineKeys = 16;
+constexpr size_t kInlineColumns = 16;
+constexpr size_t kInlineSegments = 8;
+
 bool IsTableDataFileName(std::string_view name) {
   SegmentRange r;
   return name == "table.json" || name == kReplaceFileName || ParseSegmentFileName(name, &r) ||
@@ -173,8 +180,8 @@ Status CheckListItems(const ColumnSchema& cs, const std::vector<const Column*>& 
 // Gathers schema columns `col_idx` of the rows `refs` out of `segs`, in col_idx order: the
 // record columns in one pass over the records, the utf8 columns one by one.
 Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
-                                          const std::vector<const Segment*>& segs,
-                                          const std::vector<int>& col_idx, const RowRef* refs,
+                                          absl::Span<const Segment* const> segs,
+                                          absl::Span<const int> col_idx, const RowRef* refs,
                                           int64_t n) {
   std::vector<Column> out(col_idx.size());
   if (segs.empty()) {
@@ -187,11 +194,13 @@ Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
   // A record-block column sits at the same place in every segment of one layout; a segment that
   // stores it as no bytes (absent, decision 0026) or lays its records out differently makes the
   // gather look its slot up per source. slots holds segs.size() entries per record column.
+  // Scratch per column and per segment, inline for typical reads (no allocation).
   const size_t ns = segs.size();
-  std::vector<RecordColumn> rec_cols;
-  std::vector<RecordSlot> slots;
-  std::vector<size_t> rec_pos;
-  std::vector<const Column*> sources(ns);
+  absl::InlinedVector<RecordColumn, kInlineColumns> rec_cols;
+  absl::InlinedVector<RecordSlot, kInlineColumns> slots;
+  absl::InlinedVector<size_t, kInlineColumns> rec_pos;
+  slots.reserve(col_idx.size() * ns);
+  std::vector<const Column*> sources;  // sized by the first columnar column
   for (size_t j = 0; j < col_idx.size(); ++j) {
     int ci = col_idx[j];
     const DataType type = schema.columns()[ci].type;
@@ -217,14 +226,15 @@ Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
       rec_pos.push_back(j);
       continue;
     }
+    sources.resize(ns);
     for (size_t k = 0; k < ns; ++k) sources[k] = &segs[k]->column(ci);
     MURR_RETURN_IF_ERROR(CheckListItems(schema.columns()[ci], sources, refs, n));
     out[j] = GatherColumn(type, sources, refs, n);
   }
   for (size_t r = 0; r < rec_cols.size(); ++r) rec_cols[r].slots = slots.data() + r * ns;
   if (!rec_cols.empty()) {
-    std::vector<const uint8_t*> bases(segs.size());
-    std::vector<uint32_t> strides(segs.size());
+    absl::InlinedVector<const uint8_t*, kInlineSegments> bases(segs.size());
+    absl::InlinedVector<uint32_t, kInlineSegments> strides(segs.size());
     for (size_t k = 0; k < segs.size(); ++k) {
       bases[k] = segs[k]->records();
       strides[k] = segs[k]->layout().stride();
@@ -241,15 +251,16 @@ std::vector<RowRef> LookupKeys(const std::vector<std::shared_ptr<const Segment>>
                                const std::string_view* keys, size_t n) {
   std::vector<RowRef> refs(n, RowRef{kMissingSource, 0});
   if (segments.empty() || n == 0) return refs;
-  std::vector<uint64_t> hashes(n);
-  std::vector<int64_t> rows(n);
-  std::vector<uint32_t> pending(n);
+  // Per-key scratch inline for small reads (no allocation), on the heap for large ones.
+  absl::InlinedVector<uint64_t, kInlineKeys> hashes(n);
+  absl::InlinedVector<int64_t, kInlineKeys> rows(n);
+  absl::InlinedVector<uint32_t, kInlineKeys> pending(n);
   for (size_t i = 0; i < n; ++i) {
     hashes[i] = HashKey(keys[i]);
     pending[i] = static_cast<uint32_t>(i);
   }
   size_t left = n;
-  std::vector<uint32_t> probe, skipped;
+  absl::InlinedVector<uint32_t, kInlineKeys> probe, skipped;
   // Newest segment first; each later pass looks up only the keys still missing. A segment's key
   // filter sends the keys it certainly lacks straight on to the older segments. The oldest
   // segment is probed without it: a key found there is found, a key missing there is missing,
@@ -859,7 +870,7 @@ Status Table::Compact(size_t first, size_t last) {
 
 Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
                           const std::vector<std::string>& columns) const {
-  std::vector<int> col_idx;
+  absl::InlinedVector<int, kInlineColumns> col_idx;
   col_idx.reserve(columns.size());
   for (const auto& c : columns) {
     int i = schema_.FindColumn(c);
@@ -883,12 +894,13 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
   std::vector<RowRef> refs = LookupKeys(s->segments, keys.data(), n);
   Batch out;
   out.num_rows = static_cast<int64_t>(n);
+  out.fields.reserve(col_idx.size());
   for (int ci : col_idx) {
     const ColumnSchema& cs = schema_.columns()[ci];
     // Output columns are always nullable: a key that is not in the table reads as nulls.
     out.fields.push_back({cs.name, cs.type, true, cs.timezone});
   }
-  std::vector<const Segment*> segs(nseg);
+  absl::InlinedVector<const Segment*, kInlineSegments> segs(nseg);
   for (size_t k = 0; k < nseg; ++k) segs[k] = s->segments[k].get();
   MURR_ASSIGN_OR_RETURN(out.columns,
                         GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows));

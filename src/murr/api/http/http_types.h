@@ -25,7 +25,9 @@ struct HttpRequest {
 
 struct HttpResponse {
   int status = 200;
-  std::string content_type = "application/json";
+  // A static media type (the router's constants): never owned, so a reply allocates nothing
+  // for it.
+  std::string_view content_type = "application/json";
   // The Allow header (405 replies).
   std::string allow;
   // The WWW-Authenticate header (401 replies).

@@ -45,6 +45,18 @@ std::string MediaType(std::string_view header) {
   return Lower(t);
 }
 
+// MediaType(header) == media (lower case) without allocating.
+bool MediaTypeIs(std::string_view header, std::string_view media) {
+  std::string_view t = header.substr(0, header.find(';'));
+  while (!t.empty() && (t.front() == ' ' || t.front() == '\t')) t.remove_prefix(1);
+  while (!t.empty() && (t.back() == ' ' || t.back() == '\t')) t.remove_suffix(1);
+  if (t.size() != media.size()) return false;
+  for (size_t i = 0; i < t.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(t[i])) != media[i]) return false;
+  }
+  return true;
+}
+
 // Case-insensitive substring test without allocating (media types are case-insensitive).
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle) {
   if (needle.size() > haystack.size()) return false;
@@ -78,8 +90,8 @@ HttpResponse StatusResponse(const Status& status) {
 // default for -d (application/x-www-form-urlencoded), which says nothing about the body.
 bool AcceptsJsonBody(const HttpRequest& request) {
   if (request.content_type.empty()) return true;
-  std::string media = MediaType(request.content_type);
-  return media == kJson || media == "application/x-www-form-urlencoded";
+  return MediaTypeIs(request.content_type, kJson) ||
+         MediaTypeIs(request.content_type, "application/x-www-form-urlencoded");
 }
 
 HttpResponse UnsupportedMediaType(const HttpRequest& request, std::string_view expected) {
@@ -295,15 +307,15 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
 
   HttpResponse response;
   if (ContainsIgnoreCase(request.accept, kArrowStream)) {
-    auto reply = std::make_shared<ArrowReply>();
-    reply->batch = std::move(batch).value();
-    Result<IpcStreamParts> parts = EncodeArrowIpcStream(reply->batch);
+    Result<IpcStreamParts> parts = EncodeArrowIpcStream(*batch);
     if (!parts.ok()) return StatusResponse(parts.status().WithContext("encoding the reply"));
-    reply->parts = std::move(parts).value();
-    response.content_type = std::string(kArrowStream);
-    if (reply->parts.WireSize() <= kCopyArrowReplyBytes) {
-      response.body = reply->parts.Concatenate();
+    response.content_type = kArrowStream;
+    if (parts->WireSize() <= kCopyArrowReplyBytes) {
+      response.body = parts->Concatenate();
     } else {
+      auto reply = std::make_shared<ArrowReply>();
+      reply->batch = std::move(batch).value();
+      reply->parts = std::move(parts).value();
       response.slices = reply->parts.Slices();
       response.owner = std::move(reply);
     }
