@@ -126,6 +126,88 @@ bool ParseShortDecimal(std::string_view d, uint64_t* out) {
   return true;
 }
 
+// The common number key, a plain integer of up to 19 digits (eight digits at a time): its kind
+// and value into *out. False for any other token.
+bool ShortIntegerKey(std::string_view token, KeyToken* out) {
+  uint64_t magnitude = 0;
+  const bool negative = !token.empty() && token[0] == '-';
+  if (!ParseShortDecimal(token.substr(negative ? 1 : 0), &magnitude)) return false;
+  out->text = token;
+  if (!negative) {
+    out->kind = magnitude > static_cast<uint64_t>(INT64_MAX) ? KeyToken::Kind::kUInt64
+                                                             : KeyToken::Kind::kInt64;
+    out->bits = magnitude;
+  } else if (magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
+    out->kind = KeyToken::Kind::kInt64;
+    out->bits = 0 - magnitude;  // two's complement of -magnitude
+  } else {
+    out->kind = KeyToken::Kind::kBigInteger;
+  }
+  return true;
+}
+
+inline bool IsJsonSpace(char c) {
+  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
+}
+
+// The usual keys array read straight from its text (`raw`, from '[' to the next token): strings
+// without escapes and plain integers of up to 19 digits, kept as views into the text. Going
+// through simdjson's on-demand iterator cost ~250 instructions per key; this is a few per byte.
+// The document's UTF-8 and structure were checked by simdjson's first stage. Returns false for
+// anything else (an escape, another kind of number or value, more than max_keys keys, malformed
+// text), and the caller reads the request again with the full reader, which takes every valid
+// request and words the errors.
+bool ScanKeyArray(std::string_view raw, size_t max_keys, std::vector<KeyToken>* keys) {
+  const char* p = raw.data();
+  const char* const end = p + raw.size();
+  auto skip_space = [&] {
+    while (p < end && IsJsonSpace(*p)) ++p;
+  };
+  if (p == end || *p != '[') return false;
+  ++p;
+  skip_space();
+  if (p < end && *p == ']') {
+    ++p;
+  } else {
+    for (;;) {
+      if (p == end || keys->size() == max_keys) return false;
+      KeyToken key;
+      if (*p == '"') {
+        const char* text = ++p;
+        while (p < end && *p != '"') {
+          const unsigned char c = static_cast<unsigned char>(*p);
+          if (c == '\\' || c < 0x20) return false;
+          ++p;
+        }
+        if (p == end) return false;
+        key.kind = KeyToken::Kind::kString;
+        key.text = std::string_view(text, static_cast<size_t>(p - text));
+        ++p;
+      } else {
+        const char* text = p;
+        if (*p == '-') ++p;
+        while (p < end && *p >= '0' && *p <= '9') ++p;
+        if (p < end && !IsJsonSpace(*p) && *p != ',' && *p != ']') return false;
+        if (!ShortIntegerKey(std::string_view(text, static_cast<size_t>(p - text)), &key)) {
+          return false;
+        }
+      }
+      keys->push_back(key);
+      skip_space();
+      if (p == end) return false;
+      if (*p == ']') {
+        ++p;
+        break;
+      }
+      if (*p != ',') return false;
+      ++p;
+      skip_space();
+    }
+  }
+  skip_space();
+  return p == end;
+}
+
 // One key: a string, or a number kept as its token (its kind, its value when an integer fits
 // 64 bits, and its text).
 Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
@@ -140,22 +222,7 @@ Status ParseKey(od::value& v, od::json_type jt, size_t i, KeyToken* out) {
   }
   std::string_view token = RawToken(v);
   out->text = token;
-  // The common case, a plain integer of up to 19 digits, eight digits at a time.
-  uint64_t magnitude = 0;
-  const bool negative = !token.empty() && token[0] == '-';
-  if (ParseShortDecimal(token.substr(negative ? 1 : 0), &magnitude)) {
-    if (!negative) {
-      out->kind = magnitude > static_cast<uint64_t>(INT64_MAX) ? KeyToken::Kind::kUInt64
-                                                               : KeyToken::Kind::kInt64;
-      out->bits = magnitude;
-    } else if (magnitude <= static_cast<uint64_t>(INT64_MAX) + 1) {
-      out->kind = KeyToken::Kind::kInt64;
-      out->bits = 0 - magnitude;  // two's complement of -magnitude
-    } else {
-      out->kind = KeyToken::Kind::kBigInteger;
-    }
-    return Status::OK();
-  }
+  if (ShortIntegerKey(token, out)) return Status::OK();
   // Anything else from the text, as the JSON columns reader does (codec/json_text.h).
   bool is_integer = false;
   if (!ScanJsonNumber(token, &is_integer)) {
@@ -246,6 +313,14 @@ const std::vector<std::string>& FetchRequest::columns() const {
 }
 
 Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys) {
+  bool again = false;
+  Result<FetchRequest> request = ParseWith(json, max_keys, /*scan_keys=*/true, &again);
+  if (!again) return request;
+  return ParseWith(json, max_keys, /*scan_keys=*/false, &again);
+}
+
+Result<FetchRequest> FetchRequest::ParseWith(std::string_view json, size_t max_keys, bool scan_keys,
+                                             bool* again) {
   FetchRequest request;
   request.storage_ = TakeStorage();
   Storage& storage = *request.storage_;
@@ -292,6 +367,19 @@ Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys)
     *seen = true;
     if (name == "keys") {
       auto& keys = storage.keys;
+      if (scan_keys) {
+        od::json_type jt;
+        od::array array;
+        std::string_view raw;
+        if (value.type().get(jt) == simdjson::SUCCESS && jt == od::json_type::array &&
+            value.get_array().get(array) == simdjson::SUCCESS &&
+            array.raw_json().get(raw) == simdjson::SUCCESS && ScanKeyArray(raw, max_keys, &keys)) {
+          continue;
+        }
+        // Not the usual shape: the full reader, from the start (the array is consumed).
+        *again = true;
+        return Status::InvalidArgument("the keys need the full reader");
+      }
       MURR_RETURN_IF_ERROR(ParseArray(
           value, "keys", "strings or integers", max_keys,
           [&](size_t count) { keys.reserve(count); },
