@@ -9,6 +9,10 @@
 #include <cstring>
 #include <utility>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include <absl/container/flat_hash_set.h>
 
 #include "murr/codec/json_text.h"
@@ -146,67 +150,150 @@ bool ShortIntegerKey(std::string_view token, KeyToken* out) {
   return true;
 }
 
-inline bool IsJsonSpace(char c) {
-  return c == ' ' || c == '\n' || c == '\r' || c == '\t';
-}
+// The usual fetch request read straight from its text: an object of "keys" (plain strings or
+// integers of up to 19 digits), "columns" (plain strings) and optionally "table" (a plain
+// string), in any order. "Plain" means no escape: every key and name is a view into the text,
+// with no copy. simdjson's on-demand iterator cost ~250 instructions per key; this costs a few
+// per byte. Returns false for anything else (an escape, another kind of number or value, an
+// unknown, repeated or missing field, a repeated or missing column, more than max_keys keys,
+// malformed text, invalid UTF-8), and the caller reads the request with the full reader, which
+// takes every valid request and words the errors.
+class RequestScanner {
+ public:
+  explicit RequestScanner(std::string_view text) : p_(text.data()), end_(p_ + text.size()) {}
 
-// The usual keys array read straight from its text (`raw`, from '[' to the next token): strings
-// without escapes and plain integers of up to 19 digits, kept as views into the text. Going
-// through simdjson's on-demand iterator cost ~250 instructions per key; this is a few per byte.
-// The document's UTF-8 and structure were checked by simdjson's first stage. Returns false for
-// anything else (an escape, another kind of number or value, more than max_keys keys, malformed
-// text), and the caller reads the request again with the full reader, which takes every valid
-// request and words the errors.
-bool ScanKeyArray(std::string_view raw, size_t max_keys, std::vector<KeyToken>* keys) {
-  const char* p = raw.data();
-  const char* const end = p + raw.size();
-  auto skip_space = [&] {
-    while (p < end && IsJsonSpace(*p)) ++p;
-  };
-  if (p == end || *p != '[') return false;
-  ++p;
-  skip_space();
-  if (p < end && *p == ']') {
-    ++p;
-  } else {
+  bool Scan(size_t max_keys, std::vector<KeyToken>* keys, std::vector<std::string>* columns,
+            std::string_view* table) {
+    bool have_keys = false, have_columns = false, have_table = false;
+    SkipSpace();
+    if (!Take('{')) return false;
+    SkipSpace();
+    if (Take('}')) return false;  // no keys, no columns: the full reader words it
     for (;;) {
-      if (p == end || keys->size() == max_keys) return false;
-      KeyToken key;
-      if (*p == '"') {
-        const char* text = ++p;
-        while (p < end && *p != '"') {
-          const unsigned char c = static_cast<unsigned char>(*p);
-          if (c == '\\' || c < 0x20) return false;
-          ++p;
-        }
-        if (p == end) return false;
-        key.kind = KeyToken::Kind::kString;
-        key.text = std::string_view(text, static_cast<size_t>(p - text));
-        ++p;
+      std::string_view name;
+      if (!String(&name)) return false;
+      SkipSpace();
+      if (!Take(':')) return false;
+      SkipSpace();
+      if (name == "keys" && !have_keys) {
+        have_keys = true;
+        if (!Keys(max_keys, keys)) return false;
+      } else if (name == "columns" && !have_columns) {
+        have_columns = true;
+        if (!Columns(columns)) return false;
+      } else if (name == "table" && !have_table) {
+        have_table = true;
+        if (!String(table) || table->empty()) return false;
       } else {
-        const char* text = p;
-        if (*p == '-') ++p;
-        while (p < end && *p >= '0' && *p <= '9') ++p;
-        if (p < end && !IsJsonSpace(*p) && *p != ',' && *p != ']') return false;
-        if (!ShortIntegerKey(std::string_view(text, static_cast<size_t>(p - text)), &key)) {
+        return false;
+      }
+      SkipSpace();
+      if (Take('}')) break;
+      if (!Take(',')) return false;
+      SkipSpace();
+    }
+    SkipSpace();
+    return p_ == end_ && have_keys && have_columns;
+  }
+
+ private:
+  void SkipSpace() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\n' || *p_ == '\r' || *p_ == '\t')) ++p_;
+  }
+  bool Take(char c) {
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  // A string without escapes or control characters. The text is followed by simdjson's padding
+  // (Storage::Hold), so reading 16 bytes at a time past its end is safe.
+  bool String(std::string_view* out) {
+    if (!Take('"')) return false;
+    const char* text = p_;
+#if defined(__SSE2__)
+    // The first quote, backslash or control character of each 16 bytes.
+    const __m128i quote = _mm_set1_epi8('"');
+    const __m128i backslash = _mm_set1_epi8('\\');
+    const __m128i control = _mm_set1_epi8(0x1f);
+    for (;;) {
+      const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p_));
+      const __m128i hit =
+          _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(b, quote), _mm_cmpeq_epi8(b, backslash)),
+                       _mm_cmpeq_epi8(_mm_min_epu8(b, control), b));
+      const unsigned mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+      if (mask != 0) {
+        p_ += __builtin_ctz(mask);
+        break;
+      }
+      p_ += 16;
+      if (p_ >= end_) return false;
+    }
+    if (p_ >= end_ || *p_ != '"') return false;
+#else
+    while (p_ < end_ && *p_ != '"') {
+      const unsigned char c = static_cast<unsigned char>(*p_);
+      if (c == '\\' || c < 0x20) return false;
+      ++p_;
+    }
+    if (p_ == end_) return false;
+#endif
+    *out = std::string_view(text, static_cast<size_t>(p_ - text));
+    ++p_;
+    return true;
+  }
+  // `[ element, ... ]`, calling element() at the start of each.
+  template <typename Element>
+  bool Array(Element&& element) {
+    if (!Take('[')) return false;
+    SkipSpace();
+    if (Take(']')) return true;
+    for (;;) {
+      if (!element()) return false;
+      SkipSpace();
+      if (Take(']')) return true;
+      if (!Take(',')) return false;
+      SkipSpace();
+    }
+  }
+  bool Keys(size_t max_keys, std::vector<KeyToken>* keys) {
+    return Array([&] {
+      if (keys->size() == max_keys || p_ == end_) return false;
+      KeyToken key;
+      if (*p_ == '"') {
+        key.kind = KeyToken::Kind::kString;
+        if (!String(&key.text)) return false;
+      } else {
+        const char* text = p_;
+        if (*p_ == '-') ++p_;
+        while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+        // The token must end here: "1.5", "1e3" and the like go to the full reader.
+        if (p_ < end_ && *p_ != ',' && *p_ != ']' && *p_ != ' ' && *p_ != '\n' && *p_ != '\r' &&
+            *p_ != '\t') {
+          return false;
+        }
+        if (!ShortIntegerKey(std::string_view(text, static_cast<size_t>(p_ - text)), &key)) {
           return false;
         }
       }
       keys->push_back(key);
-      skip_space();
-      if (p == end) return false;
-      if (*p == ']') {
-        ++p;
-        break;
-      }
-      if (*p != ',') return false;
-      ++p;
-      skip_space();
-    }
+      return true;
+    });
   }
-  skip_space();
-  return p == end;
-}
+  bool Columns(std::vector<std::string>* columns) {
+    constexpr size_t kScanned = 64;  // more columns than this: the full reader (a set)
+    return Array([&] {
+             std::string_view name;
+             if (!String(&name) || columns->size() == kScanned) return false;
+             if (std::find(columns->begin(), columns->end(), name) != columns->end()) return false;
+             columns->emplace_back(name);
+             return true;
+           }) &&
+           !columns->empty();
+  }
+
+  const char* p_;
+  const char* const end_;
+};
 
 // One key: a string, or a number kept as its token (its kind, its value when an integer fits
 // 64 bits, and its text).
@@ -264,6 +351,18 @@ struct FetchRequest::Storage {
   od::parser parser;
   std::vector<KeyToken> keys;
   std::vector<std::string> columns;
+
+  // Copies `json` into `input` (padding zeroed) and returns the copy.
+  std::string_view Hold(std::string_view json) {
+    const size_t padded = json.size() + simdjson::SIMDJSON_PADDING;
+    if (input_capacity < padded) {
+      input.reset(new char[padded]);
+      input_capacity = padded;
+    }
+    if (!json.empty()) std::memcpy(input.get(), json.data(), json.size());
+    std::memset(input.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+    return std::string_view(input.get(), json.size());
+  }
 };
 
 namespace {
@@ -313,24 +412,29 @@ const std::vector<std::string>& FetchRequest::columns() const {
 }
 
 Result<FetchRequest> FetchRequest::Parse(std::string_view json, size_t max_keys) {
-  bool again = false;
-  Result<FetchRequest> request = ParseWith(json, max_keys, /*scan_keys=*/true, &again);
-  if (!again) return request;
-  return ParseWith(json, max_keys, /*scan_keys=*/false, &again);
+  {
+    FetchRequest request;
+    request.storage_ = TakeStorage();
+    Storage& storage = *request.storage_;
+    std::string_view table;
+    if (simdjson::validate_utf8(json.data(), json.size())) {
+      // The views point into the body: keep a copy in the storage (reused, no allocation).
+      const std::string_view text = storage.Hold(json);
+      if (RequestScanner(text).Scan(max_keys, &storage.keys, &storage.columns, &table)) {
+        request.table_ = std::string(table);
+        return request;
+      }
+    }
+    // Not the usual shape: `request` gives the storage back for the full reader.
+  }
+  return ParseFully(json, max_keys);
 }
 
-Result<FetchRequest> FetchRequest::ParseWith(std::string_view json, size_t max_keys, bool scan_keys,
-                                             bool* again) {
+Result<FetchRequest> FetchRequest::ParseFully(std::string_view json, size_t max_keys) {
   FetchRequest request;
   request.storage_ = TakeStorage();
   Storage& storage = *request.storage_;
-  const size_t padded = json.size() + simdjson::SIMDJSON_PADDING;
-  if (storage.input_capacity < padded) {
-    storage.input.reset(new char[padded]);
-    storage.input_capacity = padded;
-  }
-  if (!json.empty()) std::memcpy(storage.input.get(), json.data(), json.size());
-  std::memset(storage.input.get() + json.size(), 0, simdjson::SIMDJSON_PADDING);
+  storage.Hold(json);
   od::document doc;
   if (auto err = storage.parser.iterate(storage.input.get(), json.size(), storage.input_capacity)
                      .get(doc)) {
@@ -367,19 +471,6 @@ Result<FetchRequest> FetchRequest::ParseWith(std::string_view json, size_t max_k
     *seen = true;
     if (name == "keys") {
       auto& keys = storage.keys;
-      if (scan_keys) {
-        od::json_type jt;
-        od::array array;
-        std::string_view raw;
-        if (value.type().get(jt) == simdjson::SUCCESS && jt == od::json_type::array &&
-            value.get_array().get(array) == simdjson::SUCCESS &&
-            array.raw_json().get(raw) == simdjson::SUCCESS && ScanKeyArray(raw, max_keys, &keys)) {
-          continue;
-        }
-        // Not the usual shape: the full reader, from the start (the array is consumed).
-        *again = true;
-        return Status::InvalidArgument("the keys need the full reader");
-      }
       MURR_RETURN_IF_ERROR(ParseArray(
           value, "keys", "strings or integers", max_keys,
           [&](size_t count) { keys.reserve(count); },

@@ -53,10 +53,8 @@ class FetchRequest {
   static std::unique_ptr<Storage> TakeStorage();
   static void ReturnStorage(std::unique_ptr<Storage> storage);
   static std::unique_ptr<Storage>& ThreadSpare();
-  // Parse, reading the keys array with ScanKeyArray when `scan_keys`; sets *again (and returns
-  // an error) when the keys are not of the shape it reads.
-  static Result<FetchRequest> ParseWith(std::string_view json, size_t max_keys, bool scan_keys,
-                                        bool* again);
+  // Parse with simdjson's on-demand reader, for what the text scan in Parse does not take.
+  static Result<FetchRequest> ParseFully(std::string_view json, size_t max_keys);
 
   std::unique_ptr<Storage> storage_;
   std::string table_;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 
 namespace murr {
 namespace {
@@ -375,10 +376,53 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int
   return (end - begin) - valid_count;
 }
 
+// The same for a group whose every row was found, in sources of one layout (the usual read):
+// no per-row record or slot test, and a null's value (a nullable column) zeroed by a select
+// instead of a branch. kNullable: the column has a null flag in the record.
+template <int Width, bool kNullable>
+int64_t GatherFoundRecordColumn(const uint8_t* const* recs, int64_t begin, int64_t end,
+                                const RecordColumn& rc, uint8_t* __restrict values,
+                                uint8_t* __restrict validity) {
+  const RecordSlot s = rc.slots[0];
+  using Word = std::conditional_t<
+      Width == 8, uint64_t,
+      std::conditional_t<Width == 4, uint32_t, std::conditional_t<Width == 2, uint16_t, uint8_t>>>;
+  int64_t valid_count = 0;
+  for (int64_t i8 = begin; i8 < end; i8 += 8) {
+    const int64_t stop = std::min(end, i8 + 8);
+    unsigned valid_bits = 0;
+    unsigned bool_bits = 0;
+    for (int64_t i = i8; i < stop; ++i) {
+      const uint8_t* rec = recs[i - begin];
+      const unsigned bit = static_cast<unsigned>(i - i8);
+      unsigned valid = 1;
+      if constexpr (kNullable) valid = (rec[s.null_byte] & s.null_mask) != 0 ? 1u : 0u;
+      valid_bits |= valid << bit;
+      valid_count += valid;
+      if constexpr (Width == 0) {
+        bool_bits |= (valid & (rec[s.offset] != 0 ? 1u : 0u)) << bit;
+      } else {
+        Word w;
+        std::memcpy(&w, rec + s.offset, Width);
+        if constexpr (kNullable) w = valid ? w : Word{0};
+        std::memcpy(values + i * Width, &w, Width);
+      }
+    }
+    validity[i8 / 8] = static_cast<uint8_t>(valid_bits);
+    if constexpr (Width == 0) values[i8 / 8] = static_cast<uint8_t>(bool_bits);
+  }
+  return (end - begin) - valid_count;  // the nulls
+}
+
 template <int Width>
 int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int64_t begin,
-                           int64_t end, const RecordColumn& rc, uint8_t* values,
+                           int64_t end, const RecordColumn& rc, bool all_found, uint8_t* values,
                            uint8_t* validity) {
+  if (all_found && !rc.per_source) {
+    return rc.slots[0].null_byte >= 0
+               ? GatherFoundRecordColumn<Width, true>(recs, begin, end, rc, values, validity)
+               : GatherFoundRecordColumn<Width, false>(recs, begin, end, rc, values, validity);
+  }
   return rc.per_source
              ? GatherRecordColumn<Width, true>(recs, srcs, begin, end, rc, values, validity)
              : GatherRecordColumn<Width, false>(recs, srcs, begin, end, rc, values, validity);
@@ -438,9 +482,11 @@ std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
   uint32_t srcs[kGroup];
   for (int64_t g = 0; g < n; g += kGroup) {
     const int64_t end = std::min(n, g + kGroup);
+    bool all_found = true;
     for (int64_t i = g; i < end; ++i) {
       const RowRef& r = refs[i];
       const uint8_t* rec = nullptr;
+      all_found &= r.source != kMissingSource;
       if (r.source != kMissingSource) {
         const uint32_t stride = strides[r.source];
         rec = bases[r.source] + static_cast<size_t>(r.row) * stride;
@@ -456,19 +502,19 @@ std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
       // Record members are bool (width 0 here) or scalars of 1, 2, 4 or 8 bytes (RecordLayout).
       switch (rc.type.storage() == Storage::kBit ? 0 : FixedWidth(rc.type)) {
         case 0:
-          t.nulls += GatherRecordColumn<0>(recs, srcs, g, end, rc, t.values, t.validity);
+          t.nulls += GatherRecordColumn<0>(recs, srcs, g, end, rc, all_found, t.values, t.validity);
           break;
         case 1:
-          t.nulls += GatherRecordColumn<1>(recs, srcs, g, end, rc, t.values, t.validity);
+          t.nulls += GatherRecordColumn<1>(recs, srcs, g, end, rc, all_found, t.values, t.validity);
           break;
         case 2:
-          t.nulls += GatherRecordColumn<2>(recs, srcs, g, end, rc, t.values, t.validity);
+          t.nulls += GatherRecordColumn<2>(recs, srcs, g, end, rc, all_found, t.values, t.validity);
           break;
         case 4:
-          t.nulls += GatherRecordColumn<4>(recs, srcs, g, end, rc, t.values, t.validity);
+          t.nulls += GatherRecordColumn<4>(recs, srcs, g, end, rc, all_found, t.values, t.validity);
           break;
         case 8:
-          t.nulls += GatherRecordColumn<8>(recs, srcs, g, end, rc, t.values, t.validity);
+          t.nulls += GatherRecordColumn<8>(recs, srcs, g, end, rc, all_found, t.values, t.validity);
           break;
         default:
           __builtin_trap();  // RecordLayout never places another width in a record
