@@ -50,10 +50,12 @@ run: build
 	$(RELEASE_DIR)/murr serve
 
 # Murr side by side with Redis, PostgreSQL and upstream Murr (skipped with a note until
-# `make bench-deps`) (bench/results/full.md and .png), then the engine's own benchmark and int64
-# against utf8 keys (key_type_bench). See docs/benchmarks.md.
+# `make bench-deps`) (bench/results/full.md and .png), ingestion with Murr's durability: none
+# (bench/results/ingest-none.md), then the engine's own benchmark and int64 against utf8 keys
+# (key_type_bench). See docs/benchmarks.md.
 bench: build
 	$(RELEASE_DIR)/murr_compare --config bench/compare/full.yaml
+	$(RELEASE_DIR)/murr_compare --config bench/compare/ingest-none.yaml
 	$(RELEASE_DIR)/murr_bench
 	$(RELEASE_DIR)/key_type_bench
 

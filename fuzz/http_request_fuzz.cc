@@ -131,7 +131,8 @@ void CheckResponse(const murr::http::HttpResponse& r) {
   FUZZ_CHECK(r.status != 500, "internal error: " + r.body);
   static simdjson::dom::parser* parser = new simdjson::dom::parser();
   if (r.status >= 400) {
-    FUZZ_CHECK(r.content_type == "application/json", "error reply is " + r.content_type);
+    FUZZ_CHECK(r.content_type == "application/json",
+               "error reply is " + std::string(r.content_type));
     FUZZ_CHECK(!r.error.empty(), "error reply without a message");
     simdjson::dom::element root;
     FUZZ_CHECK(parser->parse(r.body).get(root) == simdjson::SUCCESS, "error body: " + r.body);

@@ -143,6 +143,7 @@ class EngineBackend : public Backend {
     ServiceOptions options;
     options.cache_dir = dir + "/cache";
     options.table.idle_compaction_seconds = 1;
+    options.table.fsync = w.murr_durability == "fsync";
     MURR_ASSIGN_OR_RETURN(service_, TableService::Open(options));
     MURR_ASSIGN_OR_RETURN(TableSchema schema, TableSchema::FromJson(SchemaJson(w)));
     return service_->CreateTable(kTable, schema);
@@ -193,7 +194,8 @@ class MurrServer {
       std::ofstream out(config);
       out << "server:\n  http:\n    host: 127.0.0.1\n    port: 0\n"
           << "  grpc:\n    host: 127.0.0.1\n    port: 0\n"
-          << "storage:\n  cache_dir: " << dir << "/cache\n  idle_compaction_seconds: 1\n";
+          << "storage:\n  cache_dir: " << dir << "/cache\n  idle_compaction_seconds: 1\n"
+          << "  durability: " << w.murr_durability << "\n";
       if (!out) return Status::IOError("cannot write " + config);
     }
     log_ = dir + "/murr.log";

@@ -77,7 +77,12 @@ std::string FormatMarkdown(const RunReport& report, const std::string& chart_fil
      << " timed reads on one connection; " << w.clients << " concurrent clients for "
      << w.throughput_seconds
      << " s for throughput. Every answer of the single-client phases was checked value for "
-        "value against the data written.\n\n";
+        "value against the data written. Murr's storage.durability: "
+     << w.murr_durability
+     << (w.murr_durability == "fsync" ? " (every write fsynced before it is acknowledged)"
+                                      : " (writes left to the kernel, as Redis and PostgreSQL "
+                                        "are run here)")
+     << ".\n\n";
 
   const BackendReport* ref = Find(report, kReference);
   md << "| backend | ingest rows/s | p50 µs | p90 µs | p99 µs | p50 ÷ " << kReference

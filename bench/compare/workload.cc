@@ -101,6 +101,8 @@ Result<Workload> LoadWorkload(const std::string& path) {
       st = Get(v, key, &w.output_dir);
     else if (key == "work_dir")
       st = Get(v, key, &w.work_dir);
+    else if (key == "murr_durability")
+      st = Get(v, key, &w.murr_durability);
     else if (key == "murr_binary")
       st = Get(v, key, &w.murr_binary);
     else if (key == "upstream_murr_binary")
@@ -132,6 +134,9 @@ Status ValidateWorkload(const Workload& w) {
     if (s < 1 || s > 100000) return bad("sweep", "sizes must be in 1..100000");
   }
   if (w.sweep_reads < 1) return bad("sweep_reads", "must be at least 1");
+  if (w.murr_durability != "fsync" && w.murr_durability != "none") {
+    return bad("murr_durability", "must be fsync or none, not '" + w.murr_durability + "'");
+  }
   if (w.clients < 1 || w.clients > 1024) return bad("clients", "must be in 1..1024");
   if (!(w.throughput_seconds >= 0)) return bad("throughput_seconds", "must not be negative");
   std::set<std::string> seen;

@@ -27,6 +27,10 @@ struct Workload {
   std::vector<std::string> backends;                   // which to run, in this order; empty = all
   std::string output_dir = "bench/results";
   std::string work_dir;  // parent of the servers' temporary folders; empty = $TMPDIR
+  // Murr's storage.durability for the Murr backends: "fsync" (Murr's default: every write is
+  // fsynced before it is acknowledged) or "none" (left to the kernel, as the Redis and PostgreSQL
+  // runs are).
+  std::string murr_durability = "fsync";
 
   // Where the servers' programs are; empty = the defaults each backend looks for.
   std::string murr_binary;       // default: `murr` next to the murr_compare executable

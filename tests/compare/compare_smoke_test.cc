@@ -9,6 +9,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -233,11 +234,55 @@ TEST(CompareSmoke, WorkloadFileIsStrict) {
   ASSERT_FALSE(type.ok());
   EXPECT_NE(type.status().message().find("'rows'"), std::string::npos);
 
+  std::ofstream(tmp / "none.yaml") << "murr_durability: none\n";
+  auto none = LoadWorkload(tmp / "none.yaml");
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_EQ(none->murr_durability, "none");
+  EXPECT_TRUE(ValidateWorkload(*none).ok());
+  EXPECT_EQ(Workload{}.murr_durability, "fsync");
+  Workload sometimes;
+  sometimes.murr_durability = "sometimes";
+  EXPECT_EQ(ValidateWorkload(sometimes).message(),
+            "workload: 'murr_durability' must be fsync or none, not 'sometimes'");
+
   Workload bad;
   bad.rows = 10;
   bad.read_keys = 11;
   EXPECT_NE(ValidateWorkload(bad).message().find("read_keys"), std::string::npos);
   EXPECT_TRUE(ValidateWorkload(Workload{}).ok());
+}
+
+// murr_durability reaches the Murr server's configuration, and a server run without fsync
+// still answers what was written.
+TEST(CompareSmoke, MurrServerRunsWithTheWorkloadsDurability) {
+  TempDir tmp;
+  Workload w = SmokeWorkload(tmp / "out");
+  w.murr_durability = "none";
+  int ran = 0;
+  for (auto& backend : AllBackends(w)) {
+    if (backend->name() != "murr-http-arrow") continue;
+    ++ran;
+    const std::string dir = WorkDir(tmp, backend->name());
+    Status st = backend->Start(w, dir);
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    std::ifstream in(dir + "/murr.yaml");
+    std::string config((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    EXPECT_NE(config.find("  durability: none\n"), std::string::npos) << config;
+    st = backend->Write(MakeBatch(w, 0, w.rows));
+    ASSERT_TRUE(st.ok()) << st.ToString();
+    ASSERT_TRUE(backend->Finish().ok());
+    ASSERT_TRUE(backend->Settle().ok());
+    auto client = backend->Connect();
+    ASSERT_TRUE(client.ok()) << client.status().ToString();
+    const std::vector<std::string> keys = {"3", "0", "nope"};
+    ReadResult r;
+    ASSERT_TRUE((*client)->Read(keys, &r).ok());
+    EXPECT_TRUE(CheckAnswer(w, keys, r).ok());
+    EXPECT_EQ(r.found, (std::vector<uint8_t>{1, 1, 0}));
+    client->reset();
+    backend->Stop();
+  }
+  EXPECT_EQ(ran, 1);
 }
 
 }  // namespace
