@@ -7,6 +7,9 @@
 //   - in a fresh process: time to open the table, and RSS after every row was read once.
 // Usage: murr_bench [--rows N] [--reads N] [--keys K] [--dir PATH] [--keep] [--reuse]
 //                   [--no-baseline] [--no-compaction] [--no-fsync] [--keep-segments]
+//                   [--writers N] [--batch-rows N]
+//   --writers N: N threads write the batches into the one table at once (wall-clock rate);
+//   --batch-rows N: rows per write (default 100k).
 //   --keep-segments (with --no-compaction): read the segments the writes made, not one merged
 //   segment (the multi-segment lookup path and its key filters).
 //        murr_bench --parquet FILE [--dir PATH]     (Parquet ingestion throughput)
@@ -14,6 +17,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -21,6 +25,7 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "murr/codec/parquet_reader.h"
@@ -34,7 +39,6 @@ using Clock = std::chrono::steady_clock;
 namespace {
 
 constexpr int kColumns = 10;
-constexpr int64_t kWriteBatch = 100000;
 
 double Micros(Clock::duration d) {
   return std::chrono::duration<double, std::micro>(d).count();
@@ -177,6 +181,8 @@ int main(int argc, char** argv) {
   std::string dir;
   bool keep = false, reuse = false, baseline = true, compaction = true, fsync = true;
   bool keep_segments = false;
+  int64_t write_batch = 100000;
+  int writers = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string {
@@ -200,6 +206,10 @@ int main(int argc, char** argv) {
       reuse = keep = true;  // read phase only, on a table kept earlier
     else if (a == "--no-baseline")
       baseline = false;
+    else if (a == "--batch-rows")
+      write_batch = std::max<int64_t>(1, std::stoll(next()));
+    else if (a == "--writers")
+      writers = std::max(1, std::stoi(next()));  // concurrent writers into the one table
     else if (a == "--keep-segments")
       keep_segments = true;
     else if (a == "--no-compaction")
@@ -241,22 +251,52 @@ int main(int argc, char** argv) {
     std::printf("# murr_bench: %lld rows, key = decimal row number, %d float32 columns\n",
                 static_cast<long long>(rows), kColumns);
     double write_seconds = 0;
-    for (int64_t first = 0; first < rows; first += kWriteBatch) {
-      Batch b = MakeBatch(first, std::min(kWriteBatch, rows - first));
-      auto t0 = Clock::now();
-      auto n = table->Write({b});
-      write_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
-      if (!n.ok()) {
-        std::fprintf(stderr, "write failed: %s\n", n.status().ToString().c_str());
-        return 1;
+    if (writers == 1) {
+      for (int64_t first = 0; first < rows; first += write_batch) {
+        Batch b = MakeBatch(first, std::min(write_batch, rows - first));
+        auto t0 = Clock::now();
+        auto n = table->Write({b});
+        write_seconds += std::chrono::duration<double>(Clock::now() - t0).count();
+        if (!n.ok()) {
+          std::fprintf(stderr, "write failed: %s\n", n.status().ToString().c_str());
+          return 1;
+        }
       }
+    } else {
+      // `writers` threads, each writing every writers-th batch (built before the clock starts);
+      // the figure is wall-clock time from the first write to the last acknowledgement.
+      std::vector<std::vector<Batch>> mine(static_cast<size_t>(writers));
+      int64_t index = 0;
+      for (int64_t first = 0; first < rows; first += write_batch, ++index) {
+        mine[static_cast<size_t>(index % writers)].push_back(
+            MakeBatch(first, std::min(write_batch, rows - first)));
+      }
+      std::atomic<bool> failed{false};
+      std::vector<std::thread> threads;
+      auto t0 = Clock::now();
+      for (int w = 0; w < writers; ++w) {
+        threads.emplace_back([&, w] {
+          for (const Batch& b : mine[static_cast<size_t>(w)]) {
+            auto n = table->Write({b});
+            if (!n.ok()) {
+              std::fprintf(stderr, "write failed: %s\n", n.status().ToString().c_str());
+              failed = true;
+              return;
+            }
+          }
+        });
+      }
+      for (auto& t : threads) t.join();
+      write_seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+      if (failed) return 1;
     }
     int64_t segments_after_writes = static_cast<int64_t>(table->Snapshot()->segments.size());
     std::printf(
-        "write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, 100k-row batches, fsync "
-        "%s; %lld segments at the end, %s)\n",
-        rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds,
-        fsync ? "on" : "off", static_cast<long long>(segments_after_writes),
+        "write: %.2f M rows/s (%lld rows in %.2f s of Table::Write calls, %d writer(s), "
+        "%lld-row batches, fsync %s; %lld segments at the end, %s)\n",
+        rows / write_seconds / 1e6, static_cast<long long>(rows), write_seconds, writers,
+        static_cast<long long>(write_batch), fsync ? "on" : "off",
+        static_cast<long long>(segments_after_writes),
         compaction ? "background compaction running" : "compaction off");
     // What a quiet table converges to: the tiering finishes, then everything is merged (the
     // server does this by itself after idle_compaction_seconds without writes).

@@ -73,8 +73,7 @@ static std::string ParentDir(const std::string& path) {
   return path.substr(0, pos);
 }
 
-Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,
-                           bool sync) {
+Status WriteTempFile(const std::string& path, const std::vector<ConstSlice>& slices, bool sync) {
   std::string tmp = path + ".tmp";
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("cannot create", tmp);
@@ -116,11 +115,23 @@ Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice
     ::unlink(tmp.c_str());
     return st;
   }
+  return Status::OK();
+}
+
+Status RenameTempFile(const std::string& path) {
+  const std::string tmp = path + ".tmp";
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Status st = ErrnoError("cannot rename into place", path);
     ::unlink(tmp.c_str());
     return st;
   }
+  return Status::OK();
+}
+
+Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,
+                           bool sync) {
+  MURR_RETURN_IF_ERROR(WriteTempFile(path, slices, sync));
+  MURR_RETURN_IF_ERROR(RenameTempFile(path));
   if (sync) {
     Status st = SyncDirectory(ParentDir(path));
     if (!st.ok()) {

@@ -22,6 +22,12 @@ struct ConstSlice {
 // the directory. A crash leaves either no file at `path` or the whole new one.
 Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,
                            bool sync);
+// The two halves of the first steps, for a caller that renames several files and then fsyncs
+// their directory once (a table's group commit): WriteTempFile writes `path` + ".tmp" and
+// fsyncs it when `sync`; RenameTempFile renames it to `path`. Each removes the temporary file
+// when it fails.
+Status WriteTempFile(const std::string& path, const std::vector<ConstSlice>& slices, bool sync);
+Status RenameTempFile(const std::string& path);
 Status SyncDirectory(const std::string& dir);
 
 // One entry of a directory listing ("." and ".." excluded). Symbolic links are reported as

@@ -185,6 +185,21 @@ Status AddPayloads(const Column& c, PayloadLayout* payload, std::vector<ConstSli
 
 Status Segment::Write(const std::string& path, const TableSchema& schema, const Batch& batch,
                       const std::vector<IndexSlot>& slots, bool sync) {
+  return Encode(schema, batch, slots, [&](const std::vector<ConstSlice>& slices) {
+    return WriteFileAtomically(path, slices, sync);
+  });
+}
+
+Status Segment::Stage(const std::string& path, const TableSchema& schema, const Batch& batch,
+                      const std::vector<IndexSlot>& slots, bool sync) {
+  return Encode(schema, batch, slots, [&](const std::vector<ConstSlice>& slices) {
+    return WriteTempFile(path, slices, sync);
+  });
+}
+
+Status Segment::Encode(const TableSchema& schema, const Batch& batch,
+                       const std::vector<IndexSlot>& slots,
+                       const std::function<Status(const std::vector<ConstSlice>&)>& store) {
   const auto& cols = schema.columns();
   if (batch.columns.size() != cols.size()) {
     return Status::Internal("segment write: batch does not have the schema's columns");
@@ -284,7 +299,7 @@ Status Segment::Write(const std::string& path, const TableSchema& schema, const 
   std::memcpy(trailer + 16, &footer_len, 8);
   slices.push_back({fb.data(), fb.size()});
   slices.push_back({trailer, sizeof(trailer)});
-  return WriteFileAtomically(path, slices, sync);
+  return store(slices);
 }
 
 Column Segment::ReadColumn(int i) const {

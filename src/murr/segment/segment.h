@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -40,6 +41,10 @@ class Segment {
   // file at `path`, durably when `sync`.
   static Status Write(const std::string& path, const TableSchema& schema, const Batch& batch,
                       const std::vector<IndexSlot>& slots, bool sync);
+  // The same bytes written to `path` + ".tmp" only (fsynced when `sync`), for a caller that
+  // renames it into place itself (RenameTempFile) and fsyncs the directory.
+  static Status Stage(const std::string& path, const TableSchema& schema, const Batch& batch,
+                      const std::vector<IndexSlot>& slots, bool sync);
   // Maps and verifies the file: magic, version, footer, every offset and length, the index, and
   // (when `verify_checksums`) every payload checksum. The columns must match `schema`.
   // Any inconsistency is Corruption naming the file.
@@ -65,6 +70,10 @@ class Segment {
   size_t file_size() const { return file_->size(); }
 
  private:
+  // Write and Stage: the file's bytes, handed to `store` (which writes them somewhere).
+  static Status Encode(const TableSchema& schema, const Batch& batch,
+                       const std::vector<IndexSlot>& slots,
+                       const std::function<Status(const std::vector<ConstSlice>&)>& store);
   Segment() = default;
   std::shared_ptr<MappedFile> file_;
   int64_t num_rows_ = 0;

@@ -649,6 +649,12 @@ Status PrepareSegment(const TableSchema& schema, const std::string& name,
 
 }  // namespace
 
+struct Table::PendingWrite {
+  int64_t rows = 0;
+  Status status;
+  bool done = false;  // set by CommitStaged, under write_mu_
+};
+
 Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   const std::string name = TableName(dir_);
   Batch merged;
@@ -656,32 +662,111 @@ Result<int64_t> Table::Write(const std::vector<Batch>& batches) {
   MURR_RETURN_IF_ERROR(PrepareSegment(schema_, name, batches, &merged, &slots));
   if (merged.num_rows == 0) return int64_t{0};
 
-  // 4. Durable segment, then the new state.
+  // 4. Durable segment, then the new state (group commit). The id fixes the write's place among
+  // concurrent writes; the file is written and fsynced outside the lock, beside theirs; then the
+  // writes whose files are durable are published in id order, one directory fsync for them all.
+  uint64_t id;
   {
     std::lock_guard<std::mutex> wlock(write_mu_);
     if (dropped_) return Status::NotFound("table '" + name + "' was dropped");
-    SegmentRange range{next_segment_id_, next_segment_id_};
-    ++next_segment_id_;
-    std::string path = SegmentPath(dir_, range);
-    MURR_RETURN_IF_ERROR(Segment::Write(path, schema_, merged, slots, options_.fsync));
+    id = next_segment_id_++;
+    in_flight_.insert(id);
+  }
+  PendingWrite write;
+  write.rows = merged.num_rows;
+  Status staged = Segment::Stage(SegmentPath(dir_, SegmentRange{id, id}), schema_, merged, slots,
+                                 options_.fsync);
+  {
+    std::unique_lock<std::mutex> wlock(write_mu_);
+    if (!staged.ok()) {
+      // The writes after this one no longer wait for it.
+      in_flight_.erase(id);
+      CommitStaged();
+      commit_cv_.notify_all();
+      return staged;
+    }
+    staged_[id] = &write;
+    CommitStaged();
+    commit_cv_.wait(wlock, [&] { return write.done; });
+  }
+  MURR_RETURN_IF_ERROR(write.status);
+  // The write is durable and visible; compaction (and its failure) cannot undo it.
+  ScheduleCompaction();
+  return write.rows;
+}
+
+void Table::CommitStaged() {
+  // The run of staged writes at the front of the writes in flight, in id order.
+  std::vector<std::pair<uint64_t, PendingWrite*>> run;
+  while (!in_flight_.empty()) {
+    auto it = staged_.find(*in_flight_.begin());
+    if (it == staged_.end()) break;
+    run.push_back(*it);
+    in_flight_.erase(in_flight_.begin());
+    staged_.erase(it);
+  }
+  if (run.empty()) return;
+  auto finish = [](PendingWrite* w, Status st) {
+    w->status = std::move(st);
+    w->done = true;
+  };
+  auto path_of = [&](uint64_t id) { return SegmentPath(dir_, SegmentRange{id, id}); };
+  if (dropped_) {
+    // Dropped while these were being written: their files go, nothing is published.
+    for (auto& [id, w] : run) {
+      ::unlink((path_of(id) + ".tmp").c_str());
+      finish(w, Status::NotFound("table '" + TableName(dir_) + "' was dropped"));
+    }
+    commit_cv_.notify_all();
+    return;
+  }
+  std::vector<std::pair<uint64_t, PendingWrite*>> renamed;
+  for (auto& [id, w] : run) {
+    Status st = RenameTempFile(path_of(id));
+    if (st.ok()) {
+      renamed.push_back({id, w});
+    } else {
+      finish(w, std::move(st));
+    }
+  }
+  if (options_.fsync && !renamed.empty()) {
+    Status st = SyncDirectory(dir_);
+    if (!st.ok()) {
+      // The renames may or may not survive a crash, and the writers are told they failed: take
+      // the files back so that a restart cannot resurrect what was never acknowledged.
+      for (auto& [id, w] : renamed) {
+        ::unlink(path_of(id).c_str());
+        finish(w, st);
+      }
+      (void)SyncDirectory(dir_);
+      commit_cv_.notify_all();
+      return;
+    }
+  }
+  auto next = std::make_shared<TableState>(*Snapshot());
+  bool added = false;
+  for (auto& [id, w] : renamed) {
+    const std::string path = path_of(id);
     auto seg = Segment::Open(path, schema_, /*verify_checksums=*/false);
     if (!seg.ok()) {
       // Durable but unusable: the write fails, so the file must not come back on a restart.
       RemoveUnpublished(path);
-      return seg.status();
+      finish(w, seg.status());
+      continue;
     }
-    auto next = std::make_shared<TableState>(*Snapshot());
     next->segments.push_back(std::move(*seg));
-    next->ranges.push_back(range);
+    next->ranges.push_back(SegmentRange{id, id});
     // The first write into an empty table needs no counting.
     next->new_keys.push_back(
-        std::make_shared<std::atomic<int64_t>>(next->segments.size() == 1 ? merged.num_rows : -1));
+        std::make_shared<std::atomic<int64_t>>(next->segments.size() == 1 ? w->rows : -1));
+    finish(w, Status::OK());
+    added = true;
+  }
+  if (added) {
     Publish(std::move(next));
     last_write_ = std::chrono::steady_clock::now();
   }
-  // The write is durable and visible; compaction (and its failure) cannot undo it.
-  ScheduleCompaction();
-  return merged.num_rows;
+  commit_cv_.notify_all();
 }
 
 void Table::RemoveUnpublished(const std::string& path) const {
@@ -756,8 +841,10 @@ void Table::MarkDropped() {
   }
   bg_cv_.notify_all();
   std::lock_guard<std::mutex> c(compact_mu_);
-  std::lock_guard<std::mutex> w(write_mu_);
+  std::unique_lock<std::mutex> w(write_mu_);
   dropped_ = true;
+  // Writes still writing their files finish (and fail) before the folder can go.
+  commit_cv_.wait(w, [&] { return in_flight_.empty(); });
 }
 
 void Table::WaitForCompactions() {
@@ -965,7 +1052,10 @@ Status TableReplacement::Commit(std::string provenance) {
   {
     // No compaction may publish old segments over the new content, nor a write land between.
     std::lock_guard<std::mutex> c(t.compact_mu_);
-    std::lock_guard<std::mutex> w(t.write_mu_);
+    std::unique_lock<std::mutex> w(t.write_mu_);
+    // Writes given ids below the replace's are part of the old content: they are published (and
+    // then replaced) first, or a restart would count a later publish of theirs as old content.
+    t.commit_cv_.wait(w, [&] { return t.in_flight_.empty() || *t.in_flight_.begin() >= first_; });
     if (t.dropped_) return Status::NotFound("table '" + TableName(t.dir_) + "' was dropped");
     const SegmentRange all{first_, first_ + std::max<size_t>(segments_.size(), 1) - 1};
     std::string record = ReplaceRecordJson(all, provenance);

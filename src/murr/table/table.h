@@ -1,7 +1,9 @@
 // Table: a schema plus an immutable TableState (ordered segments + their key indexes), swapped
 // whole on every write. Reads take a snapshot (an atomic shared_ptr load: no mutex that readers
 // or writers hold) and never wait for a write or a compaction in progress.
-// Writes are serialized per table; compaction runs on a background thread of the table (started
+// Writes to one table are published one after the other, in the order they were given segment
+// ids, but concurrent writers write and fsync their segment files at the same time and share one
+// directory fsync (group commit). Compaction runs on a background thread of the table (started
 // on first need) so that a write returns as soon as its own segment is durable. Thread-safe.
 #pragma once
 
@@ -9,8 +11,10 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -148,6 +152,11 @@ class Table : public std::enable_shared_from_this<Table> {
   Status Compact(size_t first, size_t last);
   // Deletes a segment file this table wrote but never published, durably.
   void RemoveUnpublished(const std::string& path) const;
+  // Group commit (Write): publishes the longest run of staged writes at the front of the writes
+  // in flight, renaming their files in id order with one directory fsync for the run. Caller
+  // holds write_mu_.
+  struct PendingWrite;
+  void CommitStaged();
 
   std::string dir_;
   TableSchema schema_;
@@ -157,6 +166,12 @@ class Table : public std::enable_shared_from_this<Table> {
   std::mutex write_mu_;               // serializes writers and the compactor's state swap
   std::mutex compact_mu_;             // one compaction at a time
   uint64_t next_segment_id_ = 1;
+  // Writes write and fsync their segment files beside each other, outside write_mu_, and are
+  // published in id order. Guarded by write_mu_: the ids given to writes not yet published or
+  // failed, those whose file is durable, and the signal that some were published.
+  std::set<uint64_t> in_flight_;
+  std::map<uint64_t, PendingWrite*> staged_;
+  std::condition_variable commit_cv_;
 
   // Background compaction.
   std::mutex bg_mu_;
