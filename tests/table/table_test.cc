@@ -500,6 +500,78 @@ TEST(TableTest, MergesOverMaxMergeBytesAreSkippedAndTheTableStaysCorrect) {
   EXPECT_EQ(Table::Create(dir / "u", schema, opts).status().code(), StatusCode::kInvalidArgument);
 }
 
+// A nullable record column with no null in one segment (read without looking at the null flags,
+// from the footer's null count) and with nulls in another: reads across both, from one alone,
+// and after a merge give each row's value or null.
+TEST(TableTest, NullableColumnWithoutNullsInOneSegmentAndWithNullsInAnother) {
+  TempDir dir;
+  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
+                                         {"v", DataType::kInt64, true},
+                                         {"f", DataType::kFloat32, true}})
+                    .value();
+  TableOptions opts = FastOptions();
+  opts.background_compaction = false;
+  opts.tier_fan_in = 1 << 20;
+  auto table = Table::Create(dir / "t", schema, opts).value();
+  constexpr int kRows = 300;
+  auto write = [&](const std::string& prefix, bool with_nulls) {
+    Batch b;
+    b.fields = {{"id", DataType::kUtf8, false},
+                {"v", DataType::kInt64, true},
+                {"f", DataType::kFloat32, true}};
+    ColumnBuilder k(DataType::kUtf8), v(DataType::kInt64), f(DataType::kFloat32);
+    for (int i = 0; i < kRows; ++i) {
+      (void)k.AppendString(prefix + std::to_string(i));
+      if (with_nulls && i % 3 == 0) {
+        v.AppendNull();
+      } else {
+        v.Append<int64_t>(with_nulls ? -i : i);
+      }
+      f.Append<float>(static_cast<float>(i) * 0.5f);
+    }
+    b.columns = {k.Finish(), v.Finish(), f.Finish()};
+    b.num_rows = kRows;
+    ASSERT_TRUE(table->Write({b}).ok());
+  };
+  write("a", false);
+  write("b", true);
+  // What row `key` should read: its v (or nullopt for null or missing) and its f.
+  auto expect = [&](const std::vector<std::string>& keys) {
+    std::vector<std::string_view> views(keys.begin(), keys.end());
+    auto out = table->Read(views, {"v", "f"});
+    ASSERT_TRUE(out.ok()) << out.status().ToString();
+    for (size_t r = 0; r < keys.size(); ++r) {
+      const std::string& key = keys[r];
+      const bool known = key[0] == 'a' || key[0] == 'b';
+      const int i = known ? std::stoi(key.substr(1)) : -1;
+      const bool v_null = !known || (key[0] == 'b' && i % 3 == 0);
+      ASSERT_EQ(out->columns[0].IsNull(r), v_null) << key;
+      if (!v_null) {
+        EXPECT_EQ(out->columns[0].Value<int64_t>(r), key[0] == 'b' ? -i : i) << key;
+      } else {
+        EXPECT_EQ(out->columns[0].Value<int64_t>(r), 0) << key;  // a null's slot is zero
+      }
+      ASSERT_EQ(out->columns[1].IsNull(r), !known) << key;
+      if (known) {
+        EXPECT_EQ(out->columns[1].Value<float>(r), static_cast<float>(i) * 0.5f) << key;
+      }
+    }
+  };
+  std::vector<std::string> only_a, mixed;
+  for (int i = kRows - 1; i >= 0; --i) only_a.push_back("a" + std::to_string(i));
+  for (int i = 0; i < kRows; ++i) {
+    mixed.push_back((i % 2 ? "a" : "b") + std::to_string((i * 7) % kRows));
+    if (i % 50 == 0) mixed.push_back("missing" + std::to_string(i));
+  }
+  ASSERT_EQ(table->Snapshot()->segments.size(), 2u);
+  expect(only_a);
+  expect(mixed);
+  ASSERT_TRUE(table->CompactAll().ok());
+  ASSERT_EQ(table->Snapshot()->segments.size(), 1u);
+  expect(only_a);
+  expect(mixed);
+}
+
 TEST(TableTest, ConcurrentReadersSeeOnlyWholeSnapshots) {
   // Every write stores the same value v in all rows of columns a and b; a reader that ever saw a
   // row whose a != b, or a mix of versions within one read, saw a torn state.

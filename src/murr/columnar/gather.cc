@@ -384,6 +384,17 @@ int64_t GatherFoundRecordColumn(const uint8_t* const* recs, int64_t begin, int64
                                 const RecordColumn& rc, uint8_t* __restrict values,
                                 uint8_t* __restrict validity) {
   const RecordSlot s = rc.slots[0];
+  if constexpr (!kNullable && Width > 0) {
+    // Every row is valid: copy the values, then set the validity bits a byte at a time.
+    for (int64_t i = begin; i < end; ++i) {
+      std::memcpy(values + i * Width, recs[i - begin] + s.offset, Width);
+    }
+    for (int64_t i8 = begin; i8 < end; i8 += 8) {
+      const int64_t left = end - i8;
+      validity[i8 / 8] = left >= 8 ? 0xFF : static_cast<uint8_t>((1u << left) - 1);
+    }
+    return 0;
+  }
   using Word = std::conditional_t<
       Width == 8, uint64_t,
       std::conditional_t<Width == 4, uint32_t, std::conditional_t<Width == 2, uint16_t, uint8_t>>>;

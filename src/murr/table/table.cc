@@ -212,6 +212,9 @@ Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
         RecordSlot s{0, kAbsentSlot, 0};
         if (layout.InRecord(ci)) {
           s = layout.field(ci).slot();
+          // A segment whose column has no null (its footer's count) needs no null flag test:
+          // the gather copies its values without looking at the flags.
+          if (segs[k]->column(ci).null_count == 0) s.null_byte = -1;
           any_present = true;
         }
         if (k > 0 && !(s == slots[slots.size() - 1])) per_source = true;
