@@ -53,8 +53,9 @@ class Segment {
 
   int64_t num_rows() const { return num_rows_; }
   // Column i of the schema when it is stored columnar (utf8, binary, fixed-size lists); record
-  // columns are empty here but for their null count (from the footer). An absent column (null in every row, stored as no bytes) has an
-  // all-zero validity bitmap and no values buffer (utf8, binary: all-zero offsets).
+  // columns are empty here but for their null count (from the footer). An absent column (null in
+  // every row, stored as no bytes) has an all-zero validity bitmap and no values buffer (utf8,
+  // binary: all-zero offsets).
   const Column& column(int i) const { return columns_[i]; }
   // The row-major record block of the fixed-width and bool columns (see RecordLayout).
   const uint8_t* records() const { return records_; }
