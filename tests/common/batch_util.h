@@ -6,6 +6,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "murr/columnar/column.h"
@@ -252,6 +253,50 @@ inline std::vector<std::string> ColumnNames(const TableSchema& s) {
   std::vector<std::string> out;
   for (const auto& c : s.columns()) out.push_back(c.name);
   return out;
+}
+
+// Keys for a read of two written batches: `n` draws, a third each (at random) from batch `a`
+// (keys "a<row>"), from batch `b` ("b<row>") and from neither ("missing<i>"), with the row each
+// key should read (`want[i].first` null: a row of nulls).
+struct DrawnKeys {
+  std::vector<std::string> keys;
+  std::vector<std::pair<const Batch*, int64_t>> want;
+};
+inline DrawnKeys DrawKeys(const Batch& a, const Batch& b, int n, std::mt19937_64& rng) {
+  DrawnKeys d;
+  for (int i = 0; i < n; ++i) {
+    int which = static_cast<int>(rng() % 3);
+    if (which == 2) {
+      d.keys.push_back("missing" + std::to_string(i));
+      d.want.push_back({nullptr, 0});
+    } else {
+      const Batch* src = which == 0 ? &a : &b;
+      int64_t r = static_cast<int64_t>(rng() % src->num_rows);
+      d.keys.push_back((which == 0 ? "a" : "b") + std::to_string(r));
+      d.want.push_back({src, r});
+    }
+  }
+  return d;
+}
+
+// The first cell of `got` (columns `names`, rows in `want` order) that is not the row `want`
+// names, as a message; empty when every cell is. A null `want[i].first` expects nulls.
+inline std::string FirstRowMismatch(const Batch& got,
+                                    const std::vector<std::pair<const Batch*, int64_t>>& want,
+                                    const std::vector<std::string>& names) {
+  for (size_t c = 0; c < names.size(); ++c) {
+    for (size_t i = 0; i < want.size(); ++i) {
+      const int64_t row = static_cast<int64_t>(i);
+      const auto& [src, r] = want[i];
+      if (src == nullptr ? got.columns[c].IsNull(row)
+                         : CellEquals(got.columns[c], row, src->columns[c], r)) {
+        continue;
+      }
+      return names[c] + " row " + std::to_string(i) + ": " + CellToString(got.columns[c], row) +
+             " vs " + (src == nullptr ? "null" : CellToString(src->columns[c], r));
+    }
+  }
+  return "";
 }
 
 }  // namespace murr::testing

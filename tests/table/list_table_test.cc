@@ -16,6 +16,9 @@ namespace {
 
 using testing::CellEquals;
 using testing::CellToString;
+using testing::DrawKeys;
+using testing::DrawnKeys;
+using testing::FirstRowMismatch;
 using testing::RandomBatch;
 using testing::TempDir;
 
@@ -45,38 +48,15 @@ TEST(ListTableTest, WriteReadCompactReopen) {
   auto wb = (*table)->Write({b});
   ASSERT_TRUE(wb.ok()) << wb.status().ToString();
 
-  std::vector<std::string> keys;
-  std::vector<std::pair<const Batch*, int64_t>> want;
-  for (int i = 0; i < 1000; ++i) {
-    int which = static_cast<int>(rng() % 3);
-    if (which == 2) {
-      keys.push_back("missing" + std::to_string(i));
-      want.push_back({nullptr, 0});
-    } else {
-      const Batch* src = which == 0 ? &a : &b;
-      int64_t r = static_cast<int64_t>(rng() % src->num_rows);
-      keys.push_back((which == 0 ? "a" : "b") + std::to_string(r));
-      want.push_back({src, r});
-    }
-  }
+  const DrawnKeys drawn = DrawKeys(a, b, 1000, rng);
+  const std::vector<std::string>& keys = drawn.keys;
   std::vector<std::string_view> views(keys.begin(), keys.end());
   std::vector<std::string> names;
   for (const auto& c : schema.columns()) names.push_back(c.name);
 
   auto check = [&](const Batch& got) {
     ASSERT_TRUE(got.Validate().ok()) << got.Validate().ToString();
-    for (size_t c = 0; c < names.size(); ++c) {
-      for (size_t i = 0; i < keys.size(); ++i) {
-        if (want[i].first == nullptr) {
-          ASSERT_TRUE(got.columns[c].IsNull(static_cast<int64_t>(i)));
-          continue;
-        }
-        ASSERT_TRUE(CellEquals(got.columns[c], static_cast<int64_t>(i), want[i].first->columns[c],
-                               want[i].second))
-            << names[c] << " row " << i << ": " << CellToString(got.columns[c], i) << " vs "
-            << CellToString(want[i].first->columns[c], want[i].second);
-      }
-    }
+    EXPECT_EQ(FirstRowMismatch(got, drawn.want, names), "");
   };
   for (int round = 0; round < 3; ++round) {
     SCOPED_TRACE("round " + std::to_string(round));
