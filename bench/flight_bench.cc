@@ -6,6 +6,7 @@
 // asked in both phases. Each reply is decoded once to check its row count.
 //   flight_bench [--rows 1000000] [--keys 1000] [--columns 10] [--requests 5000]
 //                [--grpc-port P --http-port Q (use a running server; the table is created there)]
+//                [--only http|flight (time one API only, e.g. to count its context switches)]
 #include <unistd.h>
 
 #include <algorithm>
@@ -45,6 +46,7 @@ struct Args {
   int requests = 5000;
   int grpc_port = 0;
   int http_port = 0;
+  std::string only;  // "", "http" or "flight"
 };
 
 using murr::bench::FloatTableKey;
@@ -84,6 +86,14 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--only") {
+      a.only = argv[i + 1];
+      if (a.only != "http" && a.only != "flight") {
+        std::fprintf(stderr, "--only takes http or flight\n");
+        return 2;
+      }
+      continue;
+    }
     long long v = std::atoll(argv[i + 1]);
     if (k == "--rows") {
       a.rows = v;
@@ -218,7 +228,7 @@ int main(int argc, char** argv) {
 
   std::printf("fetch %d random keys x %d float32 columns, Arrow replies, one connection each:\n",
               a.keys, a.columns);
-  {
+  if (a.only != "flight") {
     auto connected = murr::compare::HttpClient::Connect(a.http_port);
     if (!connected.ok()) {
       std::fprintf(stderr, "%s\n", connected.status().ToString().c_str());
@@ -253,7 +263,7 @@ int main(int argc, char** argv) {
     }
     Report("HTTP", us, bytes, failures);
   }
-  {
+  if (a.only != "http") {
     std::vector<double> us;
     int failures = 0;
     size_t bytes = 0;

@@ -531,10 +531,15 @@ class FlightServiceImpl final : public pb::FlightService::Service {
     if (!parts.ok()) return ToGrpc(parts.status());
     memory->parts = std::move(*parts);
     std::shared_ptr<const ReplyMemory> shared = memory;
-    // Plain synchronous writes: WriteLast would serialize the message only after this function
-    // returned (its ByteBuffer gone), and a buffer_hint (corked) write never completes here.
-    for (const IpcMessage& msg : shared->parts.messages) {
-      if (!stream->Write(FlightDataBuffer(msg, shared))) {
+    // The last message is written as such: gRPC holds it back and sends it in one write with
+    // the status, when this function has returned. It is serialized (its slices referenced)
+    // before Write returns, so the ByteBuffer may go. The others are plain writes: a corked
+    // one would not complete until something else is sent.
+    const std::vector<IpcMessage>& messages = shared->parts.messages;
+    for (size_t i = 0; i < messages.size(); ++i) {
+      grpc::WriteOptions options;
+      if (i + 1 == messages.size()) options.set_last_message();
+      if (!stream->Write(FlightDataBuffer(messages[i], shared), options)) {
         return {grpc::StatusCode::CANCELLED, "the client went away"};
       }
     }
