@@ -138,6 +138,68 @@ TEST(KeyIndexTest, LastDuplicateWins) {
   EXPECT_EQ(view.Find("d", HashKey("d")), -1);
 }
 
+// FindBatch against a plain linear probe, on hand-made slot arrays: small capacities (so that
+// probes wrap around the end), fingerprints from {0, 1, 2} (many false matches, and empty slots,
+// whose fingerprint is 0, matching fingerprint 0), runs longer than the four slots compared at
+// once, and full arrays without an empty slot, where a probe must still end.
+TEST(KeyIndexTest, FindBatchMatchesALinearProbe) {
+  ColumnBuilder kb(DataType::kUtf8);
+  for (int i = 0; i < 40; ++i) ASSERT_TRUE(kb.AppendString("k" + std::to_string(i)).ok());
+  Column keys = kb.Finish();
+  std::mt19937_64 rng(17);
+  int found = 0, missing = 0, long_probes = 0;
+  for (int round = 0; round < 400; ++round) {
+    const uint64_t capacity = 1 + rng() % 24;
+    const int fill_percent = round % 5 == 0 ? 100 : 40 + static_cast<int>(rng() % 61);
+    std::vector<IndexSlot> slots(capacity, IndexSlot{0, kEmptyRow});
+    for (IndexSlot& s : slots) {
+      if (static_cast<int>(rng() % 100) < fill_percent) {
+        s = IndexSlot{static_cast<uint32_t>(rng() % 3), static_cast<uint32_t>(rng() % 40)};
+      }
+    }
+    KeyIndexView view(slots.data(), capacity, &keys);
+    const size_t n = 1 + rng() % 150;
+    std::vector<std::string> texts(n);
+    std::vector<std::string_view> asked(n);
+    std::vector<uint64_t> hashes(n);
+    std::vector<uint32_t> idx(n);
+    for (size_t i = 0; i < n; ++i) {
+      texts[i] = "k" + std::to_string(rng() % 44);  // k40..k43 are in no slot
+      asked[i] = texts[i];
+      hashes[i] = (uint64_t{static_cast<uint32_t>(rng() % 3)} << 32) | (rng() & 0xFFFFFFFFu);
+      idx[i] = static_cast<uint32_t>(n - 1 - i);  // the batch asks in its own order
+    }
+    std::vector<int64_t> rows(n, -7);
+    view.FindBatch(asked.data(), hashes.data(), idx.data(), n, rows.data());
+    for (size_t i = 0; i < n; ++i) {
+      // The reference: from the home slot on, the first slot whose fingerprint and key match,
+      // before the first empty slot, looking at each slot once.
+      const uint32_t fp = static_cast<uint32_t>(hashes[i] >> 32);
+      uint64_t p = HomeSlot(hashes[i], capacity);
+      int64_t want = -1;
+      uint64_t probes = 0;
+      for (; probes < capacity; ++probes) {
+        const IndexSlot s = slots[p];
+        if (s.row == kEmptyRow) break;
+        if (s.fingerprint == fp && keys.KeyBytes(s.row) == asked[i]) {
+          want = s.row;
+          break;
+        }
+        if (++p == capacity) p = 0;
+      }
+      long_probes += probes > 4;
+      ASSERT_EQ(rows[i], want) << "round " << round << " key " << texts[i] << " capacity "
+                               << capacity << " home " << HomeSlot(hashes[i], capacity);
+      ASSERT_EQ(view.Find(asked[i], hashes[i]), want);
+      (want >= 0 ? found : missing)++;
+    }
+  }
+  // The cases above all occurred.
+  EXPECT_GT(found, 1000);
+  EXPECT_GT(missing, 1000);
+  EXPECT_GT(long_probes, 500);
+}
+
 // The key filter never rejects a key it holds and rejects about 99% of the others (10 bits per key,
 // 8 bits set per key in one 256-bit block).
 TEST(KeyFilterTest, NoFalseNegativesAndFewFalsePositives) {

@@ -6,6 +6,10 @@
 #include <algorithm>
 #include <cstring>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 namespace murr {
 
 uint64_t HashKey(std::string_view key) {
@@ -24,6 +28,47 @@ std::vector<uint32_t> BuildKeyFilter(const uint64_t* hashes, size_t n) {
   return words;
 }
 
+namespace {
+
+// The row of the first slot from `p` on whose fingerprint is `fp`, or -1 when an empty slot
+// comes first (at most `capacity` slots are looked at, so that a hostile index without an empty
+// slot still ends): the candidate that FindBatch then checks against the key.
+inline int64_t FirstCandidate(const IndexSlot* slots, uint64_t capacity, uint32_t fp, uint64_t p) {
+  uint64_t probes = 0;
+#if defined(__SSE2__)
+  // Four slots at a time while they do not wrap around the end. Lane 2i of the two loads is
+  // slot i's fingerprint, lane 2i+1 its row; the lowest set bit of the mask is the first slot,
+  // in probe order, that matches the fingerprint (even bit) or is empty (odd bit).
+  const __m128i want = _mm_set_epi32(static_cast<int>(kEmptyRow), static_cast<int>(fp),
+                                     static_cast<int>(kEmptyRow), static_cast<int>(fp));
+  while (p + 4 <= capacity && probes < capacity) {
+    const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots + p));
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots + p + 2));
+    const unsigned mask =
+        static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(a, want)))) |
+        static_cast<unsigned>(_mm_movemask_ps(_mm_castsi128_ps(_mm_cmpeq_epi32(b, want)))) << 4;
+    if (mask != 0) {
+      const unsigned bit = static_cast<unsigned>(__builtin_ctz(mask));
+      // An odd bit is an empty slot; an even one may be an empty slot too when fp is 0.
+      const uint32_t row = slots[p + bit / 2].row;
+      return (bit & 1) != 0 || row == kEmptyRow ? -1 : static_cast<int64_t>(row);
+    }
+    p += 4;
+    probes += 4;
+  }
+  if (p == capacity) p = 0;
+#endif
+  for (; probes < capacity; ++probes) {
+    const IndexSlot s = slots[p];
+    if (s.row == kEmptyRow) return -1;
+    if (s.fingerprint == fp) return s.row;
+    if (++p == capacity) p = 0;
+  }
+  return -1;
+}
+
+}  // namespace
+
 void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashes,
                              const uint32_t* idx, size_t n, int64_t* rows) const {
   constexpr size_t kGroup = 64;
@@ -40,27 +85,18 @@ void KeyIndexView::FindBatch(const std::string_view* keys, const uint64_t* hashe
     // candidate's record (inline key) or key offsets.
     for (size_t j = 0; j < m; ++j) {
       const uint32_t fp = static_cast<uint32_t>(hashes[gi[j]] >> 32);
-      uint64_t p = pos[j];
-      cand[j] = -1;
-      for (uint64_t probes = 0; probes < capacity_; ++probes) {
-        const IndexSlot s = slots_[p];
-        if (s.row == kEmptyRow) break;
-        if (s.fingerprint == fp) {
-          cand[j] = s.row;
-          if (inline_.records != nullptr) {
-            const uint8_t* rec = inline_.records + static_cast<size_t>(s.row) * inline_.stride;
-            __builtin_prefetch(rec);
-            __builtin_prefetch(rec + inline_.stride - 1);
-          } else if (keys_->type.id == TypeId::kUtf8) {
-            __builtin_prefetch(&keys_->offsets()[s.row]);
-          } else {
-            __builtin_prefetch(keys_->values.data() + static_cast<size_t>(s.row) * 8);
-          }
-          break;
-        }
-        if (++p == capacity_) p = 0;
+      const int64_t row = FirstCandidate(slots_, capacity_, fp, pos[j]);
+      cand[j] = row;
+      if (row < 0) continue;
+      if (inline_.records != nullptr) {
+        const uint8_t* rec = inline_.records + static_cast<size_t>(row) * inline_.stride;
+        __builtin_prefetch(rec);
+        __builtin_prefetch(rec + inline_.stride - 1);
+      } else if (keys_->type.id == TypeId::kUtf8) {
+        __builtin_prefetch(&keys_->offsets()[row]);
+      } else {
+        __builtin_prefetch(keys_->values.data() + static_cast<size_t>(row) * 8);
       }
-      pos[j] = p;
     }
     for (size_t j = 0; j < m; ++j) {
       const uint32_t k = gi[j];
