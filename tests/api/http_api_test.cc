@@ -586,6 +586,47 @@ TEST_F(HttpApiTest, KeepAliveServesManyRequestsOnOneConnection) {
   EXPECT_TRUE(c.WaitForClose(std::chrono::seconds(10)));
 }
 
+// A request is parsed from what arrived with its first bytes when it is all there, and read on
+// when it is not: the same fetch, sent whole, pipelined behind another, and cut in two at every
+// byte (in the request line, the header, at the blank line, in the body), as a Content-Length
+// body and as a chunked one, gets the same reply on one connection.
+TEST_F(HttpApiTest, RequestsSplitAcrossSendsAreReadWhole) {
+  HttpClient c(port());
+  CreateDocs(c, "split");
+  const std::string body = R"({"keys":["c","a","zz"],"columns":["n","tag"]})";
+  const std::string want = R"({"columns":{"n":[3,1,null],"tag":[null,"x",null]}})";
+  const std::string head =
+      "POST /api/v1/table/split/fetch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n";
+  const std::string plain = head + "Content-Length: " + std::to_string(body.size()) +
+                            "\r\n\r\n" + body;
+  char size_line[16];
+  std::snprintf(size_line, sizeof(size_line), "%zx\r\n", body.size() - 10);
+  const std::string chunked = head + "Transfer-Encoding: chunked\r\n\r\n" + size_line +
+                              body.substr(0, body.size() - 10) + "\r\na\r\n" +
+                              body.substr(body.size() - 10) + "\r\n0\r\n\r\n";
+  ASSERT_TRUE(c.Connect());
+  int before = c.connects();
+  for (const std::string* raw : {&plain, &chunked}) {
+    ASSERT_TRUE(c.SendRaw(*raw));
+    HttpReply whole = c.ReadReply();
+    ASSERT_EQ(whole.status, 200) << whole.body;
+    ASSERT_EQ(whole.body, want);
+    ASSERT_TRUE(c.SendRaw("GET /health HTTP/1.1\r\nHost: t\r\n\r\n" + *raw));
+    EXPECT_EQ(c.ReadReply().status, 200);
+    EXPECT_EQ(c.ReadReply().body, want);
+    for (size_t cut = 1; cut < raw->size(); ++cut) {
+      ASSERT_TRUE(c.SendRaw(raw->substr(0, cut)));
+      // Let the first part arrive and be parsed on its own before the rest.
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      ASSERT_TRUE(c.SendRaw(raw->substr(cut)));
+      HttpReply r = c.ReadReply();
+      ASSERT_EQ(r.status, 200) << "cut at " << cut << ": " << r.body;
+      ASSERT_EQ(r.body, want) << "cut at " << cut;
+    }
+  }
+  EXPECT_EQ(c.connects(), before);
+}
+
 TEST_F(HttpApiTest, MalformedRequestsAre400AndClose) {
   for (const char* raw : {"GARBAGE\r\n\r\n", "GET /health\r\n\r\n",
                           "GET /health HTTP/1.1\r\nContent-Length: abc\r\n\r\n",

@@ -369,9 +369,35 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     // Checked against the declared length in OnHeader. (Beast 1.74 compares a declared length
     // with an unset optional limit as over it, so "no limit" is spelled as the largest value.)
     parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+    // The usual request arrives whole with its first bytes: parse what is buffered here, and
+    // wait (under the header timeout) only for a header that is not all there yet.
+    if (buffer_.size() > 0) {
+      beast::error_code ec;
+      ParseBuffered(ec);
+      if (ec != bhttp::error::need_more && (ec || parser_->is_header_done())) {
+        return OnHeader(ec, 0);
+      }
+    }
     lowest().expires_after(std::chrono::milliseconds(server_->config.header_timeout_ms));
     bhttp::async_read_header(stream_, buffer_, *parser_,
                              beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  }
+
+  // Feeds the parser what the buffer holds, up to the end of the header (while the header is
+  // parsed) or of the message; need_more when it needs bytes not read yet. The async reads
+  // go on from where this stops: they parse the buffer's rest before they read.
+  void ParseBuffered(beast::error_code& ec) {
+    ec = {};
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      const bool in_header = !parser_->is_header_done();
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (ec || in_header) return;
+      if (used == 0) {  // no progress without an error: let the async read decide
+        ec = bhttp::error::need_more;
+        return;
+      }
+    }
   }
 
   void OnHeader(beast::error_code ec, size_t) {
@@ -420,6 +446,10 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   }
 
   void ReadBody() {
+    // As for the header: a body already read with it is parsed here, without a wait.
+    beast::error_code ec;
+    if (!parser_->is_done()) ParseBuffered(ec);
+    if (ec != bhttp::error::need_more && (ec || parser_->is_done())) return OnBody(ec, 0);
     lowest().expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
     bhttp::async_read(stream_, buffer_, *parser_,
                       beast::bind_front_handler(&Session::OnBody, shared_from_this()));
