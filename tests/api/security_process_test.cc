@@ -443,6 +443,32 @@ TEST(MurrLimits, ATricklingBodyAndAClientThatNeverReadsAreDropped) {
   ::close(deaf);
   EXPECT_GE(got, 0) << "the connection was never closed";
   EXPECT_LT(got, int64_t{16} << 20);
+
+  // A client that starts reading late gets the whole reply: what the socket does not take at
+  // once is written as the client reads.
+  HttpReply whole = c.Json("POST", "/api/v1/table/t/fetch", fetch);
+  ASSERT_EQ(whole.status, 200);
+  ASSERT_GT(whole.body.size(), size_t{16000000});
+  int slow_reader = ConnectRaw(server.port());
+  std::string slow_req =
+      "POST /api/v1/table/t/fetch HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+      "Content-Type: application/json\r\nContent-Length: " +
+      std::to_string(fetch.size()) + "\r\n\r\n" + fetch;
+  ASSERT_EQ(::send(slow_reader, slow_req.data(), slow_req.size(), MSG_NOSIGNAL),
+            static_cast<ssize_t>(slow_req.size()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  std::string received;
+  std::vector<char> chunk(65536);
+  for (ssize_t n; (n = ::recv(slow_reader, chunk.data(), chunk.size(), 0)) > 0;) {
+    received.append(chunk.data(), static_cast<size_t>(n));
+  }
+  ::close(slow_reader);
+  size_t body_at = received.find("\r\n\r\n");
+  ASSERT_NE(body_at, std::string::npos) << received.substr(0, 200);
+  EXPECT_EQ(received.substr(0, 12), "HTTP/1.1 200");
+  EXPECT_TRUE(received.substr(body_at + 4) == whole.body)
+      << received.size() - body_at - 4 << " body bytes against " << whole.body.size();
+
   // The server goes on serving.
   HttpClient after(server.port());
   EXPECT_EQ(after.Send("GET", "/health").status, 200);

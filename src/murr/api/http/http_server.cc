@@ -313,6 +313,9 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     beast::error_code ec;
     tcp::endpoint remote = lowest().socket().remote_endpoint(ec);
     if (!ec) remote_ = remote.address().to_string() + ":" + std::to_string(remote.port());
+    // Replies are first written without waiting (Send): a full socket buffer then reports
+    // would_block instead of blocking this thread. Asynchronous operations are not affected.
+    if constexpr (!kTls) lowest().socket().non_blocking(true, ec);
   }
   ~Session() override { server_->Unregister(this); }
 
@@ -543,8 +546,21 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
     reply_->prepare_payload();
     bytes_ = ReplyBody::size(reply_->body());
     if (!response.error.empty()) LogError(response);
+    serializer_.emplace(*reply_);
+    if constexpr (!kTls) {
+      // The usual reply fits in the socket's send buffer: write it now, without an async
+      // operation, and go asynchronous (under the I/O timeout) only for what does not fit.
+      beast::error_code ec;
+      size_t written = 0;
+      while (!serializer_->is_done() && !ec) {
+        written += bhttp::write_some(lowest().socket(), *serializer_, ec);
+      }
+      if (ec != net::error::would_block && ec != net::error::try_again) {
+        return OnWritten(ec, written);
+      }
+    }
     lowest().expires_after(std::chrono::milliseconds(server_->config.io_timeout_ms));
-    bhttp::async_write(stream_, *reply_,
+    bhttp::async_write(stream_, *serializer_,
                        beast::bind_front_handler(&Session::OnWritten, shared_from_this()));
   }
 
@@ -573,6 +589,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       spdlog::info("access {} \"{} {}\" {} {} {}us", remote_, method, target, status_, bytes_,
                    static_cast<int64_t>(seconds * 1e6));
     }
+    serializer_.reset();
     reply_.reset();
     continue_.reset();
     if (ec) return Close();
@@ -581,6 +598,12 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
       return Close();
     }
     parser_.reset();
+    if (buffer_.size() > 0) {
+      // A pipelined request is here already. Take it up from a fresh handler: requests that
+      // are read and answered without waiting would otherwise nest one call inside the other.
+      return net::post(stream_.get_executor(),
+                       beast::bind_front_handler(&Session::WaitForRequest, shared_from_this()));
+    }
     WaitForRequest();
   }
 
@@ -619,6 +642,7 @@ class Session : public SessionBase, public std::enable_shared_from_this<Session<
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<RequestBody, FieldAllocator<char>>> parser_;
   std::optional<bhttp::response<ReplyBody, Fields>> reply_;
+  std::optional<bhttp::response_serializer<ReplyBody, Fields>> serializer_;  // writes reply_
   std::optional<bhttp::response<bhttp::empty_body>> continue_;
   State state_ = State::kIdle;
   bool closing_ = false;
