@@ -597,8 +597,8 @@ TEST_F(HttpApiTest, RequestsSplitAcrossSendsAreReadWhole) {
   const std::string want = R"({"columns":{"n":[3,1,null],"tag":[null,"x",null]}})";
   const std::string head =
       "POST /api/v1/table/split/fetch HTTP/1.1\r\nHost: t\r\nContent-Type: application/json\r\n";
-  const std::string plain = head + "Content-Length: " + std::to_string(body.size()) +
-                            "\r\n\r\n" + body;
+  const std::string plain =
+      head + "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
   char size_line[16];
   std::snprintf(size_line, sizeof(size_line), "%zx\r\n", body.size() - 10);
   const std::string chunked = head + "Transfer-Encoding: chunked\r\n\r\n" + size_line +
