@@ -110,8 +110,11 @@ fuzz:
 soak: build
 	$(RELEASE_DIR)/murr_soak --seconds $(SOAK_SECONDS)
 
+# Debian installs clang-format as clang-format-14 (package clang-format-14).
+CLANG_FORMAT ?= $(or $(shell command -v clang-format),$(shell command -v clang-format-14),clang-format)
+
 format:
-	find src tests bench -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find src tests bench -name '*.h' -o -name '*.cc' | xargs $(CLANG_FORMAT) -i
 
 clean:
 	rm -rf build
