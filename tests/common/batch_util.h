@@ -118,13 +118,21 @@ inline void AppendRandom(ColumnBuilder* b, std::mt19937_64& rng) {
   }
 }
 
+// The batch fields of a table's columns, in schema order.
+inline std::vector<Field> FieldsOf(const TableSchema& schema) {
+  std::vector<Field> fields;
+  for (const auto& cs : schema.columns())
+    fields.push_back({cs.name, cs.type, cs.nullable, cs.timezone});
+  return fields;
+}
+
 // A batch over `schema` whose keys are key_prefix + row number; nullable columns get ~10% nulls.
 inline Batch RandomBatch(const TableSchema& schema, int64_t rows, std::mt19937_64& rng,
                          const std::string& key_prefix = "k") {
   Batch b;
   b.num_rows = rows;
+  b.fields = FieldsOf(schema);
   for (const auto& cs : schema.columns()) {
-    b.fields.push_back({cs.name, cs.type, cs.nullable, cs.timezone});
     ColumnBuilder builder(cs.type);
     for (int64_t r = 0; r < rows; ++r) {
       if (cs.name == schema.key()) {

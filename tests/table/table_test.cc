@@ -516,9 +516,7 @@ TEST(TableTest, NullableColumnWithoutNullsInOneSegmentAndWithNullsInAnother) {
   constexpr int kRows = 300;
   auto write = [&](const std::string& prefix, bool with_nulls) {
     Batch b;
-    b.fields = {{"id", DataType::kUtf8, false},
-                {"v", DataType::kInt64, true},
-                {"f", DataType::kFloat32, true}};
+    b.fields = testing::FieldsOf(schema);
     ColumnBuilder k(DataType::kUtf8), v(DataType::kInt64), f(DataType::kFloat32);
     for (int i = 0; i < kRows; ++i) {
       (void)k.AppendString(prefix + std::to_string(i));

@@ -74,7 +74,7 @@ static std::string ParentDir(const std::string& path) {
 }
 
 Status WriteTempFile(const std::string& path, const std::vector<ConstSlice>& slices, bool sync) {
-  std::string tmp = path + ".tmp";
+  const std::string tmp = TempFilePath(path);
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("cannot create", tmp);
   auto fail = [&](std::string_view what) {
@@ -119,7 +119,7 @@ Status WriteTempFile(const std::string& path, const std::vector<ConstSlice>& sli
 }
 
 Status RenameTempFile(const std::string& path) {
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = TempFilePath(path);
   if (::rename(tmp.c_str(), path.c_str()) != 0) {
     Status st = ErrnoError("cannot rename into place", path);
     ::unlink(tmp.c_str());

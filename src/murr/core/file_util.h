@@ -28,6 +28,11 @@ Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice
 // when it fails.
 Status WriteTempFile(const std::string& path, const std::vector<ConstSlice>& slices, bool sync);
 Status RenameTempFile(const std::string& path);
+// The temporary file those write for `path`: `path` + kTempFileSuffix.
+inline constexpr std::string_view kTempFileSuffix = ".tmp";
+inline std::string TempFilePath(const std::string& path) {
+  return path + std::string(kTempFileSuffix);
+}
 Status SyncDirectory(const std::string& dir);
 
 // One entry of a directory listing ("." and ".." excluded). Symbolic links are reported as

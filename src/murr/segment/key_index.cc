@@ -41,7 +41,7 @@ inline int64_t FirstCandidate(const IndexSlot* slots, uint64_t capacity, uint32_
   // in probe order, that matches the fingerprint (even bit) or is empty (odd bit).
   const __m128i want = _mm_set_epi32(static_cast<int>(kEmptyRow), static_cast<int>(fp),
                                      static_cast<int>(kEmptyRow), static_cast<int>(fp));
-  while (p + 4 <= capacity && probes < capacity) {
+  while (p + 4 <= capacity) {  // at most capacity - p slots, fewer than capacity
     const __m128i a = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots + p));
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(slots + p + 2));
     const unsigned mask =

@@ -69,8 +69,8 @@ bool IsTableDataFileName(std::string_view name) {
 }  // namespace
 
 bool IsTableTempFileName(std::string_view name) {
-  if (!name.ends_with(".tmp")) return false;
-  return IsTableDataFileName(name.substr(0, name.size() - 4));
+  if (!name.ends_with(kTempFileSuffix)) return false;
+  return IsTableDataFileName(name.substr(0, name.size() - kTempFileSuffix.size()));
 }
 
 bool IsTableFileName(std::string_view name) {
@@ -717,7 +717,7 @@ void Table::CommitStaged() {
   if (dropped_) {
     // Dropped while these were being written: their files go, nothing is published.
     for (auto& [id, w] : run) {
-      ::unlink((path_of(id) + ".tmp").c_str());
+      ::unlink(TempFilePath(path_of(id)).c_str());
       finish(w, Status::NotFound("table '" + TableName(dir_) + "' was dropped"));
     }
     commit_cv_.notify_all();
