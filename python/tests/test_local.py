@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import threading
+import time
 from pathlib import Path
 
 import murr
@@ -286,13 +287,19 @@ def test_threads_read_in_parallel_and_see_only_whole_writes(workdir: Path) -> No
         threads = [threading.Thread(target=reader) for _ in range(8)]
         for t in threads:
             t.start()
-        for v in range(1, 30):
+        # At least 29 writes, and on until the readers have seen 5 versions: a writer with
+        # durability none can finish 29 writes before 8 threads have had the GIL at all.
+        v = 0
+        deadline = time.monotonic() + 60
+        while (v < 29 or len(versions_seen) < 5) and time.monotonic() < deadline:
+            v += 1
             db.write("t", {"k": keys, "a": [v] * len(keys), "b": [v] * len(keys)})
+            time.sleep(0.002)
         stop.set()
         for t in threads:
             t.join()
         assert errors == []
-        assert len(versions_seen) > 1
+        assert len(versions_seen) >= 5, versions_seen
 
         # GIL: a Python thread counts while the main thread is inside one long read. Between
         # reading the counter before and after the call no bytecode checks for a GIL switch, so
