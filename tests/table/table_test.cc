@@ -12,6 +12,7 @@
 
 #include "common/batch_util.h"
 #include "common/test_util.h"
+#include "murr/codec/arrow_ipc.h"
 #include "murr/table/table_state.h"
 
 namespace murr {
@@ -89,6 +90,87 @@ TEST(TableTest, ReadsReturnRequestedColumnsInRequestOrder) {
   ASSERT_FALSE(bad.ok());
   EXPECT_EQ(bad.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(bad.status().message().find("'nope'"), std::string::npos);
+}
+
+// A read of record columns gathers into one block (Batch::block), which the Arrow writer sends
+// as one message body; other reads, and a batch rearranged after the read, keep one body buffer
+// per Arrow buffer. Every form decodes to the cells that were read.
+TEST(TableTest, ReadsOfRecordColumnsAreOneBlockThatTheArrowWriterSendsWhole) {
+  TempDir dir;
+  auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
+                                         {"f", DataType::kFloat32, true},
+                                         {"g", DataType::kInt64, true},
+                                         {"b", DataType::kBool, true}})
+                    .value();
+  auto table = Table::Create(dir / "t", schema, FastOptions()).value();
+  Batch in;
+  in.fields = testing::FieldsOf(schema);
+  ColumnBuilder id(DataType::kUtf8), f(DataType::kFloat32), g(DataType::kInt64), b(DataType::kBool);
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(id.AppendString("r" + std::to_string(i)).ok());
+    f.Append<float>(static_cast<float>(i) * 0.5f);
+    if (i % 7 == 0) {
+      g.AppendNull();
+    } else {
+      g.Append<int64_t>(i * 1000);
+    }
+    b.AppendBool(i % 2 == 1);
+  }
+  in.columns = {id.Finish(), f.Finish(), g.Finish(), b.Finish()};
+  in.num_rows = 100;
+  ASSERT_TRUE(table->Write({in}).ok());
+
+  // The message's body buffers, and that the whole stream reads back as `out`'s cells.
+  auto encode = [](const Batch& out) -> size_t {
+    auto msg = EncodeRecordBatchMessage(out);
+    EXPECT_TRUE(msg.ok()) << msg.status().ToString();
+    if (!msg.ok()) return 0;
+    std::string stream = WriteArrowIpcStream(out);
+    auto back = ReadArrowIpcStream(Buffer::Copy(stream.data(), stream.size()));
+    EXPECT_TRUE(back.ok()) << back.status().ToString();
+    if (!back.ok() || back->size() != 1) return 0;
+    const Batch& r = (*back)[0];
+    EXPECT_EQ(r.num_rows, out.num_rows);
+    for (size_t c = 0; c < out.columns.size(); ++c) {
+      for (int64_t i = 0; i < out.num_rows; ++i) {
+        EXPECT_TRUE(CellEquals(r.columns[c], i, out.columns[c], i))
+            << out.fields[c].name << " row " << i << ": " << CellToString(r.columns[c], i)
+            << " against " << CellToString(out.columns[c], i);
+      }
+    }
+    return msg->body_buffers.size();
+  };
+
+  // Every key found, columns without a null in the segment: no bitmaps, the body is the values.
+  auto found = table->Read({"r1", "r2", "r3"}, {"f", "b"}).value();
+  ASSERT_FALSE(found.block.empty());
+  EXPECT_TRUE(found.columns[0].validity.empty());
+  EXPECT_TRUE(found.columns[1].validity.empty());
+  EXPECT_FLOAT_EQ(found.columns[0].Value<float>(2), 1.5f);
+  EXPECT_TRUE(found.columns[1].BoolValue(0));
+  EXPECT_EQ(encode(found), 1u);
+  EXPECT_EQ(EncodeRecordBatchMessage(found)->body_buffers[0].data(),
+            found.columns[0].values.data());
+
+  // A missing key and a null value: bitmaps inside the block.
+  auto gaps = table->Read({"r7", "nope", "r8"}, {"g", "f", "b"}).value();
+  ASSERT_FALSE(gaps.block.empty());
+  EXPECT_TRUE(gaps.columns[0].IsNull(0));
+  EXPECT_EQ(gaps.columns[0].Value<int64_t>(2), 8000);
+  for (const Column& c : gaps.columns) EXPECT_TRUE(c.IsNull(1));
+  EXPECT_EQ(gaps.columns[1].null_count, 1);
+  EXPECT_EQ(encode(gaps), 1u);
+
+  // A utf8 column is gathered on its own: no block, a body buffer per Arrow buffer (f's empty
+  // bitmap and values, id's bitmap, offsets and bytes).
+  auto mixed = table->Read({"r1", "r5"}, {"f", "id"}).value();
+  EXPECT_TRUE(mixed.block.empty());
+  EXPECT_EQ(encode(mixed), 5u);
+
+  // Columns swapped after the read are out of the block's order: the writer does not use it.
+  std::swap(gaps.columns[0], gaps.columns[1]);
+  std::swap(gaps.fields[0], gaps.fields[1]);
+  EXPECT_EQ(encode(gaps), 6u);
 }
 
 TEST(TableTest, LastWriteWinsAcrossSegmentsAndWithinABatch) {

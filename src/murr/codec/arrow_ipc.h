@@ -74,7 +74,9 @@ class IpcStreamDecoder {
 inline constexpr size_t kIpcBodyAlignment = 8;
 
 // One encapsulated message. The body is body_buffers in order, each followed by zero padding up
-// to a multiple of kIpcBodyAlignment; the buffer offsets in `metadata` describe that layout.
+// to a multiple of kIpcBodyAlignment; the buffer offsets in `metadata` point into that body. A
+// batch with a Batch::block gives one body buffer, a slice of the block holding every column
+// buffer where the gather put it; otherwise there is one body buffer per Arrow buffer.
 struct IpcMessage {
   std::string metadata;              // the flatbuffer Message bytes, unpadded
   std::vector<Buffer> body_buffers;  // in order; they reference the batch's memory
@@ -97,7 +99,8 @@ IpcMessage EncodeSchemaMessage(const std::vector<Field>& fields);
 // A RecordBatch message for rows [offset, offset + length) of `batch`. Fixed-width values and
 // byte-aligned bitmaps are slices of the batch's buffers; bitmaps at other bit offsets are
 // copied, and utf8 offsets are copied rebased to 0 (the string bytes are sliced). The batch must
-// be structurally valid (fields match columns, every column has num_rows rows).
+// be structurally valid (fields match columns, every column has num_rows rows). The whole of a
+// batch with a Batch::block is one body buffer (IpcMessage).
 Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, int64_t length);
 Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch);
 

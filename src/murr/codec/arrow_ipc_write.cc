@@ -151,6 +151,43 @@ class BodyBuilder {
   std::vector<Buffer>& buffers() { return buffers_; }
   int64_t length() const { return offset_; }
 
+  // Makes the body one slice of `block` when every buffer lies inside it, in order and on
+  // 8-byte offsets: from the first buffer to the last (padded), the buffer offsets the places
+  // the buffers already have there, the bytes between them sent as they are (Batch::block says
+  // what they hold). Returns false, changing nothing, when the buffers do not fit that form.
+  bool PlaceInBlock(const Buffer& block) {
+    const uint8_t* lo = block.data();
+    const uint8_t* hi = lo + block.size();
+    const uint8_t* start = nullptr;
+    const uint8_t* end = lo;
+    for (const Buffer& b : buffers_) {
+      if (b.empty()) continue;
+      if (b.data() < end || b.data() > hi || b.size() > static_cast<size_t>(hi - b.data()) ||
+          (b.data() - lo) % kIpcBodyAlignment != 0) {
+        return false;
+      }
+      if (start == nullptr) start = b.data();
+      end = b.data() + b.size();
+    }
+    if (start == nullptr) return false;  // an empty body: the usual layout is as short
+    const size_t body = Pad(static_cast<size_t>(end - start));
+    if (body > static_cast<size_t>(hi - start)) return false;
+    int64_t next = 0;  // where an empty buffer points: after the last placed one
+    for (size_t i = 0; i < buffers_.size(); ++i) {
+      const Buffer& b = buffers_[i];
+      if (b.empty()) {
+        metas_[i] = fb::Buffer(next, 0);
+        continue;
+      }
+      const int64_t at = b.data() - start;
+      metas_[i] = fb::Buffer(at, static_cast<int64_t>(b.size()));
+      next = at + static_cast<int64_t>(Pad(b.size()));
+    }
+    buffers_.assign(1, block.Slice(static_cast<size_t>(start - lo), body));
+    offset_ = static_cast<int64_t>(body);
+    return true;
+  }
+
  private:
   std::vector<fb::Buffer> metas_;
   std::vector<Buffer> buffers_;
@@ -410,6 +447,9 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
   nodes.reserve(2 * batch.columns.size());
   for (const Column& c : batch.columns) {
     MURR_RETURN_IF_ERROR(EncodeColumn(c, offset, length, &body, &nodes));
+  }
+  if (!batch.block.empty() && offset == 0 && length == batch.num_rows) {
+    body.PlaceInBlock(batch.block);
   }
   flatbuffers::FlatBufferBuilder fbb(256 + 16 * nodes.size() + 16 * body.metas().size());
   auto rb = fb::CreateRecordBatch(fbb, length, fbb.CreateVectorOfStructs(nodes),

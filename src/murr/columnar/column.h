@@ -89,6 +89,11 @@ struct Batch {
   std::vector<Field> fields;
   std::vector<Column> columns;
   int64_t num_rows = 0;
+  // Optional: one allocation that holds every buffer of `columns`, in column order, with zero
+  // bytes or bitmaps of this batch between them (the read path's gather, GatherRecords). The
+  // Arrow writer then sends it as one message body instead of a piece per buffer; it checks
+  // that every buffer lies inside, in order, and ignores `block` otherwise.
+  Buffer block;
 
   int FindField(std::string_view name) const;
   // Validates every column and that all have num_rows rows and match their field's type.

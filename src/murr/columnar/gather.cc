@@ -385,10 +385,12 @@ int64_t GatherFoundRecordColumn(const uint8_t* const* recs, int64_t begin, int64
                                 uint8_t* __restrict validity) {
   const RecordSlot s = rc.slots[0];
   if constexpr (!kNullable && Width > 0) {
-    // Every row is valid: copy the values, then set the validity bits a byte at a time.
+    // Every row is valid: copy the values, then set the validity bits a byte at a time (none
+    // when the column has no bitmap: validity is null).
     for (int64_t i = begin; i < end; ++i) {
       std::memcpy(values + i * Width, recs[i - begin] + s.offset, Width);
     }
+    if (validity == nullptr) return 0;
     for (int64_t i8 = begin; i8 < end; i8 += 8) {
       const int64_t left = end - i8;
       validity[i8 / 8] = left >= 8 ? 0xFF : static_cast<uint8_t>((1u << left) - 1);
@@ -419,7 +421,7 @@ int64_t GatherFoundRecordColumn(const uint8_t* const* recs, int64_t begin, int64
         std::memcpy(values + i * Width, &w, Width);
       }
     }
-    validity[i8 / 8] = static_cast<uint8_t>(valid_bits);
+    if (kNullable || validity != nullptr) validity[i8 / 8] = static_cast<uint8_t>(valid_bits);
     if constexpr (Width == 0) values[i8 / 8] = static_cast<uint8_t>(bool_bits);
   }
   return (end - begin) - valid_count;  // the nulls
@@ -444,7 +446,7 @@ int64_t GatherRecordColumn(const uint8_t* const* recs, const uint32_t* srcs, int
 std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
                                   absl::Span<const uint32_t> strides,
                                   absl::Span<const RecordColumn> columns, const RowRef* refs,
-                                  int64_t n) {
+                                  int64_t n, Buffer* block) {
   const size_t nc = columns.size();
   std::vector<Column> out(nc);
   // Per output column: where its values and validity go, and its null count so far.
@@ -455,7 +457,14 @@ std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
     Buffer validity_buffer;
   };
   std::vector<Target> targets(nc);
-  // One allocation for every output buffer (values and validity of each column), each slice
+  // A column has no bitmap when no row can be null: every key found, and a slot without a null
+  // flag in every source (one layout). The gather then takes the no-flag path for every group.
+  bool any_missing = false;
+  for (int64_t i = 0; i < n; ++i) any_missing |= refs[i].source == kMissingSource;
+  auto has_bitmap = [&](size_t c) {
+    return any_missing || columns[c].per_source || columns[c].slots[0].null_byte >= 0;
+  };
+  // One allocation for every output buffer (validity and values of each column), each slice
   // starting on a 64-byte boundary. Bool is one byte in a record and one bit in the output.
   auto value_bytes = [&](size_t c) {
     return columns[c].type.storage() == Storage::kBit
@@ -463,26 +472,32 @@ std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
                : static_cast<size_t>(n) * FixedWidth(columns[c].type);
   };
   size_t total = 0;
-  for (size_t c = 0; c < nc; ++c) total += RoundUp64(value_bytes(c)) + RoundUp64(BitmapBytes(n));
+  for (size_t c = 0; c < nc; ++c) {
+    total += RoundUp64(value_bytes(c)) + (has_bitmap(c) ? RoundUp64(BitmapBytes(n)) : 0);
+  }
   // Every value slot and validity byte is written below (nulls as zeros); only the padding
   // between the slices is zeroed here, not the whole arena.
   Buffer arena = Buffer::AllocateForOverwrite(total);
   uint8_t* base = arena.mutable_data();
   size_t at = 0;
   for (size_t c = 0; c < nc; ++c) {
+    targets[c].nulls = 0;
+    targets[c].validity = nullptr;
+    if (has_bitmap(c)) {
+      targets[c].validity_buffer = arena.Slice(at, BitmapBytes(n));
+      targets[c].validity = base + at;
+      std::memset(base + at + BitmapBytes(n), 0, RoundUp64(BitmapBytes(n)) - BitmapBytes(n));
+      at += RoundUp64(BitmapBytes(n));
+    }
     const size_t vb = value_bytes(c);
     out[c].type = columns[c].type;
     out[c].length = n;
     out[c].values = arena.Slice(at, vb);
     targets[c].values = base + at;
-    targets[c].nulls = 0;
     std::memset(base + at + vb, 0, RoundUp64(vb) - vb);
     at += RoundUp64(vb);
-    targets[c].validity_buffer = arena.Slice(at, BitmapBytes(n));
-    targets[c].validity = base + at;
-    std::memset(base + at + BitmapBytes(n), 0, RoundUp64(BitmapBytes(n)) - BitmapBytes(n));
-    at += RoundUp64(BitmapBytes(n));
   }
+  if (block != nullptr) *block = arena;
   // Rows go in groups: fetch every record of the group (the cache misses overlap), then copy one
   // column at a time across the group, so the type dispatch and the output pointers stay out of
   // the per-value loop. A group's records (256 x a record of tens of bytes) stay in L1 for the

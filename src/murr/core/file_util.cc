@@ -14,6 +14,32 @@
 
 namespace murr {
 
+std::vector<ConstSlice> CoalesceSlices(const std::vector<ConstSlice>& slices, size_t copy_below,
+                                       std::string* scratch) {
+  size_t copied = 0;
+  for (const ConstSlice& s : slices) copied += s.size < copy_below ? s.size : 0;
+  scratch->clear();
+  scratch->reserve(copied);  // no reallocation below: the slices into it stay valid
+  std::vector<ConstSlice> out;
+  out.reserve(slices.size());
+  size_t run = 0;  // where the current run of copies starts in *scratch
+  auto close_run = [&] {
+    if (scratch->size() > run) out.push_back({scratch->data() + run, scratch->size() - run});
+    run = scratch->size();
+  };
+  for (const ConstSlice& s : slices) {
+    if (s.size == 0) continue;
+    if (s.size < copy_below) {
+      scratch->append(static_cast<const char*>(s.data), s.size);
+      continue;
+    }
+    close_run();
+    out.push_back(s);
+  }
+  close_run();
+  return out;
+}
+
 Status ErrnoError(std::string_view what, const std::string& path) {
   int e = errno;
   std::string msg(what);

@@ -18,6 +18,18 @@ struct ConstSlice {
   size_t size;
 };
 
+// The bytes of `slices` in order, in fewer slices: each run of consecutive slices shorter than
+// `copy_below` bytes is copied into *scratch and becomes one slice; longer slices are passed on
+// as they are. For scatter-gather writes, where every slice has a cost of its own. The result
+// points into *scratch (overwritten here): keep it unchanged while the result is in use.
+std::vector<ConstSlice> CoalesceSlices(const std::vector<ConstSlice>& slices, size_t copy_below,
+                                       std::string* scratch);
+// Whether `slice` points into `s` (e.g. is one of the copies CoalesceSlices made into it).
+inline bool PointsInto(const ConstSlice& slice, const std::string& s) {
+  const char* p = static_cast<const char*>(slice.data);
+  return p >= s.data() && p < s.data() + s.size();
+}
+
 // Writes the slices to `path` + ".tmp", fsyncs it (when `sync`), renames it to `path` and fsyncs
 // the directory. A crash leaves either no file at `path` or the whole new one.
 Status WriteFileAtomically(const std::string& path, const std::vector<ConstSlice>& slices,

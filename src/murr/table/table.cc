@@ -178,11 +178,13 @@ Status CheckListItems(const ColumnSchema& cs, const std::vector<const Column*>& 
 
 // Number of keys of `seg` that none of `older` holds.
 // Gathers schema columns `col_idx` of the rows `refs` out of `segs`, in col_idx order: the
-// record columns in one pass over the records, the utf8 columns one by one.
+// record columns in one pass over the records, the utf8 columns one by one. When every column
+// came from the record pass, `block` (if given) is set to the one allocation holding them all
+// (Batch::block).
 Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
                                           absl::Span<const Segment* const> segs,
                                           absl::Span<const int> col_idx, const RowRef* refs,
-                                          int64_t n) {
+                                          int64_t n, Buffer* block = nullptr) {
   std::vector<Column> out(col_idx.size());
   if (segs.empty()) {
     std::vector<RowRef> none(static_cast<size_t>(n), RowRef{kMissingSource, 0});
@@ -242,7 +244,9 @@ Result<std::vector<Column>> GatherColumns(const TableSchema& schema,
       bases[k] = segs[k]->records();
       strides[k] = segs[k]->layout().stride();
     }
-    std::vector<Column> rc = GatherRecords(bases, strides, rec_cols, refs, n);
+    const bool all_records = rec_cols.size() == col_idx.size();
+    std::vector<Column> rc =
+        GatherRecords(bases, strides, rec_cols, refs, n, all_records ? block : nullptr);
     for (size_t r = 0; r < rc.size(); ++r) out[rec_pos[r]] = std::move(rc[r]);
   }
   return out;
@@ -992,8 +996,8 @@ Result<Batch> Table::Read(const std::vector<std::string_view>& keys,
   }
   absl::InlinedVector<const Segment*, kInlineSegments> segs(nseg);
   for (size_t k = 0; k < nseg; ++k) segs[k] = s->segments[k].get();
-  MURR_ASSIGN_OR_RETURN(out.columns,
-                        GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows));
+  MURR_ASSIGN_OR_RETURN(
+      out.columns, GatherColumns(schema_, segs, col_idx, refs.data(), out.num_rows, &out.block));
   return out;
 }
 

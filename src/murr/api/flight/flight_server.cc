@@ -157,25 +157,22 @@ void ReleaseReplyMemory(void* p) {
 // body buffers referenced (small ones and padding copied along with their neighbours).
 grpc::ByteBuffer FlightDataBuffer(const IpcMessage& msg,
                                   const std::shared_ptr<const ReplyMemory>& memory) {
-  std::vector<ConstSlice> body;
-  msg.AppendBodySlices(&body);
+  std::string prefix;
+  AppendFlightDataPrefix(msg.metadata, {}, static_cast<size_t>(msg.body_length), &prefix);
+  std::vector<ConstSlice> pieces{{prefix.data(), prefix.size()}};
+  msg.AppendBodySlices(&pieces);
+  std::string copied;
+  const std::vector<ConstSlice> merged = CoalesceSlices(pieces, kCopyBelowBytes, &copied);
   std::vector<grpc::Slice> slices;
-  slices.reserve(body.size() + 2);
-  std::string pending;
-  AppendFlightDataPrefix(msg.metadata, {}, static_cast<size_t>(msg.body_length), &pending);
-  for (const ConstSlice& s : body) {
-    if (s.size < kCopyBelowBytes) {
-      pending.append(static_cast<const char*>(s.data), s.size);
-      continue;
+  slices.reserve(merged.size());
+  for (const ConstSlice& s : merged) {
+    if (PointsInto(s, copied) || PointsInto(s, prefix)) {
+      slices.emplace_back(s.data, s.size);  // gRPC copies it: these strings are ours
+    } else {
+      slices.emplace_back(const_cast<void*>(s.data), s.size, &ReleaseReplyMemory,
+                          new std::shared_ptr<const ReplyMemory>(memory));
     }
-    if (!pending.empty()) {
-      slices.emplace_back(pending.data(), pending.size());
-      pending.clear();
-    }
-    slices.emplace_back(const_cast<void*>(s.data), s.size, &ReleaseReplyMemory,
-                        new std::shared_ptr<const ReplyMemory>(memory));
   }
-  if (!pending.empty()) slices.emplace_back(pending.data(), pending.size());
   return grpc::ByteBuffer(slices.data(), slices.size());
 }
 

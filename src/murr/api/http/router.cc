@@ -99,17 +99,18 @@ HttpResponse UnsupportedMediaType(const HttpRequest& request, std::string_view e
                                         request.content_type, expected));
 }
 
-// Arrow replies up to this size are copied into one buffer; larger ones go to the socket as
-// scatter-gather slices of the gathered columns. A reply is ~25 slices (message prefixes,
-// metadata, a validity and a values buffer per column), and walking them through Beast's
-// serializer and Asio's buffer sequences costs ~20k instructions per write (callgrind), while
-// copying 256 KiB costs a few thousand cycles from cache.
-constexpr size_t kCopyArrowReplyBytes = 256 * 1024;
+// An Arrow reply goes to the socket as scatter-gather slices: the gathered columns referenced
+// (one slice when the read gathered them into one block, Batch::block), the pieces shorter than
+// this (message prefixes, metadata, padding, small buffers) copied together, since every slice
+// walked through Beast's serializer and Asio's buffer sequences costs hundreds of instructions.
+// A reply shorter than this is one copied string.
+constexpr size_t kCopyArrowPiecesBelow = 4096;
 
 // Keeps an encoded Arrow stream (and the batch its slices point into) alive while it is written.
 struct ArrowReply {
   Batch batch;
   IpcStreamParts parts;
+  std::string copied;  // the short pieces (CoalesceSlices)
 };
 
 }  // namespace
@@ -310,13 +311,14 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
     Result<IpcStreamParts> parts = EncodeArrowIpcStream(*batch);
     if (!parts.ok()) return StatusResponse(parts.status().WithContext("encoding the reply"));
     response.content_type = kArrowStream;
-    if (parts->WireSize() <= kCopyArrowReplyBytes) {
-      response.body = parts->Concatenate();
+    if (parts->WireSize() < kCopyArrowPiecesBelow) {
+      response.body = parts->Concatenate();  // a short reply: one string, nothing to keep
     } else {
       auto reply = std::make_shared<ArrowReply>();
       reply->batch = std::move(batch).value();
       reply->parts = std::move(parts).value();
-      response.slices = reply->parts.Slices();
+      response.slices =
+          CoalesceSlices(reply->parts.Slices(), kCopyArrowPiecesBelow, &reply->copied);
       response.owner = std::move(reply);
     }
   } else {
