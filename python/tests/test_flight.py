@@ -180,6 +180,7 @@ def test_record_columns_read_whole_over_http_and_flight(
         over_http = http.read("block", keys, columns)
         over_flight = flight.do_get(ticket("block", keys, columns)).read_all()
         for result in (over_http, over_flight):
+            result.validate(full=True)
             assert result.num_rows == len(keys)
             for c in columns:
                 assert result.column(c).to_pylist() == expect(c), c
@@ -189,6 +190,7 @@ def test_record_columns_read_whole_over_http_and_flight(
             http.read("block", present, ["f", "h"]),
             flight.do_get(ticket("block", present, ["f", "h"])).read_all(),
         ):
+            result.validate(full=True)
             assert result.column("f").null_count == 0
             assert result.column("f").to_pylist() == [
                 rows["f"][int(k[1:])].as_py() for k in present

@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <map>
@@ -93,8 +94,9 @@ TEST(TableTest, ReadsReturnRequestedColumnsInRequestOrder) {
 }
 
 // A read of record columns gathers into one block (Batch::block), which the Arrow writer sends
-// as one message body; other reads, and a batch rearranged after the read, keep one body buffer
-// per Arrow buffer. Every form decodes to the cells that were read.
+// as one message body; a short read, other reads, a batch rearranged after the read, a block
+// with bytes between its buffers, and a body over the stream's limit keep one body buffer per
+// Arrow buffer. Every form decodes to the cells that were read.
 TEST(TableTest, ReadsOfRecordColumnsAreOneBlockThatTheArrowWriterSendsWhole) {
   TempDir dir;
   auto schema = TableSchema::Make("id", {{"id", DataType::kUtf8, false},
@@ -106,7 +108,7 @@ TEST(TableTest, ReadsOfRecordColumnsAreOneBlockThatTheArrowWriterSendsWhole) {
   Batch in;
   in.fields = testing::FieldsOf(schema);
   ColumnBuilder id(DataType::kUtf8), f(DataType::kFloat32), g(DataType::kInt64), b(DataType::kBool);
-  for (int i = 0; i < 100; ++i) {
+  for (int i = 0; i < 600; ++i) {
     ASSERT_TRUE(id.AppendString("r" + std::to_string(i)).ok());
     f.Append<float>(static_cast<float>(i) * 0.5f);
     if (i % 7 == 0) {
@@ -117,60 +119,93 @@ TEST(TableTest, ReadsOfRecordColumnsAreOneBlockThatTheArrowWriterSendsWhole) {
     b.AppendBool(i % 2 == 1);
   }
   in.columns = {id.Finish(), f.Finish(), g.Finish(), b.Finish()};
-  in.num_rows = 100;
+  in.num_rows = 600;
   ASSERT_TRUE(table->Write({in}).ok());
 
-  // The message's body buffers, and that the whole stream reads back as `out`'s cells.
-  auto encode = [](const Batch& out) -> size_t {
-    auto msg = EncodeRecordBatchMessage(out);
-    EXPECT_TRUE(msg.ok()) << msg.status().ToString();
-    if (!msg.ok()) return 0;
+  // The message, after checking that the whole stream reads back as `out`'s cells.
+  auto encode = [](const Batch& out) -> IpcMessage {
     std::string stream = WriteArrowIpcStream(out);
     auto back = ReadArrowIpcStream(Buffer::Copy(stream.data(), stream.size()));
     EXPECT_TRUE(back.ok()) << back.status().ToString();
-    if (!back.ok() || back->size() != 1) return 0;
-    const Batch& r = (*back)[0];
-    EXPECT_EQ(r.num_rows, out.num_rows);
-    for (size_t c = 0; c < out.columns.size(); ++c) {
-      for (int64_t i = 0; i < out.num_rows; ++i) {
-        EXPECT_TRUE(CellEquals(r.columns[c], i, out.columns[c], i))
-            << out.fields[c].name << " row " << i << ": " << CellToString(r.columns[c], i)
-            << " against " << CellToString(out.columns[c], i);
+    if (back.ok() && back->size() == 1) {
+      const Batch& r = (*back)[0];
+      EXPECT_EQ(r.num_rows, out.num_rows);
+      for (size_t c = 0; c < out.columns.size(); ++c) {
+        for (int64_t i = 0; i < out.num_rows; ++i) {
+          EXPECT_TRUE(CellEquals(r.columns[c], i, out.columns[c], i))
+              << out.fields[c].name << " row " << i << ": " << CellToString(r.columns[c], i)
+              << " against " << CellToString(out.columns[c], i);
+        }
       }
+    } else {
+      ADD_FAILURE() << "no single batch";
     }
-    return msg->body_buffers.size();
+    auto msg = EncodeRecordBatchMessage(out);
+    EXPECT_TRUE(msg.ok()) << msg.status().ToString();
+    return msg.ok() ? std::move(msg).value() : IpcMessage{};
   };
+  std::vector<std::string> keys;  // 300 of the rows, scattered, without the null g's
+  for (int i = 0; keys.size() < 300; ++i) {
+    if ((i * 37) % 600 % 7 != 0) keys.push_back("r" + std::to_string((i * 37) % 600));
+  }
 
-  // Every key found, columns without a null in the segment: no bitmaps, the body is the values.
-  auto found = table->Read({"r1", "r2", "r3"}, {"f", "b"}).value();
+  // Every key found, columns without a null in the segment: no bitmaps in the block, the body
+  // is f's values (padded to 64) then b's.
+  auto found = table->Read(Views(keys), {"f", "b"}).value();
   ASSERT_FALSE(found.block.empty());
+  EXPECT_EQ(found.block.size(), 1216u + 64u);
   EXPECT_TRUE(found.columns[0].validity.empty());
   EXPECT_TRUE(found.columns[1].validity.empty());
-  EXPECT_FLOAT_EQ(found.columns[0].Value<float>(2), 1.5f);
-  EXPECT_TRUE(found.columns[1].BoolValue(0));
-  EXPECT_EQ(encode(found), 1u);
-  EXPECT_EQ(EncodeRecordBatchMessage(found)->body_buffers[0].data(),
-            found.columns[0].values.data());
+  IpcMessage msg = encode(found);
+  ASSERT_EQ(msg.body_buffers.size(), 1u);
+  EXPECT_EQ(msg.body_buffers[0].data(), found.columns[0].values.data());
+  EXPECT_EQ(msg.body_length, 1216 + 40);
 
   // A missing key and a null value: bitmaps inside the block.
-  auto gaps = table->Read({"r7", "nope", "r8"}, {"g", "f", "b"}).value();
+  std::vector<std::string> with_gaps = keys;
+  with_gaps[5] = "nope";
+  with_gaps[6] = "r7";
+  auto gaps = table->Read(Views(with_gaps), {"g", "f", "b"}).value();
   ASSERT_FALSE(gaps.block.empty());
-  EXPECT_TRUE(gaps.columns[0].IsNull(0));
-  EXPECT_EQ(gaps.columns[0].Value<int64_t>(2), 8000);
-  for (const Column& c : gaps.columns) EXPECT_TRUE(c.IsNull(1));
+  EXPECT_TRUE(gaps.columns[0].IsNull(6));
+  for (const Column& c : gaps.columns) EXPECT_TRUE(c.IsNull(5));
+  EXPECT_EQ(gaps.columns[0].null_count, 2);
   EXPECT_EQ(gaps.columns[1].null_count, 1);
-  EXPECT_EQ(encode(gaps), 1u);
+  EXPECT_EQ(encode(gaps).body_buffers.size(), 1u);
+
+  // g has null flags in the segment but none among these rows: its bitmap stays in the block,
+  // unattached and zeroed, and the body spans it.
+  auto unattached = table->Read(Views(keys), {"f", "g"}).value();
+  ASSERT_TRUE(unattached.columns[1].validity.empty());
+  const uint8_t* g_bitmap = unattached.columns[1].values.data() - 64;
+  EXPECT_EQ(std::count(g_bitmap, g_bitmap + 64, 0), 64);
+  EXPECT_EQ(encode(unattached).body_buffers.size(), 1u);
+  // A byte other than zero between the buffers would go on the wire: the block is not used.
+  const_cast<uint8_t*>(g_bitmap)[3] = 0x5A;
+  EXPECT_EQ(encode(unattached).body_buffers.size(), 4u);
+
+  // A short read: the block's 64-byte slices would make the body several times longer.
+  auto few = table->Read({"r1", "r2", "r3"}, {"f", "b"}).value();
+  ASSERT_FALSE(few.block.empty());
+  EXPECT_EQ(encode(few).body_buffers.size(), 4u);
 
   // A utf8 column is gathered on its own: no block, a body buffer per Arrow buffer (f's empty
   // bitmap and values, id's bitmap, offsets and bytes).
   auto mixed = table->Read({"r1", "r5"}, {"f", "id"}).value();
   EXPECT_TRUE(mixed.block.empty());
-  EXPECT_EQ(encode(mixed), 5u);
+  EXPECT_EQ(encode(mixed).body_buffers.size(), 5u);
+
+  // Over the stream's body limit as a block, within it as the usual layout.
+  auto limited = EncodeArrowIpcStream(found, 1250);
+  ASSERT_TRUE(limited.ok());
+  ASSERT_EQ(limited->messages.size(), 2u);
+  EXPECT_EQ(limited->messages[1].body_length, 1240);
+  EXPECT_EQ(limited->messages[1].body_buffers.size(), 4u);
 
   // Columns swapped after the read are out of the block's order: the writer does not use it.
   std::swap(gaps.columns[0], gaps.columns[1]);
   std::swap(gaps.fields[0], gaps.fields[1]);
-  EXPECT_EQ(encode(gaps), 6u);
+  EXPECT_EQ(encode(gaps).body_buffers.size(), 6u);
 }
 
 TEST(TableTest, LastWriteWinsAcrossSegmentsAndWithinABatch) {

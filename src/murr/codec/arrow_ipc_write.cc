@@ -151,27 +151,44 @@ class BodyBuilder {
   std::vector<Buffer>& buffers() { return buffers_; }
   int64_t length() const { return offset_; }
 
-  // Makes the body one slice of `block` when every buffer lies inside it, in order and on
-  // 8-byte offsets: from the first buffer to the last (padded), the buffer offsets the places
-  // the buffers already have there, the bytes between them sent as they are (Batch::block says
-  // what they hold). Returns false, changing nothing, when the buffers do not fit that form.
-  bool PlaceInBlock(const Buffer& block) {
-    const uint8_t* lo = block.data();
-    const uint8_t* hi = lo + block.size();
-    const uint8_t* start = nullptr;
-    const uint8_t* end = lo;
+  // Makes the body one slice of `block` when every buffer lies inside it, in order, on 8-byte
+  // offsets, with only zero bytes between: from the first buffer to the last (padded), the
+  // buffer offsets the places the buffers already have there. Not when that body would be over
+  // `max_body` bytes or more than an eighth longer than the usual layout (the block's 64-byte
+  // slices would make a short reply several times longer: it is copied whole anyway). Returns
+  // false, changing nothing, when the buffers do not fit that form.
+  bool PlaceInBlock(const Buffer& block, size_t max_body) {
+    const uintptr_t lo = reinterpret_cast<uintptr_t>(block.data());
+    const uintptr_t hi = lo + block.size();
+    uintptr_t start = 0;
+    uintptr_t end = lo;
     for (const Buffer& b : buffers_) {
       if (b.empty()) continue;
-      if (b.data() < end || b.data() > hi || b.size() > static_cast<size_t>(hi - b.data()) ||
-          (b.data() - lo) % kIpcBodyAlignment != 0) {
+      const uintptr_t at = reinterpret_cast<uintptr_t>(b.data());
+      if (at < end || at > hi || b.size() > hi - at || (at - lo) % kIpcBodyAlignment != 0) {
         return false;
       }
-      if (start == nullptr) start = b.data();
-      end = b.data() + b.size();
+      if (start == 0) start = at;
+      end = at + b.size();
     }
-    if (start == nullptr) return false;  // an empty body: the usual layout is as short
-    const size_t body = Pad(static_cast<size_t>(end - start));
-    if (body > static_cast<size_t>(hi - start)) return false;
+    if (start == 0) return false;  // an empty body: the usual layout is as short
+    const size_t body = Pad(end - start);
+    const size_t usual = static_cast<size_t>(offset_);
+    if (body > hi - start || body > max_body || body > usual + usual / 8) return false;
+    // What lies between the buffers goes on the wire: it must be zeros.
+    uintptr_t gap = start;
+    for (const Buffer& b : buffers_) {
+      if (b.empty()) continue;
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(gap);
+      for (uintptr_t i = 0; i < reinterpret_cast<uintptr_t>(b.data()) - gap; ++i) {
+        if (p[i] != 0) return false;
+      }
+      gap = reinterpret_cast<uintptr_t>(b.data()) + b.size();
+    }
+    const uint8_t* tail = reinterpret_cast<const uint8_t*>(gap);
+    for (uintptr_t i = 0; i < start + body - gap; ++i) {
+      if (tail[i] != 0) return false;
+    }
     int64_t next = 0;  // where an empty buffer points: after the last placed one
     for (size_t i = 0; i < buffers_.size(); ++i) {
       const Buffer& b = buffers_[i];
@@ -179,7 +196,7 @@ class BodyBuilder {
         metas_[i] = fb::Buffer(next, 0);
         continue;
       }
-      const int64_t at = b.data() - start;
+      const int64_t at = static_cast<int64_t>(reinterpret_cast<uintptr_t>(b.data()) - start);
       metas_[i] = fb::Buffer(at, static_cast<int64_t>(b.size()));
       next = at + static_cast<int64_t>(Pad(b.size()));
     }
@@ -432,7 +449,12 @@ std::string BuildSchemaMetadata(const std::vector<Field>& fields) {
 
 }  // namespace
 
-Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, int64_t length) {
+namespace {
+
+// EncodeRecordBatchMessage, with the block (Batch::block) used only for a body of at most
+// `max_body` bytes.
+Result<IpcMessage> EncodeRecordBatch(const Batch& batch, int64_t offset, int64_t length,
+                                     size_t max_body) {
   MURR_RETURN_IF_ERROR(CheckBatchShape(batch));
   if (offset < 0 || length < 0 || offset > batch.num_rows || length > batch.num_rows - offset) {
     return Status::InvalidArgument("row range [" + std::to_string(offset) + ", " +
@@ -449,7 +471,7 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
     MURR_RETURN_IF_ERROR(EncodeColumn(c, offset, length, &body, &nodes));
   }
   if (!batch.block.empty() && offset == 0 && length == batch.num_rows) {
-    body.PlaceInBlock(batch.block);
+    body.PlaceInBlock(batch.block, max_body);
   }
   flatbuffers::FlatBufferBuilder fbb(256 + 16 * nodes.size() + 16 * body.metas().size());
   auto rb = fb::CreateRecordBatch(fbb, length, fbb.CreateVectorOfStructs(nodes),
@@ -459,6 +481,12 @@ Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, 
   msg.body_buffers = std::move(body.buffers());
   msg.body_length = body.length();
   return msg;
+}
+
+}  // namespace
+
+Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, int64_t length) {
+  return EncodeRecordBatch(batch, offset, length, SIZE_MAX);
 }
 
 Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch) {
@@ -520,7 +548,7 @@ Result<IpcStreamParts> EncodeArrowIpcStream(const Batch& batch, size_t max_body_
       }
       rows = lo;
     }
-    MURR_ASSIGN_OR_RETURN(IpcMessage msg, EncodeRecordBatchMessage(batch, offset, rows));
+    MURR_ASSIGN_OR_RETURN(IpcMessage msg, EncodeRecordBatch(batch, offset, rows, max_body_bytes));
     parts.messages.push_back(std::move(msg));
     offset += rows;
   } while (offset < batch.num_rows);

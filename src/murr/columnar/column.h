@@ -90,9 +90,9 @@ struct Batch {
   std::vector<Column> columns;
   int64_t num_rows = 0;
   // Optional: one allocation that holds every buffer of `columns`, in column order, with zero
-  // bytes or bitmaps of this batch between them (the read path's gather, GatherRecords). The
-  // Arrow writer then sends it as one message body instead of a piece per buffer; it checks
-  // that every buffer lies inside, in order, and ignores `block` otherwise.
+  // bytes between them (the read path's gather, GatherRecords). The Arrow writer can then send
+  // it as one message body instead of a piece per buffer; it checks that every buffer lies
+  // inside, in order, with only zeros between, and ignores `block` otherwise.
   Buffer block;
 
   int FindField(std::string_view name) const;

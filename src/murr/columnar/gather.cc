@@ -465,7 +465,8 @@ std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
     return any_missing || columns[c].per_source || columns[c].slots[0].null_byte >= 0;
   };
   // One allocation for every output buffer (validity and values of each column), each slice
-  // starting on a 64-byte boundary. Bool is one byte in a record and one bit in the output.
+  // starting on a 64-byte boundary, the bytes between them zero (a bitmap that ends up
+  // without a null is zeroed at the end). Bool is one byte in a record and one bit in the output.
   auto value_bytes = [&](size_t c) {
     return columns[c].type.storage() == Storage::kBit
                ? BitmapBytes(n)
@@ -549,7 +550,12 @@ std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
   }
   for (size_t c = 0; c < nc; ++c) {
     out[c].null_count = targets[c].nulls;
-    if (targets[c].nulls > 0) out[c].validity = std::move(targets[c].validity_buffer);
+    if (targets[c].nulls > 0) {
+      out[c].validity = std::move(targets[c].validity_buffer);
+    } else if (targets[c].validity != nullptr) {
+      // A bitmap without a null is not attached; zeroed, it is a gap that holds nothing.
+      std::memset(targets[c].validity, 0, BitmapBytes(n));
+    }
   }
   return out;
 }

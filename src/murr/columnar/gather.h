@@ -63,9 +63,9 @@ struct RecordColumn {
 // every column). `bases` and `strides` give each source's record block and record size.
 //
 // Every output buffer is a slice of one allocation, in column order, each column's validity
-// bitmap (when it can hold a null) before its values, each slice on a 64-byte boundary and the
-// bytes between slices zero or a bitmap of this gather. When `block` is given it is set to that
-// whole allocation (Batch::block: the Arrow writer sends it as one message body).
+// bitmap (when it can hold a null) before its values, each slice on a 64-byte boundary and every
+// byte between slices zero. When `block` is given it is set to that whole allocation
+// (Batch::block: the Arrow writer can send it as one message body).
 std::vector<Column> GatherRecords(absl::Span<const uint8_t* const> bases,
                                   absl::Span<const uint32_t> strides,
                                   absl::Span<const RecordColumn> columns, const RowRef* refs,

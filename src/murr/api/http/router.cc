@@ -101,10 +101,14 @@ HttpResponse UnsupportedMediaType(const HttpRequest& request, std::string_view e
 
 // An Arrow reply goes to the socket as scatter-gather slices: the gathered columns referenced
 // (one slice when the read gathered them into one block, Batch::block), the pieces shorter than
-// this (message prefixes, metadata, padding, small buffers) copied together, since every slice
-// walked through Beast's serializer and Asio's buffer sequences costs hundreds of instructions.
-// A reply shorter than this is one copied string.
+// kCopyArrowPiecesBelow (message prefixes, metadata, padding, small buffers) copied together.
+// Every slice walked through Beast's serializer and Asio's buffer sequences costs hundreds of
+// instructions, so a reply that is still more than kMaxArrowReplySlices slices (columns
+// gathered one by one: a utf8 column, a list) is copied whole up to kCopyArrowReplyBytes, and
+// so is any reply shorter than kCopyArrowPiecesBelow.
 constexpr size_t kCopyArrowPiecesBelow = 4096;
+constexpr size_t kMaxArrowReplySlices = 8;
+constexpr size_t kCopyArrowReplyBytes = 256 * 1024;
 
 // Keeps an encoded Arrow stream (and the batch its slices point into) alive while it is written.
 struct ArrowReply {
@@ -311,7 +315,8 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
     Result<IpcStreamParts> parts = EncodeArrowIpcStream(*batch);
     if (!parts.ok()) return StatusResponse(parts.status().WithContext("encoding the reply"));
     response.content_type = kArrowStream;
-    if (parts->WireSize() < kCopyArrowPiecesBelow) {
+    const size_t size = parts->WireSize();
+    if (size < kCopyArrowPiecesBelow) {
       response.body = parts->Concatenate();  // a short reply: one string, nothing to keep
     } else {
       auto reply = std::make_shared<ArrowReply>();
@@ -319,7 +324,12 @@ HttpResponse Router::Fetch(const std::string& name, const HttpRequest& request) 
       reply->parts = std::move(parts).value();
       response.slices =
           CoalesceSlices(reply->parts.Slices(), kCopyArrowPiecesBelow, &reply->copied);
-      response.owner = std::move(reply);
+      if (response.slices.size() > kMaxArrowReplySlices && size <= kCopyArrowReplyBytes) {
+        response.slices.clear();
+        response.body = reply->parts.Concatenate();
+      } else {
+        response.owner = std::move(reply);
+      }
     }
   } else {
     // One allocation for typical replies: ~12 bytes per value plus the names.
