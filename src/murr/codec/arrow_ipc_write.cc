@@ -451,11 +451,10 @@ std::string BuildSchemaMetadata(const std::vector<Field>& fields) {
 
 namespace {
 
-// EncodeRecordBatchMessage, with the block (Batch::block) used only for a body of at most
-// `max_body` bytes.
+// EncodeRecordBatchMessage for a batch whose shape was checked (CheckBatchShape), with the
+// block (Batch::block) used only for a body of at most `max_body` bytes.
 Result<IpcMessage> EncodeRecordBatch(const Batch& batch, int64_t offset, int64_t length,
                                      size_t max_body) {
-  MURR_RETURN_IF_ERROR(CheckBatchShape(batch));
   if (offset < 0 || length < 0 || offset > batch.num_rows || length > batch.num_rows - offset) {
     return Status::InvalidArgument("row range [" + std::to_string(offset) + ", " +
                                    std::to_string(offset) + "+" + std::to_string(length) +
@@ -486,6 +485,7 @@ Result<IpcMessage> EncodeRecordBatch(const Batch& batch, int64_t offset, int64_t
 }  // namespace
 
 Result<IpcMessage> EncodeRecordBatchMessage(const Batch& batch, int64_t offset, int64_t length) {
+  MURR_RETURN_IF_ERROR(CheckBatchShape(batch));
   return EncodeRecordBatch(batch, offset, length, SIZE_MAX);
 }
 

@@ -59,6 +59,10 @@ Result<TableSchema> TableSchema::Make(std::string key, std::vector<ColumnSchema>
   }
   s.key_ = std::move(key);
   s.columns_ = std::move(columns);
+  s.by_name_.reserve(s.columns_.size());
+  for (size_t i = 0; i < s.columns_.size(); ++i) {
+    s.by_name_.emplace(s.columns_[i].name, static_cast<int>(i));
+  }
   return s;
 }
 
@@ -168,10 +172,9 @@ std::string TableSchema::ToJson() const {
 }
 
 int TableSchema::FindColumn(std::string_view name) const {
-  for (size_t i = 0; i < columns_.size(); ++i) {
-    if (columns_[i].name == name) return static_cast<int>(i);
-  }
-  return -1;
+  // Debian's abseil has its own string_view type.
+  auto it = by_name_.find(absl::string_view(name.data(), name.size()));
+  return it == by_name_.end() ? -1 : it->second;
 }
 
 }  // namespace murr

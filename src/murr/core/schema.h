@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include <absl/container/flat_hash_map.h>
+
 #include "murr/core/status.h"
 #include "murr/core/types.h"
 
@@ -51,6 +53,8 @@ class TableSchema {
   std::string key_;
   std::vector<ColumnSchema> columns_;
   int key_index_ = -1;
+  // Column index by name (FindColumn: a read looks up every column it asks for).
+  absl::flat_hash_map<std::string, int> by_name_;
 };
 
 }  // namespace murr
