@@ -11,7 +11,7 @@ FUZZ_TARGETS ?=
 # `make soak` duration in seconds (default 10 minutes).
 SOAK_SECONDS ?= 600
 
-.PHONY: deps build build-asan test test-release test-asan test-install run bench bench-quick bench-deps bench-python bench-sync fuzz soak format clean
+.PHONY: deps build build-main build-asan test test-release test-asan test-install run bench bench-quick bench-deps bench-python bench-sync fuzz soak format clean
 
 deps:
 	@scripts/install-deps
@@ -24,13 +24,18 @@ $(ASAN_DIR)/build.ninja:
 	  -DMURR_BENCH_PROGRAMS=OFF \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1" $(CMAKE_FLAGS)
 
-build: deps $(RELEASE_DIR)/build.ninja
+# Everything: the server, the tests and the benchmark programs (bench/bench.cmake).
+build: build-main
+	cmake --build $(RELEASE_DIR) -j $(JOBS) --target bench_programs
+
+# The server, the Python package and the tests: everything but the benchmark programs.
+build-main: deps $(RELEASE_DIR)/build.ninja
 	cmake --build $(RELEASE_DIR) -j $(JOBS)
 
 build-asan: deps $(ASAN_DIR)/build.ninja
 	cmake --build $(ASAN_DIR) -j $(JOBS)
 
-test-release: build
+test-release: build-main
 	cd $(RELEASE_DIR) && ctest -j $(JOBS) --output-on-failure -LE install-native
 
 test-asan: build-asan
@@ -43,10 +48,10 @@ test: test-release test-asan
 
 # The native wheel from `python -m build python`, installed into a fresh venv, and every Python
 # test there (python/install-test; it compiles the engine again, so it is not in `make test`).
-test-install: build
+test-install: build-main
 	cd $(RELEASE_DIR) && ctest --output-on-failure -L install-native
 
-run: build
+run: build-main
 	$(RELEASE_DIR)/murr serve
 
 # Murr side by side with Redis, PostgreSQL and upstream Murr (skipped with a note until
