@@ -175,20 +175,20 @@ class BodyBuilder {
     const size_t body = Pad(end - start);
     const size_t usual = static_cast<size_t>(offset_);
     if (body > hi - start || body > max_body || body > usual + usual / 8) return false;
-    // What lies between the buffers goes on the wire: it must be zeros.
+    // What lies between the buffers (and after the last, up to the padded end) goes on the
+    // wire: it must be zeros.
+    auto zeros = [](uintptr_t from, uintptr_t to) {
+      const uint8_t* p = reinterpret_cast<const uint8_t*>(from);
+      return std::all_of(p, p + (to - from), [](uint8_t byte) { return byte == 0; });
+    };
     uintptr_t gap = start;
     for (const Buffer& b : buffers_) {
       if (b.empty()) continue;
-      const uint8_t* p = reinterpret_cast<const uint8_t*>(gap);
-      for (uintptr_t i = 0; i < reinterpret_cast<uintptr_t>(b.data()) - gap; ++i) {
-        if (p[i] != 0) return false;
-      }
-      gap = reinterpret_cast<uintptr_t>(b.data()) + b.size();
+      const uintptr_t at = reinterpret_cast<uintptr_t>(b.data());
+      if (!zeros(gap, at)) return false;
+      gap = at + b.size();
     }
-    const uint8_t* tail = reinterpret_cast<const uint8_t*>(gap);
-    for (uintptr_t i = 0; i < start + body - gap; ++i) {
-      if (tail[i] != 0) return false;
-    }
+    if (!zeros(gap, start + body)) return false;
     int64_t next = 0;  // where an empty buffer points: after the last placed one
     for (size_t i = 0; i < buffers_.size(); ++i) {
       const Buffer& b = buffers_[i];

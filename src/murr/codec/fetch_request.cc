@@ -283,7 +283,8 @@ class RequestScanner {
   }
   // The key array: like Array, with the usual separator (a comma right after the key) taken
   // without the space skip before it. Reading *p_ at the end of the text is safe: the padding
-  // after it is zeros, which match no separator.
+  // after it is zeros, which match no separator. (Array with that fast path, called here with a
+  // lambda, cost ~5 instructions more per key: callgrind, 1,000 keys, 471.6k against 477.1k.)
   bool Keys(size_t max_keys, std::vector<KeyToken>* keys) {
     if (!Take('[')) return false;
     SkipSpace();
